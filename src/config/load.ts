@@ -1,0 +1,102 @@
+// Reads ccproxy.yaml and the environment into one Config; errors name the file, line and field.
+import { readFileSync } from 'node:fs';
+import { isMap, LineCounter, parseDocument } from 'yaml';
+import type { z } from 'zod';
+import { UserError } from '../errors.js';
+import { configDir, paths } from './paths.js';
+import { configSchema, type Config } from './schema.js';
+
+export interface LoadedConfig {
+  dir: string;
+  file: string;
+  fileExists: boolean;
+  config: Config;
+  /** Where each overridden setting came from, for error messages: `CCPROXY_DATABASE_URL`, `<file> (ccproxy.mitm.database_url)`. */
+  sources: Record<string, string>;
+}
+
+export class ConfigError extends UserError {}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): LoadedConfig {
+  const dir = configDir(env);
+  const file = paths.configFile(dir);
+  let text: string | undefined;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') {
+      throw new ConfigError(`cannot read ${file}: ${(err as Error).message}`);
+    }
+  }
+  const raw = text === undefined ? {} : parseYaml(file, text);
+  const parsed = configSchema.safeParse(raw);
+  if (!parsed.success) throw new ConfigError(describeIssues(file, text ?? '', parsed.error.issues));
+  const config = parsed.data;
+  const sources: Record<string, string> = {};
+  if (config.ccproxy.mitm.database_url) sources.database_url = `${file} (ccproxy.mitm.database_url)`;
+  applyEnv(config, env, sources);
+  return { dir, file, fileExists: text !== undefined, config, sources };
+}
+
+function parseYaml(file: string, text: string): unknown {
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false });
+  if (doc.errors.length > 0) {
+    const e = doc.errors[0]!;
+    const pos = lines.linePos(e.pos[0]);
+    throw new ConfigError(`${file}:${pos.line}:${pos.col}: invalid YAML: ${e.message.split('\n')[0]}`);
+  }
+  const value = doc.toJS() as unknown;
+  if (value === null || value === undefined) return {};
+  if (!isMap(doc.contents)) throw new ConfigError(`${file}:1: expected a mapping with a top-level "ccproxy:" key`);
+  return value;
+}
+
+function describeIssues(file: string, text: string, issues: z.core.$ZodIssue[]): string {
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines });
+  const out = issues.map((issue) => {
+    const path = issue.path.map(String);
+    let field = path.join('.');
+    let where = file;
+    const keys = issue.code === 'unrecognized_keys' ? issue.keys : [];
+    if (keys.length > 0) field = [...path, keys[0]!].join('.');
+    const node = doc.getIn(keys.length > 0 ? [...path, keys[0]!] : path, true) as { range?: [number, number] } | undefined;
+    const parentPair = findKeyOffset(doc, keys.length > 0 ? [...path, keys[0]!] : path);
+    const offset = parentPair ?? node?.range?.[0];
+    if (offset !== undefined) where = `${file}:${lines.linePos(offset).line}`;
+    const what = issue.code === 'unrecognized_keys' ? `unknown field (known fields are listed in the README)` : issue.message;
+    return `${where}: ${field || '(top level)'}: ${what}`;
+  });
+  return `invalid configuration:\n  ${out.join('\n  ')}`;
+}
+
+/** Offset of the key that names `path` in the document, so errors point at the key's line. */
+function findKeyOffset(doc: ReturnType<typeof parseDocument>, path: string[]): number | undefined {
+  if (path.length === 0) return undefined;
+  const parent = path.length === 1 ? doc.contents : doc.getIn(path.slice(0, -1), true);
+  if (!isMap(parent)) return undefined;
+  const last = path[path.length - 1];
+  for (const pair of parent.items) {
+    const key = pair.key as { value?: unknown; range?: [number, number] } | null;
+    if (key && String(key.value) === last) return key.range?.[0];
+  }
+  return undefined;
+}
+
+function applyEnv(config: Config, env: NodeJS.ProcessEnv, sources: Record<string, string>): void {
+  const mitm = config.ccproxy.mitm;
+  for (const name of ['CCPROXY_DATABASE_URL', 'DATABASE_URL']) {
+    const value = env[name];
+    if (value) {
+      mitm.database_url = value;
+      sources.database_url = name;
+      break;
+    }
+  }
+  const debug = env.CCPROXY_DEBUG;
+  if (debug !== undefined && debug !== '') {
+    mitm.debug = ['1', 'true', 'yes', 'on'].includes(debug.toLowerCase());
+    sources.debug = 'CCPROXY_DEBUG';
+  }
+}

@@ -1,0 +1,16 @@
+// Where ccproxy keeps its files: one config directory, CCPROXY_CONFIG_DIR or ~/.ccproxy.
+import { homedir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+export function configDir(env: NodeJS.ProcessEnv = process.env): string {
+  const fromEnv = env.CCPROXY_CONFIG_DIR;
+  return fromEnv ? resolve(fromEnv) : join(homedir(), '.ccproxy');
+}
+
+export const paths = {
+  configFile: (dir: string) => join(dir, 'ccproxy.yaml'),
+  pgliteData: (dir: string) => join(dir, 'pglite'),
+  pgliteHolder: (dir: string) => join(dir, 'pglite.json'),
+  spillDir: (dir: string) => join(dir, 'spill'),
+  rejectedFile: (dir: string) => join(dir, 'rejected.jsonl'),
+};

@@ -1,0 +1,94 @@
+// Versioned, additive schema changes. Applied on first use and by `ccproxy db push`; a second run is a no-op.
+// A table created by the original tool's `prisma db push` passes through them unchanged but for added columns.
+import type { PoolClient } from 'pg';
+import { UserError } from '../errors.js';
+import { COLUMNS, INDEXES, SPEC_COLUMNS, TABLE, TABLE_NAME, indexName, type Column } from './table.js';
+
+interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+const addColumns = (cols: readonly Column[]) =>
+  cols.map((c) => `ALTER TABLE ${TABLE} ADD COLUMN IF NOT EXISTS ${c.name} ${c.ddl};`).join('\n');
+
+const MIGRATIONS: Migration[] = [
+  {
+    version: 1,
+    name: 'spec table CCProxy_HttpTraces with its eight indexes',
+    sql: `
+CREATE TABLE IF NOT EXISTS ${TABLE} (
+  ${SPEC_COLUMNS.map((c) => `${c.name} ${c.ddl}`).join(',\n  ')},
+  CONSTRAINT "${TABLE_NAME}_pkey" PRIMARY KEY (trace_id)
+);
+${addColumns(SPEC_COLUMNS.filter((c) => c.name !== 'trace_id'))}
+${INDEXES.map((cols) => `CREATE INDEX IF NOT EXISTS "${indexName(cols)}" ON ${TABLE} (${cols.join(', ')});`).join('\n')}
+`,
+  },
+  {
+    version: 2,
+    name: 'capture extras: ttfb_ms, request_body_truncated, response_body_truncated',
+    sql: addColumns(COLUMNS.filter((c) => c.extra)),
+  },
+];
+
+export const LATEST_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;
+
+export class SchemaClashError extends UserError {}
+
+export interface MigrationResult {
+  applied: { version: number; name: string }[];
+  version: number;
+}
+
+/** Applies what is missing under an advisory lock, so concurrent starts against one server do not race. */
+export async function migrate(client: PoolClient): Promise<MigrationResult> {
+  await client.query('BEGIN');
+  try {
+    await client.query(`SELECT pg_advisory_xact_lock(hashtext('ccproxy.migrations'))`);
+    await client.query(`CREATE TABLE IF NOT EXISTS "CCProxy_Migrations" (
+      version INTEGER PRIMARY KEY,
+      name TEXT NOT NULL,
+      applied_at TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP)`);
+    const done = new Set((await client.query<{ version: number }>('SELECT version FROM "CCProxy_Migrations"')).rows.map((r) => r.version));
+    await checkClashes(client);
+    const applied: MigrationResult['applied'] = [];
+    for (const m of MIGRATIONS) {
+      if (done.has(m.version)) continue;
+      await client.query(m.sql);
+      await client.query('INSERT INTO "CCProxy_Migrations" (version, name) VALUES ($1, $2)', [m.version, m.name]);
+      applied.push({ version: m.version, name: m.name });
+    }
+    if (applied.length > 0) await checkClashes(client);
+    await client.query('COMMIT');
+    return { applied, version: LATEST_VERSION };
+  } catch (err) {
+    await client.query('ROLLBACK').catch(() => {});
+    throw err;
+  }
+}
+
+/** A column of ours that exists with another type would silently break writes and the spec's queries: refuse. */
+async function checkClashes(client: PoolClient): Promise<void> {
+  const { rows } = await client.query<{ column_name: string; data_type: string }>(
+    `SELECT column_name, data_type FROM information_schema.columns
+     WHERE table_schema = current_schema() AND table_name = $1`,
+    [TABLE_NAME],
+  );
+  if (rows.length === 0) return;
+  const have = new Map(rows.map((r) => [r.column_name, r.data_type]));
+  const clashes = COLUMNS.filter((c) => have.has(c.name) && have.get(c.name) !== c.type).map(
+    (c) => `${c.name} is ${have.get(c.name)}, expected ${c.type}`,
+  );
+  if (clashes.length > 0) {
+    throw new SchemaClashError(
+      `table ${TABLE} exists in schema "${await currentSchema(client)}" with columns that clash with the trace schema:\n  ${clashes.join('\n  ')}\n` +
+        `ccproxy only adds columns and never changes an existing one; rename or drop that table, or point ccproxy at another database.`,
+    );
+  }
+}
+
+async function currentSchema(client: PoolClient): Promise<string> {
+  return (await client.query<{ s: string }>('SELECT current_schema() AS s')).rows[0]?.s ?? 'public';
+}
