@@ -16,6 +16,8 @@ export interface Database {
   /** For messages: where the data lives and where that setting came from. */
   describe(): string;
   migrated?: MigrationResult;
+  /** Embedded and not the holder: find the current holder again (or become it) after the old one went away. */
+  refresh(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -62,29 +64,42 @@ export async function openDatabase(loaded: LoadedConfig, opts: OpenOptions = {})
     backend = { kind: 'embedded', dataDir: paths.pgliteData(loaded.dir), url: handle.url, port: handle.port, owner: handle.owner, holderPid: handle.holderPid };
     release = handle.close;
   }
-  const pool = new pg.Pool({
-    connectionString: backend.url,
-    max: opts.poolSize ?? 4,
-    connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
-    idleTimeoutMillis: 10_000,
-    types,
-    options: backend.kind === 'server' ? '-c TimeZone=UTC' : undefined,
-    application_name: 'ccproxy',
-  });
-  // An idle client losing its server emits here; the next query reports it where it can be handled.
-  pool.on('error', () => {});
+  const makePool = (url: string) => {
+    const pool = new pg.Pool({
+      connectionString: url,
+      max: opts.poolSize ?? 4,
+      connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+      idleTimeoutMillis: 10_000,
+      types,
+      options: backend.kind === 'server' ? '-c TimeZone=UTC' : undefined,
+      application_name: 'ccproxy',
+    });
+    // An idle client losing its server emits here; the next query reports it where it can be handled.
+    pool.on('error', () => {});
+    return pool;
+  };
   const db: Database = {
-    pool,
+    pool: makePool(backend.url),
     backend,
-    describe: () => describeBackend(backend),
+    describe: () => describeBackend(db.backend),
+    refresh: async () => {
+      if (db.backend.kind !== 'embedded' || db.backend.owner) return;
+      const handle = await attachEmbedded(loaded.dir, { transient: opts.transient ?? false });
+      if (handle.url === db.backend.url) return;
+      const old = db.pool;
+      db.pool = makePool(handle.url);
+      db.backend = { ...db.backend, url: handle.url, port: handle.port, owner: handle.owner, holderPid: handle.holderPid };
+      release = handle.close;
+      void old.end().catch(() => {});
+    },
     close: async () => {
-      await pool.end().catch(() => {});
+      await db.pool.end().catch(() => {});
       await release();
     },
   };
   if (opts.migrate ?? true) {
     try {
-      const client = await pool.connect();
+      const client = await db.pool.connect();
       try {
         db.migrated = await migrate(client);
       } finally {

@@ -1,0 +1,31 @@
+// `ccproxy db url`: the connection URL for psql and other clients (the embedded database's loopback port).
+import { loadConfig } from '../../config/load.js';
+import { UserError } from '../../errors.js';
+import { embeddedUrl, isAlive, readHolder } from '../../store/embedded.js';
+import { hidePassword } from '../../store/database.js';
+import { parseFlags } from '../args.js';
+import type { Command } from '../main.js';
+
+const command: Command = {
+  summary: 'Print the database URL for psql (embedded: while a ccproxy process holds it)',
+  usage: 'ccproxy db url [--show-password]',
+  async run(argv) {
+    const { values } = parseFlags(argv, { 'show-password': { type: 'boolean' } }, this.usage, false);
+    const loaded = loadConfig();
+    const url = loaded.config.ccproxy.mitm.database_url;
+    if (url) {
+      console.log(values['show-password'] ? url : hidePassword(url));
+      return 0;
+    }
+    const rec = readHolder(loaded.dir);
+    if (!rec || rec.port === null || !isAlive(rec.pid) || rec.transient) {
+      throw new UserError(
+        `no ccproxy process is serving the embedded database in ${loaded.dir}; start one with "ccproxy db serve" ` + `(or run queries with "ccproxy db sql")`,
+        3,
+      );
+    }
+    console.log(embeddedUrl(rec.host, rec.port));
+    return 0;
+  },
+};
+export default command;

@@ -1,0 +1,77 @@
+#!/usr/bin/env node
+// The ccproxy command: a table of subcommands, each in its own module, loaded only when called.
+import { UserError } from '../errors.js';
+
+export interface Command {
+  summary: string;
+  usage: string;
+  run(argv: string[]): Promise<number>;
+}
+
+type Loader = () => Promise<{ default: Command }>;
+
+const COMMANDS: Record<string, Loader> = {
+  'db push': () => import('./commands/db-push.js'),
+  'db sql': () => import('./commands/db-sql.js'),
+  'db prune': () => import('./commands/db-prune.js'),
+  'db url': () => import('./commands/db-url.js'),
+  'db serve': () => import('./commands/db-serve.js'),
+};
+
+async function help(): Promise<string> {
+  const rows = await Promise.all(Object.entries(COMMANDS).map(async ([name, load]) => [name, (await load()).default.summary] as const));
+  const width = Math.max(...rows.map(([n]) => n.length));
+  return [
+    'ccproxy — capture LLM API traffic into PostgreSQL',
+    '',
+    'Usage: ccproxy <command> [options]   (ccproxy <command> --help for its options)',
+    '',
+    'Commands:',
+    ...rows.map(([n, s]) => `  ${n.padEnd(width)}  ${s}`),
+    '',
+    'Environment: CCPROXY_CONFIG_DIR (default ~/.ccproxy), CCPROXY_DATABASE_URL or DATABASE_URL',
+    '(a PostgreSQL server; without one ccproxy uses its embedded database), CCPROXY_DEBUG=true.',
+  ].join('\n');
+}
+
+async function main(argv: string[]): Promise<number> {
+  if (argv.length === 0 || argv[0] === '--help' || argv[0] === '-h' || argv[0] === 'help') {
+    console.log(await help());
+    return argv.length === 0 ? 1 : 0;
+  }
+  if (argv[0] === '--version' || argv[0] === '-V') {
+    const { createRequire } = await import('node:module');
+    console.log((createRequire(import.meta.url)('../../../package.json') as { version: string }).version);
+    return 0;
+  }
+  const two = `${argv[0]} ${argv[1] ?? ''}`.trim();
+  const name = COMMANDS[two] ? two : COMMANDS[argv[0]!] ? argv[0]! : null;
+  if (!name) {
+    const group = Object.keys(COMMANDS).filter((k) => k.startsWith(`${argv[0]} `));
+    if (group.length > 0) throw new UserError(`usage: ccproxy ${argv[0]} <${group.map((g) => g.split(' ')[1]).join('|')}> [options]`, 2);
+    throw new UserError(`unknown command "${argv.join(' ')}"; run ccproxy --help for the list`, 2);
+  }
+  const command = (await COMMANDS[name]!()).default;
+  const rest = argv.slice(name.split(' ').length);
+  if (rest.includes('--help') || rest.includes('-h')) {
+    console.log(`${command.summary}\n\nUsage: ${command.usage}`);
+    return 0;
+  }
+  return command.run(rest);
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    if (err instanceof UserError) {
+      process.stderr.write(`ccproxy: ${err.message}\n`);
+      process.exitCode = err.exitCode;
+    } else {
+      const debug = /^(1|true|yes|on)$/i.test(process.env.CCPROXY_DEBUG ?? '');
+      process.stderr.write(`ccproxy: unexpected error: ${debug ? ((err as Error).stack ?? String(err)) : ((err as Error).message ?? String(err))}\n`);
+      process.exitCode = 1;
+    }
+  },
+);

@@ -1,0 +1,309 @@
+// The trace writer: capture code hands it operations and never waits. A bounded queue feeds batched upserts;
+// when the queue is full or the database is unreachable, operations go to the spill file and are replayed
+// in order once the database answers again (also by the next process to start).
+import { appendFileSync, mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Logger } from '../log.js';
+import { isConnectionError, type Database } from './database.js';
+import { migrate } from './migrations.js';
+import { buildUpserts, encodeOp, makeOp, mergeOps, type Op } from './ops.js';
+import { Spill } from './spill.js';
+import type { TraceFields } from './table.js';
+
+export interface WriterOptions {
+  /** Operations held in memory (the spec's buffer of 1000). */
+  queueSize: number;
+  /** Most operations per database round trip. */
+  batchSize: number;
+  spillDir: string;
+  rejectedFile: string;
+  log: Logger;
+  /** First and longest wait between attempts to reach a database that is down. */
+  retryMinMs?: number;
+  retryMaxMs?: number;
+}
+
+export interface WriterCounters {
+  state: 'normal' | 'spilling' | 'closed';
+  /** Operations waiting in memory now. */
+  queued: number;
+  /** Operations waiting in the spill file now. */
+  spillPending: number;
+  enqueued: number;
+  /** Operations that reached the database, replayed ones included. */
+  written: number;
+  /** Operations appended to the spill file. */
+  spilled: number;
+  /** Operations written from the spill file. */
+  replayed: number;
+  /** Operations the database refused as invalid; kept in rejected.jsonl. */
+  failed: number;
+  /** Operations lost because the spill file could not be written either (disk full, say). */
+  dropped: number;
+  batches: number;
+}
+
+/** Caps one round trip's body bytes, far below PostgreSQL's 1 GB message limit. */
+const BATCH_BYTES = 16 * 1024 * 1024;
+/** How often debug logs print the counters while something changes. */
+const COUNTER_LOG_MS = 5_000;
+
+export class TraceWriter {
+  private queue: Op[] = [];
+  private inflight: Op[] | null = null;
+  private state: WriterCounters['state'] = 'normal';
+  private pumping = false;
+  private recovering = false;
+  private readonly spill: Spill;
+  private readonly c = { enqueued: 0, written: 0, spilled: 0, replayed: 0, failed: 0, dropped: 0, batches: 0 };
+  private waiters: (() => void)[] = [];
+  private counterTimer: NodeJS.Timeout | null = null;
+  private lastLogged = '';
+  private readonly retryMin: number;
+  private readonly retryMax: number;
+
+  constructor(
+    private readonly db: Pick<Database, 'pool' | 'describe'> & { refresh?: () => Promise<void> },
+    private readonly opts: WriterOptions,
+  ) {
+    this.spill = new Spill(opts.spillDir);
+    this.retryMin = opts.retryMinMs ?? 250;
+    this.retryMax = opts.retryMaxMs ?? 5_000;
+  }
+
+  /** Claims spill files left by processes that are gone and starts replaying them. */
+  start(): this {
+    const claimed = this.spill.claimOrphans();
+    if (claimed > 0) {
+      this.opts.log.info(`replaying ${this.spill.pendingOps} operations spilled by an earlier process (${claimed} file(s) in ${this.opts.spillDir})`);
+      this.state = 'spilling';
+      void this.recover();
+    }
+    if (this.opts.log.debugEnabled) {
+      this.counterTimer = setInterval(() => this.logCounters(), COUNTER_LOG_MS);
+      this.counterTimer.unref();
+    }
+    return this;
+  }
+
+  /** Records a request as soon as it is seen. */
+  create(traceId: string, fields: TraceFields): void {
+    this.enqueue(makeOp('create', traceId, fields));
+  }
+
+  /** Completes a trace when its response ends or fails; may arrive before the create has been written. */
+  complete(traceId: string, fields: TraceFields): void {
+    this.enqueue(makeOp('complete', traceId, fields));
+  }
+
+  counters(): WriterCounters {
+    return { state: this.state, queued: this.queue.length + (this.inflight?.length ?? 0), spillPending: this.spill.pendingOps, ...this.c };
+  }
+
+  /** Resolves once everything handed over so far is in the database (or `timeoutMs` passed: then false). */
+  async flush(timeoutMs = 30_000): Promise<boolean> {
+    if (this.idle()) return true;
+    let timer: NodeJS.Timeout | undefined;
+    const done = new Promise<boolean>((resolve) => this.waiters.push(() => resolve(true)));
+    const timeout = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), timeoutMs)));
+    try {
+      return await Promise.race([done, timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /**
+   * Drains within `timeoutMs`, then spills whatever is left (an in-flight batch too: it may or may not commit,
+   * and replaying an upsert twice is harmless). Operations handed over after close go straight to the spill.
+   */
+  async close(timeoutMs = 5_000): Promise<WriterCounters> {
+    if (this.state === 'normal') await this.flush(timeoutMs);
+    this.state = 'closed';
+    const rest = [...(this.inflight ?? []), ...this.queue.splice(0)];
+    if (rest.length > 0) this.toSpill(rest);
+    this.spill.close();
+    if (this.counterTimer) clearInterval(this.counterTimer);
+    this.logCounters(true);
+    this.notify();
+    return this.counters();
+  }
+
+  private enqueue(op: Op): void {
+    this.c.enqueued++;
+    if (this.state !== 'normal') {
+      this.toSpill([op]);
+      return;
+    }
+    if (this.queue.length >= this.opts.queueSize) {
+      this.enterSpilling([...this.queue.splice(0), op], `the queue of ${this.opts.queueSize} operations is full`);
+      return;
+    }
+    this.queue.push(op);
+    if (!this.pumping) {
+      this.pumping = true;
+      setImmediate(() => void this.pump());
+    }
+  }
+
+  private async pump(): Promise<void> {
+    try {
+      while (this.state === 'normal' && this.queue.length > 0) {
+        const batch = this.takeBatch();
+        this.inflight = batch;
+        try {
+          await this.write(batch);
+        } catch (err) {
+          // The batch is older than what is queued: it goes to the spill first, keeping the order.
+          if (this.state === 'normal') this.enterSpilling([...batch, ...this.queue.splice(0)], describe(err));
+          else this.toSpill(batch);
+        } finally {
+          this.inflight = null;
+        }
+      }
+    } finally {
+      this.pumping = false;
+      this.notify();
+    }
+  }
+
+  private takeBatch(): Op[] {
+    let n = 0;
+    let bytes = 0;
+    while (n < this.queue.length && n < this.opts.batchSize && (n === 0 || bytes + this.queue[n]!.bytes <= BATCH_BYTES)) {
+      bytes += this.queue[n]!.bytes;
+      n++;
+    }
+    return this.queue.splice(0, n);
+  }
+
+  /** Writes a batch; rows the database refuses as invalid are isolated and set aside, never retried forever. */
+  private async write(ops: Op[]): Promise<void> {
+    try {
+      for (const st of buildUpserts(mergeOps(ops))) await this.db.pool.query(st.text, st.values);
+      this.c.written += ops.length;
+      this.c.batches++;
+    } catch (err) {
+      if (!isRowError(err)) throw err;
+      for (const op of ops) {
+        try {
+          for (const st of buildUpserts([op])) await this.db.pool.query(st.text, st.values);
+          this.c.written++;
+        } catch (e) {
+          if (!isRowError(e)) throw e;
+          this.reject(op, e);
+        }
+      }
+    }
+  }
+
+  private enterSpilling(ops: Op[], reason: string): void {
+    this.state = 'spilling';
+    this.toSpill(ops);
+    this.opts.log.warn(`writing to the spill file in ${this.opts.spillDir}: ${reason}; will replay when ${this.db.describe()} answers`);
+    void this.recover();
+  }
+
+  private toSpill(ops: Op[]): void {
+    try {
+      this.spill.append(ops);
+      this.c.spilled += ops.length;
+    } catch (err) {
+      this.c.dropped += ops.length;
+      this.opts.log.error(`LOST ${ops.length} trace operations: the spill file in ${this.opts.spillDir} cannot be written: ${(err as Error).message}`);
+    }
+  }
+
+  private reject(op: Op, err: unknown): void {
+    this.c.failed++;
+    const line = JSON.stringify({ at: new Date().toISOString(), error: describe(err), op: JSON.parse(encodeOp(op)) });
+    try {
+      mkdirSync(dirname(this.opts.rejectedFile), { recursive: true });
+      appendFileSync(this.opts.rejectedFile, line + '\n', { mode: 0o600 });
+      this.opts.log.warn(`the database refused trace ${op.id} (${describe(err)}); kept in ${this.opts.rejectedFile}`);
+    } catch (e) {
+      this.c.dropped++;
+      this.opts.log.error(`LOST trace ${op.id}: refused by the database (${describe(err)}) and ${this.opts.rejectedFile} cannot be written: ${(e as Error).message}`);
+    }
+  }
+
+  /** While spilling: retry with backoff, re-check the schema, replay the spill in order, then resume the queue. */
+  private async recover(): Promise<void> {
+    if (this.recovering) return;
+    this.recovering = true;
+    let delay = this.retryMin;
+    let failures = 0;
+    try {
+      while (this.state === 'spilling') {
+        try {
+          if (failures > 0 || this.c.written === 0) await this.ensureSchema();
+          const before = this.c.written;
+          const done = await this.spill.replay(
+            async (ops) => {
+              await this.write(ops);
+              this.c.replayed += ops.length;
+            },
+            this.opts.batchSize,
+            () => this.state === 'spilling',
+          );
+          if (done && this.state === 'spilling') {
+            this.state = 'normal';
+            if (failures > 0 || this.c.written - before > 0) this.opts.log.info(`database reachable: replayed ${this.c.written - before} spilled operations`);
+          }
+          failures = 0;
+          delay = this.retryMin;
+        } catch (err) {
+          failures++;
+          if (failures === 1 || failures % 20 === 0) this.opts.log.warn(`database still unreachable (${describe(err)}); ${this.spill.pendingOps} operations wait in the spill file`);
+          if (isConnectionError(err)) await this.db.refresh?.().catch(() => {});
+          await sleep(delay);
+          delay = Math.min(delay * 2, this.retryMax);
+        }
+      }
+    } finally {
+      this.recovering = false;
+      this.notify();
+    }
+    if (this.state === 'normal' && this.queue.length > 0 && !this.pumping) {
+      this.pumping = true;
+      void this.pump();
+    }
+  }
+
+  private async ensureSchema(): Promise<void> {
+    const client = await this.db.pool.connect();
+    try {
+      await migrate(client);
+    } finally {
+      client.release();
+    }
+  }
+
+  private idle(): boolean {
+    return this.queue.length === 0 && this.inflight === null && !this.pumping && (this.state !== 'spilling' && this.spill.empty);
+  }
+
+  private notify(): void {
+    if (this.waiters.length === 0 || !(this.idle() || this.state === 'closed')) return;
+    for (const w of this.waiters.splice(0)) w();
+  }
+
+  private logCounters(force = false): void {
+    const c = this.counters();
+    const line = `queued=${c.queued} written=${c.written} spilled=${c.spilled} replayed=${c.replayed} failed=${c.failed} dropped=${c.dropped} spill_pending=${c.spillPending} state=${c.state}`;
+    if (force || line !== this.lastLogged) this.opts.log.debug(`counters: ${line}`);
+    this.lastLogged = line;
+  }
+}
+
+/** Errors about a row's content (bad data, constraint): retrying cannot help, so the row is set aside. */
+function isRowError(err: unknown): boolean {
+  const code = (err as { code?: string }).code ?? '';
+  return /^(22|23)/.test(code) || code === '54000' || code === '42804';
+}
+
+function describe(err: unknown): string {
+  const e = err as { code?: string; message?: string };
+  return e?.message ? `${e.message}${e.code && !e.message.includes(e.code) ? ` [${e.code}]` : ''}` : String(err);
+}
