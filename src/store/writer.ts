@@ -72,11 +72,14 @@ export class TraceWriter {
     this.retryMax = opts.retryMaxMs ?? 5_000;
   }
 
-  /** Claims spill files left by processes that are gone and starts replaying them. */
-  start(): this {
+  /**
+   * Claims spill files left by processes that are gone and starts replaying them. With `spilling`, starts
+   * with the database known to be unreachable: everything goes to the spill until it answers.
+   */
+  start(opts: { spilling?: boolean } = {}): this {
     const claimed = this.spill.claimOrphans();
-    if (claimed > 0) {
-      this.opts.log.info(`replaying ${this.spill.pendingOps} operations spilled by an earlier process (${claimed} file(s) in ${this.opts.spillDir})`);
+    if (claimed > 0) this.opts.log.info(`replaying ${this.spill.pendingOps} operations spilled by an earlier process (${claimed} file(s) in ${this.opts.spillDir})`);
+    if (claimed > 0 || opts.spilling) {
       this.state = 'spilling';
       void this.recover();
     }

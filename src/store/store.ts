@@ -1,0 +1,56 @@
+// The trace store as a running ccproxy uses it: database, writer and retention opened together.
+// A server that is down at start does not stop ccproxy: the writer spills until the database answers.
+import type { LoadedConfig } from '../config/load.js';
+import { paths } from '../config/paths.js';
+import type { Logger } from '../log.js';
+import { explainDbError, isConnectionError, openDatabase, type Database } from './database.js';
+import { migrate } from './migrations.js';
+import { startRetention } from './prune.js';
+import { TraceWriter, type WriterCounters, type WriterOptions } from './writer.js';
+
+export interface TraceStore {
+  db: Database;
+  writer: TraceWriter;
+  /** Drains the writer within `timeoutMs` (the rest is spilled), then closes the database. */
+  close(timeoutMs?: number): Promise<WriterCounters>;
+}
+
+export async function openTraceStore(loaded: LoadedConfig, log: Logger, overrides: Partial<WriterOptions> = {}): Promise<TraceStore> {
+  const mitm = loaded.config.ccproxy.mitm;
+  const db = await openDatabase(loaded, { migrate: false });
+  let reachable = true;
+  try {
+    const client = await db.pool.connect();
+    try {
+      db.migrated = await migrate(client);
+    } finally {
+      client.release();
+    }
+  } catch (err) {
+    if (!isConnectionError(err)) {
+      await db.close();
+      throw explainDbError(err, db);
+    }
+    reachable = false;
+    log.warn(`${explainDbError(err, db).message.replace(/\n\s*/g, '; ')} — traces will wait in the spill file until it answers`);
+  }
+  const writer = new TraceWriter(db, {
+    queueSize: mitm.queue_size,
+    batchSize: mitm.batch_size,
+    spillDir: paths.spillDir(loaded.dir),
+    rejectedFile: paths.rejectedFile(loaded.dir),
+    log: log.child('writer'),
+    ...overrides,
+  }).start({ spilling: !reachable });
+  const stopRetention = startRetention(db, mitm.retention_days, log.child('retention'));
+  return {
+    db,
+    writer,
+    async close(timeoutMs = 5_000) {
+      stopRetention();
+      const counters = await writer.close(timeoutMs);
+      await db.close();
+      return counters;
+    },
+  };
+}

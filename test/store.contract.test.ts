@@ -1,0 +1,235 @@
+// One contract, two backends: the same tests against embedded PGlite and the PostgreSQL server.
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync } from 'node:fs';
+import { after, before, describe, test } from 'node:test';
+import { paths } from '../src/config/paths.js';
+import { silentLogger } from '../src/log.js';
+import { openDatabase, type Database } from '../src/store/database.js';
+import { migrate } from '../src/store/migrations.js';
+import { pruneOlderThan, startRetention } from '../src/store/prune.js';
+import { COLUMNS, INDEXES, SPEC_COLUMNS, indexName } from '../src/store/table.js';
+import { TraceWriter } from '../src/store/writer.js';
+import { BACKENDS } from './helpers/pg.js';
+import { AGE_SQL, OLD_IDS, SEEDS, seedSpecRows } from './helpers/seed.js';
+
+const T = '"CCProxy_HttpTraces"';
+
+for (const backend of BACKENDS) {
+  describe(`trace store contract (${backend.name})`, { skip: await backend.skip() }, () => {
+    let env: Awaited<ReturnType<typeof backend.setup>>;
+    let db: Database;
+    const writers: TraceWriter[] = [];
+    const newWriter = (opts: Partial<ConstructorParameters<typeof TraceWriter>[1]> = {}) => {
+      const w = new TraceWriter(db, {
+        queueSize: 1000,
+        batchSize: 500,
+        spillDir: paths.spillDir(env.dir),
+        rejectedFile: paths.rejectedFile(env.dir),
+        log: silentLogger,
+        retryMinMs: 20,
+        retryMaxMs: 100,
+        ...opts,
+      }).start();
+      writers.push(w);
+      return w;
+    };
+    const count = async (where = 'TRUE') => Number((await db.pool.query(`SELECT count(*) AS n FROM ${T} WHERE ${where}`)).rows[0].n);
+
+    before(async () => {
+      env = await backend.setup();
+      db = await openDatabase(env.loaded);
+    });
+    after(async () => {
+      for (const w of writers) await w.close(1000);
+      await db?.close();
+      await env?.cleanup();
+    });
+
+    test('creates the spec table: every column with its type, the primary key and all eight indexes', async () => {
+      const { rows } = await db.pool.query(
+        `SELECT column_name, data_type, column_default, is_nullable FROM information_schema.columns WHERE table_name = 'CCProxy_HttpTraces'`,
+      );
+      const have = new Map(rows.map((r) => [r.column_name, r]));
+      for (const c of COLUMNS) assert.equal(have.get(c.name)?.data_type, c.type, `column ${c.name}`);
+      assert.equal(SPEC_COLUMNS.length, 27);
+      const pk = await db.pool.query(
+        `SELECT a.attname FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY(i.indkey)
+         WHERE i.indrelid = '${T}'::regclass AND i.indisprimary`,
+      );
+      assert.deepEqual(pk.rows.map((r) => r.attname), ['trace_id']);
+      const idx = await db.pool.query(`SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'CCProxy_HttpTraces'`);
+      const defs = new Map(idx.rows.map((r) => [r.indexname, r.indexdef as string]));
+      for (const cols of INDEXES) assert.match(defs.get(indexName(cols)) ?? '', new RegExp(`\\(${cols.join(', ')}\\)$`), indexName(cols));
+    });
+
+    test('fills the original defaults', async () => {
+      await db.pool.query(`INSERT INTO ${T} (trace_id) VALUES ('defaults')`);
+      const r = (await db.pool.query(`SELECT * FROM ${T} WHERE trace_id = 'defaults'`)).rows[0];
+      assert.equal(r.proxy_direction, 0);
+      assert.deepEqual(r.request_headers, {});
+      assert.deepEqual(r.response_headers, {});
+      assert.equal(r.request_body_size, 0);
+      assert.equal(r.response_body_size, 0);
+      assert.equal(r.is_https, false);
+      assert.equal(r.traffic_type, 'unknown');
+      assert.ok(Math.abs(r.created_at.getTime() - Date.now()) < 60_000, `created_at ${r.created_at.toISOString()} is now, in UTC`);
+      await db.pool.query(`DELETE FROM ${T} WHERE trace_id = 'defaults'`);
+    });
+
+    test('migrating again changes nothing', async () => {
+      const client = await db.pool.connect();
+      try {
+        assert.deepEqual((await migrate(client)).applied, []);
+      } finally {
+        client.release();
+      }
+    });
+
+    test('a trace is visible when created and complete when its response ends, every value intact', async () => {
+      const w = newWriter();
+      const start = new Date('2026-11-23T12:34:56.789Z');
+      const reqBody = Buffer.from([0, 1, 2, 250, 255]);
+      w.create('t-1', {
+        proxy_direction: 1,
+        session_id: 'sess-1',
+        method: 'POST',
+        url: 'https://api.anthropic.com/v1/messages?beta=true',
+        host: 'api.anthropic.com',
+        path: '/v1/messages?beta=true',
+        request_headers: { 'content-type': 'application/json', 'x-api-key': 'sk-…abcd' },
+        request_body: reqBody,
+        request_body_size: 5,
+        request_content_type: 'application/json',
+        start_time: start,
+        client_ip: '127.0.0.1',
+        is_https: true,
+        traffic_type: 'llm',
+      });
+      assert.ok(await w.flush(10_000));
+      let r = (await db.pool.query(`SELECT * FROM ${T} WHERE trace_id = 't-1'`)).rows[0];
+      assert.equal(r.status_code, null, 'in progress: no status yet');
+      assert.equal(r.end_time, null);
+      assert.deepEqual(r.request_body, reqBody);
+      assert.equal(r.start_time.toISOString(), start.toISOString());
+      w.complete('t-1', {
+        status_code: 200,
+        response_headers: { 'content-type': 'text/event-stream' },
+        response_body: Buffer.from('event: message_stop\ndata: {}\n\n'),
+        response_body_size: 31,
+        response_content_type: 'text/event-stream',
+        end_time: new Date(start.getTime() + 1500),
+        duration_ms: 1500.25,
+        ttfb_ms: 210.5,
+        server_ip: '10.0.0.1',
+        server_port: 443,
+      });
+      assert.ok(await w.flush(10_000));
+      r = (await db.pool.query(`SELECT * FROM ${T} WHERE trace_id = 't-1'`)).rows[0];
+      assert.equal(r.proxy_direction, 1);
+      assert.equal(r.session_id, 'sess-1');
+      assert.equal(r.status_code, 200);
+      assert.equal(r.duration_ms, 1500.25);
+      assert.equal(r.ttfb_ms, 210.5);
+      assert.equal(r.end_time.toISOString(), '2026-11-23T12:34:58.289Z');
+      assert.deepEqual(r.request_headers, { 'content-type': 'application/json', 'x-api-key': 'sk-…abcd' });
+      assert.equal(r.response_body.toString(), 'event: message_stop\ndata: {}\n\n');
+      assert.equal(r.is_https, true);
+      assert.equal(r.traffic_type, 'llm');
+      assert.equal(r.server_port, 443);
+    });
+
+    test('a completion that arrives before its create is applied correctly', async () => {
+      const w = newWriter();
+      w.complete('t-early', { status_code: 201, duration_ms: 5, response_body_size: 2 });
+      assert.ok(await w.flush(10_000));
+      w.create('t-early', { method: 'PUT', url: 'http://localhost/x', host: 'localhost', path: '/x', request_body_size: 7, traffic_type: 'other' });
+      assert.ok(await w.flush(10_000));
+      const r = (await db.pool.query(`SELECT * FROM ${T} WHERE trace_id = 't-early'`)).rows[0];
+      assert.deepEqual([r.method, r.status_code, r.request_body_size, r.response_body_size, r.traffic_type], ['PUT', 201, 7, 2, 'other']);
+    });
+
+    test('text with NUL bytes and odd JSON is stored, not refused', async () => {
+      const w = newWriter();
+      w.create('t-nul', { method: 'GET', url: 'http://x/\u0000y', request_headers: { a: 'b\u0000c' } });
+      assert.ok(await w.flush(10_000));
+      const r = (await db.pool.query(`SELECT url, request_headers FROM ${T} WHERE trace_id = 't-nul'`)).rows[0];
+      assert.equal(r.url, 'http://x/y');
+      assert.deepEqual(r.request_headers, { a: 'bc' });
+    });
+
+    test('batches: thousands of creates and completes arrive once each, merged into few round trips', async () => {
+      const w = newWriter({ queueSize: 100_000 });
+      const n = 3000;
+      for (let i = 0; i < n; i++) {
+        w.create(`b-${i}`, { method: 'POST', url: 'http://h/v1/messages', request_body: Buffer.alloc(100, 1), traffic_type: 'llm' });
+        w.complete(`b-${i}`, { status_code: 200, duration_ms: i });
+      }
+      assert.ok(await w.flush(60_000));
+      assert.equal(await count(`trace_id LIKE 'b-%' AND status_code = 200 AND method = 'POST'`), n);
+      const c = w.counters();
+      assert.equal(c.written, 2 * n);
+      assert.ok(c.batches <= (2 * n) / 100, `${c.batches} round trips for ${2 * n} operations`);
+      assert.equal(c.spilled, 0);
+    });
+
+    test('a full queue spills to disk and everything is replayed, nothing dropped', async () => {
+      const w = newWriter({ queueSize: 10, batchSize: 50 });
+      const n = 1000;
+      for (let i = 0; i < n; i++) {
+        w.create(`q-${i}`, { method: 'GET', url: `http://h/${i}`, traffic_type: 'web' });
+        w.complete(`q-${i}`, { status_code: 204 });
+      }
+      assert.ok(w.counters().spilled > 0, 'the queue overflowed into the spill');
+      assert.ok(await w.flush(60_000));
+      assert.equal(await count(`trace_id LIKE 'q-%' AND status_code = 204 AND method = 'GET'`), n);
+      const c = w.counters();
+      assert.equal(c.dropped, 0);
+      assert.equal(c.failed, 0);
+      assert.ok(c.replayed > 0);
+      assert.equal(c.spillPending, 0);
+    });
+
+    test('a row the database refuses is set aside in rejected.jsonl; the rest of its batch is written', async () => {
+      const w = newWriter();
+      w.create('bad-1', { method: 'GET', server_port: 2 ** 40 });
+      for (let i = 0; i < 5; i++) w.create(`good-${i}`, { method: 'GET' });
+      assert.ok(await w.flush(10_000));
+      assert.equal(await count(`trace_id LIKE 'good-%'`), 5);
+      assert.equal(await count(`trace_id = 'bad-1'`), 0);
+      assert.equal(w.counters().failed, 1);
+      const rejected = readFileSync(paths.rejectedFile(env.dir), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+      assert.equal(rejected.at(-1).op.id, 'bad-1');
+      assert.match(rejected.at(-1).error, /out of range/);
+    });
+
+    test('prune deletes old traces only; retention does it on its own', async () => {
+      await db.pool.query(`DELETE FROM ${T}`);
+      const w = newWriter();
+      seedSpecRows(w);
+      assert.ok(await w.flush(10_000));
+      await db.pool.query(AGE_SQL);
+      assert.equal(await pruneOlderThan(db, 30 * 86400), OLD_IDS.length);
+      assert.equal(await count(), SEEDS.length - OLD_IDS.length);
+      await db.pool.query(`UPDATE ${T} SET created_at = NOW() - INTERVAL '8 days' WHERE trace_id = 'r0-1'`);
+      const stop = startRetention(db, 7, silentLogger, 60_000);
+      try {
+        for (let i = 0; i < 100 && (await count(`trace_id = 'r0-1'`)) > 0; i++) await new Promise((r) => setTimeout(r, 20));
+      } finally {
+        stop();
+      }
+      assert.equal(await count(`trace_id = 'r0-1'`), 0);
+      assert.equal(await count(), SEEDS.length - OLD_IDS.length - 1);
+    });
+
+    test('close() drains the queue; what is handed over after close waits in the spill for the next writer', async () => {
+      const w = newWriter();
+      for (let i = 0; i < 50; i++) w.create(`c-${i}`, { method: 'GET' });
+      const c = await w.close(10_000);
+      assert.equal(c.queued, 0);
+      assert.equal(await count(`trace_id LIKE 'c-%'`), 50);
+      w.create('after-close', { method: 'GET' });
+      assert.equal(w.counters().spilled, 1);
+      assert.ok(existsSync(paths.spillDir(env.dir)));
+    });
+  });
+}
