@@ -31,6 +31,8 @@ export interface OpenOptions {
 
 /** Bounded so a black-holed server fails with a message instead of hanging a command. */
 const CONNECT_TIMEOUT_MS = 5_000;
+/** How long closing waits for queries in flight before cutting their connections. */
+const CLOSE_TIMEOUT_MS = 1_000;
 
 // Timestamps are stored as UTC wall-clock time (TIMESTAMP without time zone, as the spec has it).
 const types = {
@@ -64,6 +66,7 @@ export async function openDatabase(loaded: LoadedConfig, opts: OpenOptions = {})
     backend = { kind: 'embedded', dataDir: paths.pgliteData(loaded.dir), url: handle.url, port: handle.port, owner: handle.owner, holderPid: handle.holderPid };
     release = handle.close;
   }
+  const clients = new Set<pg.PoolClient>();
   const makePool = (url: string) => {
     const pool = new pg.Pool({
       connectionString: url,
@@ -76,6 +79,8 @@ export async function openDatabase(loaded: LoadedConfig, opts: OpenOptions = {})
     });
     // An idle client losing its server emits here; the next query reports it where it can be handled.
     pool.on('error', () => {});
+    pool.on('connect', (c) => clients.add(c));
+    pool.on('remove', (c) => clients.delete(c));
     return pool;
   };
   const db: Database = {
@@ -93,24 +98,43 @@ export async function openDatabase(loaded: LoadedConfig, opts: OpenOptions = {})
       void old.end().catch(() => {});
     },
     close: async () => {
-      await db.pool.end().catch(() => {});
+      // A query stuck on a hung server would hold pool.end() forever: give it a deadline, then cut the sockets.
+      const ended = db.pool.end().catch(() => {});
+      const timer = new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), CLOSE_TIMEOUT_MS).unref());
+      if ((await Promise.race([ended, timer])) === 'timeout') {
+        for (const c of clients) (c as unknown as { connection?: { stream?: { destroy(): void } } }).connection?.stream?.destroy();
+      }
       await release();
     },
   };
   if (opts.migrate ?? true) {
     try {
-      const client = await db.pool.connect();
-      try {
-        db.migrated = await migrate(client);
-      } finally {
-        client.release();
-      }
+      db.migrated = await withClient(db.pool, migrate);
     } catch (err) {
       await db.close();
       throw explainDbError(err, db);
     }
   }
   return db;
+}
+
+/**
+ * Runs `fn` on a checked-out client. A checked-out pg client whose connection drops emits 'error' and,
+ * with no listener, takes the process down: the listener here turns that into a rejected query instead.
+ */
+export async function withClient<T>(pool: pg.Pool, fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  const client = await pool.connect();
+  let broken: Error | undefined;
+  const onError = (err: Error) => {
+    broken = err;
+  };
+  client.on('error', onError);
+  try {
+    return await fn(client);
+  } finally {
+    client.off('error', onError);
+    client.release(broken);
+  }
 }
 
 export function describeBackend(b: Backend): string {

@@ -3,7 +3,7 @@
 import type { LoadedConfig } from '../config/load.js';
 import { paths } from '../config/paths.js';
 import type { Logger } from '../log.js';
-import { explainDbError, isConnectionError, openDatabase, type Database } from './database.js';
+import { explainDbError, isConnectionError, openDatabase, withClient, type Database } from './database.js';
 import { migrate } from './migrations.js';
 import { startRetention } from './prune.js';
 import { TraceWriter, type WriterCounters, type WriterOptions } from './writer.js';
@@ -20,12 +20,7 @@ export async function openTraceStore(loaded: LoadedConfig, log: Logger, override
   const db = await openDatabase(loaded, { migrate: false });
   let reachable = true;
   try {
-    const client = await db.pool.connect();
-    try {
-      db.migrated = await migrate(client);
-    } finally {
-      client.release();
-    }
+    db.migrated = await withClient(db.pool, migrate);
   } catch (err) {
     if (!isConnectionError(err)) {
       await db.close();

@@ -5,7 +5,7 @@ import { appendFileSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from '../log.js';
-import { isConnectionError, type Database } from './database.js';
+import { isConnectionError, withClient, type Database } from './database.js';
 import { migrate } from './migrations.js';
 import { buildUpserts, encodeOp, makeOp, mergeOps, type Op } from './ops.js';
 import { Spill } from './spill.js';
@@ -125,6 +125,7 @@ export class TraceWriter {
     if (this.state === 'normal') await this.flush(timeoutMs);
     this.state = 'closed';
     const rest = [...(this.inflight ?? []), ...this.queue.splice(0)];
+    this.inflight = null;
     if (rest.length > 0) this.toSpill(rest);
     this.spill.close();
     if (this.counterTimer) clearInterval(this.counterTimer);
@@ -160,9 +161,9 @@ export class TraceWriter {
         } catch (err) {
           // The batch is older than what is queued: it goes to the spill first, keeping the order.
           if (this.state === 'normal') this.enterSpilling([...batch, ...this.queue.splice(0)], describe(err));
-          else this.toSpill(batch);
+          else if (this.inflight === batch) this.toSpill(batch); // (close() has spilled it already otherwise)
         } finally {
-          this.inflight = null;
+          if (this.inflight === batch) this.inflight = null;
         }
       }
     } finally {
@@ -275,12 +276,7 @@ export class TraceWriter {
   }
 
   private async ensureSchema(): Promise<void> {
-    const client = await this.db.pool.connect();
-    try {
-      await migrate(client);
-    } finally {
-      client.release();
-    }
+    await withClient(this.db.pool, migrate);
   }
 
   private idle(): boolean {

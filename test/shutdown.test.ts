@@ -1,0 +1,73 @@
+// SIGTERM with a full queue: the writer drains what it can in bounded time and spills the rest;
+// the next process to open the store replays it, and every trace arrives.
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { after, describe, test } from 'node:test';
+import { silentLogger } from '../src/log.js';
+import { openTraceStore } from '../src/store/store.js';
+import { BACKENDS, configFor } from './helpers/pg.js';
+import { Relay } from './helpers/relay.js';
+
+const CHILD = fileURLToPath(new URL('./fixtures/writer-child.js', import.meta.url));
+
+const children: ChildProcess[] = [];
+after(() => {
+  for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
+});
+
+for (const backend of BACKENDS) {
+  describe(`shutdown with a full queue (${backend.name})`, { skip: await backend.skip() }, () => {
+    test('SIGTERM, restart: every trace arrives exactly once', async () => {
+      const env = await backend.setup();
+      let relay: Relay | undefined;
+      try {
+        const n = backend.name === 'server' ? 400 : 5000;
+        const childEnv: Record<string, string> = { ...process.env, ...env.env, DRAIN_MS: '500' } as Record<string, string>;
+        if (backend.name === 'server') {
+          // The child reaches the server through a relay that the test stalls: its batches hang, its queue fills.
+          const u = new URL(env.env.CCPROXY_DATABASE_URL!);
+          relay = await new Relay(u.hostname, Number(u.port || 5432)).start();
+          childEnv.CCPROXY_DATABASE_URL = relay.url(env.env.CCPROXY_DATABASE_URL!);
+        }
+        const child = spawn(process.execPath, [CHILD], { env: childEnv, stdio: ['pipe', 'pipe', 'inherit'] });
+        children.push(child);
+        const out = createInterface({ input: child.stdout! })[Symbol.asyncIterator]();
+        const next = async () => String((await out.next()).value ?? '');
+        assert.equal(await next(), 'ready');
+        relay?.stall();
+        // Fewer operations than the queue holds: on the stalled server the first batch hangs in flight and
+        // the rest waits in memory, so SIGTERM finds a full pipeline. The embedded database takes them as fast as it can.
+        child.stdin!.write(`go ${n}\n`);
+        const enqueued = JSON.parse((await next()).replace(/^enqueued /, ''));
+        assert.equal(enqueued.enqueued, 2 * n);
+        if (relay) assert.equal(enqueued.queued, 2 * n, 'everything is still in memory at SIGTERM');
+        const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+        child.kill('SIGTERM');
+        const closed = JSON.parse((await next()).replace(/^closed /, ''));
+        assert.equal(await exited, 0);
+        assert.equal(closed.queued, 0, 'nothing left in memory');
+        assert.equal(closed.dropped, 0);
+        if (relay) assert.equal(closed.spilled, 2 * n, 'the database hung: all of it went to the spill file within the drain time');
+        await relay?.stop();
+
+        // Restart: a new store in this process (the same config dir) replays what the child spilled.
+        const store = await openTraceStore(configFor(env.dir, env.env.CCPROXY_DATABASE_URL), silentLogger);
+        try {
+          assert.ok(await store.writer.flush(60_000));
+          const { rows } = await store.db.pool.query(
+            `SELECT count(*) AS n, count(DISTINCT trace_id) AS d, count(*) FILTER (WHERE status_code = 200 AND method = 'POST') AS complete FROM "CCProxy_HttpTraces"`,
+          );
+          assert.deepEqual(rows[0], { n, d: n, complete: n });
+          assert.ok(store.writer.counters().replayed > 0);
+        } finally {
+          await store.close();
+        }
+      } finally {
+        await relay?.stop();
+        await env.cleanup();
+      }
+    });
+  });
+}
