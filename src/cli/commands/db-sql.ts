@@ -12,7 +12,11 @@ const command: Command = {
   summary: 'Run SQL on the trace database and print the result (a table, or --json)',
   usage: 'ccproxy db sql [--json] "<SQL>" | --file <path> | -   (- reads standard input)',
   async run(argv) {
-    const { values, positionals } = parseFlags(argv, { json: { type: 'boolean', short: 'j' }, file: { type: 'string', short: 'f' } }, this.usage);
+    // SQL often starts with a "-- comment": an argument with white space in it is SQL, never a flag.
+    const isSql = (a: string) => /\s/.test(a.trim()) || !a.startsWith('-') || a === '-';
+    const flags = argv.filter((a, i) => !isSql(a) || (i > 0 && ['--file', '-f'].includes(argv[i - 1]!)));
+    const sqlArgs = argv.filter((a) => !flags.includes(a));
+    const { values, positionals } = parseFlags([...flags, '--', ...sqlArgs], { json: { type: 'boolean', short: 'j' }, file: { type: 'string', short: 'f' } }, this.usage);
     const sql = readSql(positionals, values.file, this.usage);
     const db = await openDatabase(loadConfig(), { transient: true });
     try {
