@@ -1,0 +1,60 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { buildUpserts, decodeOp, encodeOp, makeOp, mergeOps } from './ops.js';
+
+test('makeOp converts capture values to what PostgreSQL takes', () => {
+  const op = makeOp('create', 'id\u0000', {
+    start_time: new Date('2026-01-02T03:04:05.678Z'),
+    request_headers: { a: 'x\u0000y' },
+    request_body: new Uint8Array([1, 2, 3]),
+    method: 'GE\u0000T',
+    is_https: true,
+    server_port: 443,
+    session_id: null,
+    // @ts-expect-error: unknown columns are ignored, never sent
+    not_a_column: 'x',
+  });
+  assert.equal(op.id, 'id');
+  assert.deepEqual(op.fields, {
+    start_time: '2026-01-02T03:04:05.678Z',
+    request_headers: '{"a":"xy"}',
+    request_body: Buffer.from([1, 2, 3]),
+    method: 'GET',
+    is_https: true,
+    server_port: 443,
+    session_id: null,
+  });
+  assert.equal(op.bytes, 3);
+});
+
+test('mergeOps folds a create and its completion into one row, later values winning', () => {
+  const merged = mergeOps([
+    makeOp('create', 'a', { method: 'GET', status_code: null }),
+    makeOp('create', 'b', { method: 'PUT' }),
+    makeOp('complete', 'a', { status_code: 200 }),
+  ]);
+  assert.deepEqual(merged.map((o) => [o.id, o.fields]), [
+    ['a', { method: 'GET', status_code: 200 }],
+    ['b', { method: 'PUT' }],
+  ]);
+});
+
+test('buildUpserts: one statement per column set; null on a defaulted column becomes DEFAULT', () => {
+  const sts = buildUpserts(
+    mergeOps([makeOp('create', 'a', { method: 'GET', traffic_type: null }), makeOp('create', 'b', { method: 'PUT', traffic_type: 'llm' }), makeOp('complete', 'c', { status_code: 500 })]),
+  );
+  assert.equal(sts.length, 2);
+  assert.equal(
+    sts[0]!.text,
+    'INSERT INTO "CCProxy_HttpTraces" (trace_id, method, traffic_type) VALUES ($1,$2,DEFAULT),($3,$4,$5) ON CONFLICT (trace_id) DO UPDATE SET method = EXCLUDED.method, traffic_type = EXCLUDED.traffic_type',
+  );
+  assert.deepEqual(sts[0]!.values, ['a', 'GET', 'b', 'PUT', 'llm']);
+  assert.equal(sts[1]!.text, 'INSERT INTO "CCProxy_HttpTraces" (trace_id, status_code) VALUES ($1,$2) ON CONFLICT (trace_id) DO UPDATE SET status_code = EXCLUDED.status_code');
+});
+
+test('a spilled operation reads back identical, bytes included', () => {
+  const op = makeOp('complete', 't', { response_body: Buffer.from([0, 255, 10, 13]), status_code: 200, response_headers: { 'x-a': '1' } });
+  const back = decodeOp(encodeOp(op));
+  assert.deepEqual(back, op);
+  assert.equal(encodeOp(op).includes('\n'), false);
+});
