@@ -68,10 +68,12 @@ export class Spill {
   }
 
   /**
-   * Replays claimed segments, then our own, in order through `write`, batch by batch. Returns true when
-   * everything on disk has been written (claimed files deleted, our own truncated), false if `keepGoing` said stop.
+   * Replays claimed segments, then our own, in order through `write`, batch by batch. When everything on disk
+   * has been written, claimed files are deleted, our own is truncated and `onEmpty` runs — in one synchronous
+   * step after the last size check, so no append can land in between and be lost. Returns false if
+   * `keepGoing` said stop first.
    */
-  async replay(write: (ops: Op[]) => Promise<void>, batchSize: number, keepGoing: () => boolean): Promise<boolean> {
+  async replay(write: (ops: Op[]) => Promise<void>, batchSize: number, keepGoing: () => boolean, onEmpty: () => void): Promise<boolean> {
     while (this.claimed.length > 0) {
       const seg = this.claimed[0]!;
       const fd = openSync(seg.path, 'r');
@@ -83,14 +85,17 @@ export class Spill {
       rmSync(seg.path, { force: true });
       this.claimed.shift();
     }
-    if (this.fd !== null && this.own) {
-      if (!(await this.replaySegment(this.fd, this.own, write, batchSize, keepGoing))) return false;
-      // No await between replaySegment's last size check and here: no append can slip in before the truncate.
-      ftruncateSync(this.fd, 0);
-      this.own.pos = 0;
+    for (;;) {
+      if (this.fd !== null && this.own) {
+        if (!(await this.replaySegment(this.fd, this.own, write, batchSize, keepGoing))) return false;
+        if (fstatSync(this.fd).size > this.own.pos) continue; // appended while we resumed: go on reading
+        ftruncateSync(this.fd, 0);
+        this.own.pos = 0;
+      }
+      this.pendingOps = 0;
+      onEmpty();
+      return true;
     }
-    this.pendingOps = 0;
-    return true;
   }
 
   private async replaySegment(fd: number, seg: Segment, write: (ops: Op[]) => Promise<void>, batchSize: number, keepGoing: () => boolean): Promise<boolean> {

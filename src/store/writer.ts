@@ -250,11 +250,12 @@ export class TraceWriter {
             },
             this.opts.batchSize,
             () => this.state === 'spilling',
+            // Runs in the same synchronous step as the spill's last check: from here on, operations queue in memory.
+            () => {
+              this.state = 'normal';
+            },
           );
-          if (done && this.state === 'spilling') {
-            this.state = 'normal';
-            if (failures > 0 || this.c.written - before > 0) this.opts.log.info(`database reachable: replayed ${this.c.written - before} spilled operations`);
-          }
+          if (done && (failures > 0 || this.c.written - before > 0)) this.opts.log.info(`database reachable: replayed ${this.c.written - before} spilled operations`);
           failures = 0;
           delay = this.retryMin;
         } catch (err) {
