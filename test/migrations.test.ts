@@ -82,6 +82,7 @@ for (const backend of BACKENDS) {
         assert.match(err.message, /status_code is text, expected integer/);
         assert.match(err.message, /duration_ms is integer, expected double precision/);
         assert.match(err.message, /never changes an existing one/);
+        assert.match(err.message, backend.name === 'server' ? /\n  database: postgresql:\/\/.* \(from CCPROXY_DATABASE_URL\)$/ : /\n  database: embedded database in /);
         return true;
       });
       const check = await openDatabase(env.loaded, { migrate: false });

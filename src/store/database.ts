@@ -4,7 +4,7 @@ import type { LoadedConfig } from '../config/load.js';
 import { paths } from '../config/paths.js';
 import { UserError } from '../errors.js';
 import { attachEmbedded } from './embedded.js';
-import { migrate, type MigrationResult } from './migrations.js';
+import { migrate, SchemaClashError, type MigrationResult } from './migrations.js';
 
 export type Backend =
   | { kind: 'embedded'; dataDir: string; url: string; port: number; owner: boolean; holderPid: number }
@@ -169,6 +169,7 @@ export function isConnectionError(err: unknown): boolean {
 
 /** Turns a driver error into one line naming the problem and where the setting came from. */
 export function explainDbError(err: unknown, db: Pick<Database, 'backend' | 'describe'>): Error {
+  if (err instanceof SchemaClashError) return new UserError(`${err.message}\n  database: ${db.describe()}`);
   if (err instanceof UserError) return err;
   const e = err as { code?: string; message?: string; address?: string; port?: number };
   const where = db.describe();
