@@ -1,0 +1,65 @@
+// Redaction before storage: credentials keep only a fingerprint — enough to tell two keys apart, never enough
+// to use one. Headers by name; token fields in JSON and form bodies by key.
+import { createHash } from 'node:crypto';
+
+export const SECRET_HEADERS = ['authorization', 'proxy-authorization', 'x-api-key', 'cookie', 'set-cookie'];
+export const SECRET_FIELDS = ['access_token', 'refresh_token', 'id_token', 'api_key', 'client_secret'];
+
+/** `[redacted len=108 sha256=1a2b3c4d]`: a length and 32 bits of a hash say which key, not what it is. */
+export function fingerprint(secret: string): string {
+  return `[redacted len=${secret.length} sha256=${createHash('sha256').update(secret).digest('hex').slice(0, 8)}]`;
+}
+
+function redactValue(name: string, value: string): string {
+  if (name === 'authorization' || name === 'proxy-authorization') {
+    const m = /^(\S+)\s+(.+)$/.exec(value);
+    if (m) return `${m[1]} ${fingerprint(m[2]!)}`; // keep the scheme: Bearer, Basic
+  }
+  return fingerprint(value);
+}
+
+export type HeaderMap = Record<string, string | string[]>;
+
+export function redactHeaders(headers: HeaderMap, extra: readonly string[] = []): HeaderMap {
+  const names = new Set([...SECRET_HEADERS, ...extra.map((h) => h.toLowerCase())]);
+  const out: HeaderMap = {};
+  for (const [k, v] of Object.entries(headers)) {
+    const name = k.toLowerCase();
+    out[k] = !names.has(name) ? v : Array.isArray(v) ? v.map((x) => redactValue(name, x)) : redactValue(name, v);
+  }
+  return out;
+}
+
+/** Redacts token fields anywhere in a JSON value; returns null when there was nothing to redact. */
+export function redactJson(value: unknown): unknown | null {
+  let changed = false;
+  const walk = (v: unknown): unknown => {
+    if (Array.isArray(v)) return v.map(walk);
+    if (v && typeof v === 'object') {
+      const out: Record<string, unknown> = {};
+      for (const [k, x] of Object.entries(v)) {
+        if (SECRET_FIELDS.includes(k.toLowerCase()) && typeof x === 'string' && x !== '') {
+          out[k] = fingerprint(x);
+          changed = true;
+        } else out[k] = walk(x);
+      }
+      return out;
+    }
+    return v;
+  };
+  const result = walk(value);
+  return changed ? result : null;
+}
+
+/** The same for application/x-www-form-urlencoded bodies (OAuth token requests). */
+export function redactForm(text: string): string | null {
+  const params = new URLSearchParams(text);
+  let changed = false;
+  for (const [k, v] of params) {
+    if (SECRET_FIELDS.includes(k.toLowerCase()) && v !== '') {
+      params.set(k, fingerprint(v));
+      changed = true;
+    }
+  }
+  return changed ? params.toString() : null;
+}
