@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import zlib from 'node:zlib';
 import { classify } from './classify.js';
 import { decodeBody } from './decode.js';
-import { fingerprint, redactForm, redactHeaders, redactJson } from './redact.js';
+import { fingerprint, redactForm, redactHeaders, redactJson, redactJsonText } from './redact.js';
 import { sessionFromBody, sessionFromHeaders } from './session.js';
 
 test('classification follows the spec: llm patterns, then mcp, then localhost, else web', () => {
@@ -45,6 +45,8 @@ test('redaction keeps a fingerprint: same key, same mark; different keys, differ
   assert.doesNotMatch(JSON.stringify(h), /secret|api03-key/);
   assert.deepEqual(redactJson({ a: [{ refresh_token: 'r' }], access_token: 'x', expires_in: 3600 }), { a: [{ refresh_token: fingerprint('r') }], access_token: fingerprint('x'), expires_in: 3600 });
   assert.equal(redactJson({ model: 'x' }), null);
+  const cut = redactJsonText('{"access_token": "abc\\"def", "refresh_token":"partial-tok');
+  assert.equal(cut, `{"access_token": "${fingerprint('abc\\"def')}", "refresh_token":"${fingerprint('partial-tok')}`);
   assert.equal(redactForm('grant_type=refresh_token&refresh_token=abc'), `grant_type=refresh_token&refresh_token=${encodeURIComponent(fingerprint('abc')).replace(/%20/g, '+')}`);
 });
 

@@ -63,3 +63,15 @@ export function redactForm(text: string): string | null {
   }
   return changed ? params.toString() : null;
 }
+
+const FIELD_TEXT = new RegExp(`("(?:${SECRET_FIELDS.join('|')})"\\s*:\\s*")((?:[^"\\\\]|\\\\.)*)(")?`, 'gi');
+
+/** For JSON that does not parse (cut at the capture limit, say): token fields found in the text itself. */
+export function redactJsonText(text: string): string | null {
+  let changed = false;
+  const out = text.replace(FIELD_TEXT, (_m, key: string, value: string, close: string | undefined) => {
+    changed = true;
+    return `${key}${fingerprint(value)}${close ?? ''}`;
+  });
+  return changed ? out : null;
+}

@@ -16,6 +16,7 @@ const COMMANDS: Record<string, Loader> = {
   'db prune': () => import('./commands/db-prune.js'),
   'db url': () => import('./commands/db-url.js'),
   'db serve': () => import('./commands/db-serve.js'),
+  'mitm start': () => import('./commands/mitm-start.js'),
 };
 
 async function help(): Promise<string> {

@@ -94,6 +94,27 @@ function applyEnv(config: Config, env: NodeJS.ProcessEnv, sources: Record<string
       break;
     }
   }
+  const int = (name: string, min: number, max: number) => {
+    const raw = env[name];
+    if (raw === undefined || raw === '') return undefined;
+    const n = Number(raw);
+    if (!Number.isInteger(n) || n < min || n > max) throw new ConfigError(`${name}=${JSON.stringify(raw)}: expected a whole number from ${min} to ${max}`);
+    sources[name] = name;
+    return n;
+  };
+  const port = int('CCPROXY_MITM_PORT', 0, 65535);
+  if (port !== undefined) mitm.port = port;
+  const maxBody = int('CCPROXY_MITM_MAX_BODY_SIZE', 0, Number.MAX_SAFE_INTEGER);
+  if (maxBody !== undefined) mitm.max_body_size = maxBody;
+  if (env.CCPROXY_MITM_UPSTREAM) {
+    mitm.upstream_proxy = env.CCPROXY_MITM_UPSTREAM;
+    sources.upstream_proxy = 'CCPROXY_MITM_UPSTREAM';
+  }
+  const mode = env.CCPROXY_MITM_MODE;
+  if (mode) {
+    if (mode !== 'reverse' && mode !== 'forward') throw new ConfigError(`CCPROXY_MITM_MODE=${JSON.stringify(mode)}: expected reverse or forward`);
+    mitm.mode = mode;
+  }
   const debug = env.CCPROXY_DEBUG;
   if (debug !== undefined && debug !== '') {
     mitm.debug = ['1', 'true', 'yes', 'on'].includes(debug.toLowerCase());

@@ -1,0 +1,143 @@
+// Turns what a capture point saw into trace columns: classify, session id, redact, decode, truncate.
+// Nothing here can fail an exchange: a body that will not decode or parse is stored as it came.
+import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http';
+import type { BodyCopy } from '../flow/body-copy.js';
+import type { TraceFields } from '../store/table.js';
+import { classify } from './classify.js';
+import { decodeBody } from './decode.js';
+import { redactForm, redactHeaders, redactJson, redactJsonText, type HeaderMap } from './redact.js';
+import { sessionFromBody, sessionFromHeaders } from './session.js';
+
+/** The most body bytes kept per direction when max_body_size is 0 ("unlimited"): the full size is still recorded. */
+export const BODY_CEILING = 64 * 1024 * 1024;
+
+export interface CaptureSettings {
+  direction: 0 | 1;
+  /** Bytes of each body to keep (max_body_size, or BODY_CEILING for 0). */
+  bodyLimit: number;
+  captureBodies: boolean;
+  redact: boolean;
+  redactHeaders: string[];
+  llmHosts: string[];
+}
+
+export interface SeenRequest {
+  method: string;
+  url: string;
+  host: string;
+  path: string;
+  headers: IncomingHttpHeaders | OutgoingHttpHeaders;
+  clientIp: string | null;
+  isHttps: boolean;
+  start: Date;
+}
+
+export function bodyLimit(maxBodySize: number): number {
+  return maxBodySize > 0 ? Math.min(maxBodySize, BODY_CEILING) : BODY_CEILING;
+}
+
+function headerJson(settings: CaptureSettings, headers: IncomingHttpHeaders | OutgoingHttpHeaders): HeaderMap {
+  const plain: HeaderMap = {};
+  for (const [k, v] of Object.entries(headers)) if (v !== undefined) plain[k] = Array.isArray(v) ? v.map(String) : String(v);
+  return settings.redact ? redactHeaders(plain, settings.redactHeaders) : plain;
+}
+
+const header = (h: IncomingHttpHeaders | OutgoingHttpHeaders, name: string) => {
+  const v = h[name];
+  return v === undefined ? undefined : Array.isArray(v) ? String(v[0]) : String(v);
+};
+
+/** The columns known when the request's headers arrive: written at once, so an exchange in progress is visible. */
+export function requestStart(settings: CaptureSettings, r: SeenRequest): TraceFields {
+  return {
+    proxy_direction: settings.direction,
+    session_id: sessionFromHeaders(r.headers as Record<string, string>),
+    method: r.method,
+    url: r.url,
+    host: r.host,
+    path: r.path,
+    request_headers: headerJson(settings, r.headers),
+    request_content_type: header(r.headers, 'content-type') ?? null,
+    start_time: r.start,
+    client_ip: r.clientIp,
+    is_https: r.isHttps,
+    traffic_type: classify(r.host, r.path, settings.llmHosts),
+  };
+}
+
+/** The request body's columns, once it has been sent on; the session id from the body if no header gave one. */
+export async function requestBody(settings: CaptureSettings, headers: IncomingHttpHeaders | OutgoingHttpHeaders, copy: BodyCopy): Promise<TraceFields> {
+  const fields: TraceFields = { request_body_size: copy.size };
+  const stored = await storedBody(settings, headers, copy);
+  if (!sessionFromHeaders(headers as Record<string, string>) && stored.json !== undefined) {
+    const s = sessionFromBody(stored.json);
+    if (s) fields.session_id = s;
+  }
+  if (settings.captureBodies) {
+    fields.request_body = stored.body;
+    fields.request_body_truncated = stored.truncated;
+  }
+  return fields;
+}
+
+export interface SeenResponse {
+  status: number | null;
+  headers: IncomingHttpHeaders | OutgoingHttpHeaders;
+  copy: BodyCopy | null;
+  start: Date;
+  end: Date;
+  ttfbMs: number | null;
+  serverIp: string | null;
+  serverPort: number | null;
+  error?: { type: string; message: string };
+}
+
+export async function responseEnd(settings: CaptureSettings, r: SeenResponse): Promise<TraceFields> {
+  const fields: TraceFields = {
+    status_code: r.status,
+    response_headers: headerJson(settings, r.headers),
+    response_content_type: header(r.headers, 'content-type') ?? null,
+    response_body_size: r.copy?.size ?? 0,
+    end_time: r.end,
+    duration_ms: r.end.getTime() - r.start.getTime(),
+    ttfb_ms: r.ttfbMs,
+    server_ip: r.serverIp,
+    server_port: r.serverPort,
+    error_message: r.error?.message ?? null,
+    error_type: r.error?.type ?? null,
+  };
+  if (settings.captureBodies && r.copy) {
+    const stored = await storedBody(settings, r.headers, r.copy);
+    fields.response_body = stored.body;
+    fields.response_body_truncated = stored.truncated;
+  }
+  return fields;
+}
+
+async function storedBody(settings: CaptureSettings, headers: IncomingHttpHeaders | OutgoingHttpHeaders, copy: BodyCopy) {
+  const decoded = await decodeBody(copy.bytes(), header(headers, 'content-encoding'), settings.bodyLimit);
+  let body = decoded.body;
+  const truncated = copy.truncated || decoded.truncated;
+  const type = (header(headers, 'content-type') ?? '').toLowerCase();
+  let json: unknown;
+  if (!truncated && body.length > 0 && (type.includes('json') || body[0] === 0x7b)) {
+    try {
+      json = JSON.parse(body.toString('utf8'));
+    } catch {
+      json = undefined;
+    }
+  }
+  if (settings.redact) {
+    if (json !== undefined) {
+      const redacted = redactJson(json);
+      if (redacted !== null) body = Buffer.from(JSON.stringify(redacted));
+    } else if (type.startsWith('application/x-www-form-urlencoded')) {
+      const redacted = redactForm(body.toString('utf8'));
+      if (redacted !== null) body = Buffer.from(redacted);
+    } else if (body.length > 0 && (type.includes('json') || body[0] === 0x7b)) {
+      const redacted = redactJsonText(body.toString('utf8'));
+      if (redacted !== null) body = Buffer.from(redacted);
+    }
+  }
+  return { body, truncated, json };
+}

@@ -1,0 +1,86 @@
+// `ccproxy mitm start`: one capture proxy in the foreground, logging to the terminal, until Ctrl-C
+// (then the writer drains). Settings: ccproxy.yaml < environment (CCPROXY_MITM_*) < flags.
+import { loadConfig } from '../../config/load.js';
+import { UserError } from '../../errors.js';
+import { bodyLimit } from '../../capture/pipeline.js';
+import { createLogger } from '../../log.js';
+import { startReverseProxy } from '../../proxy/reverse.js';
+import { openTraceStore } from '../../store/store.js';
+import { parseFlags } from '../args.js';
+import type { Command } from '../main.js';
+
+/** How long Ctrl-C waits for queued traces to reach the database before spilling the rest. */
+const DRAIN_MS = 5_000;
+
+const command: Command = {
+  summary: 'Run one capture proxy in the foreground (reverse: to an upstream URL) until Ctrl-C',
+  usage: 'ccproxy mitm start [--port N] [--mode reverse|forward] [--upstream URL] [--host ADDR]',
+  async run(argv) {
+    const { values } = parseFlags(
+      argv,
+      { port: { type: 'string', short: 'p' }, mode: { type: 'string' }, upstream: { type: 'string' }, host: { type: 'string' } },
+      this.usage,
+      false,
+    );
+    const loaded = loadConfig();
+    const mitm = loaded.config.ccproxy.mitm;
+    if (values.port !== undefined) {
+      const n = Number(values.port);
+      if (!Number.isInteger(n) || n < 0 || n > 65535) throw new UserError(`--port ${values.port}: expected a port number from 0 to 65535`, 2);
+      mitm.port = n;
+      loaded.sources.port = '--port';
+    } else if (loaded.sources.CCPROXY_MITM_PORT) loaded.sources.port = 'CCPROXY_MITM_PORT';
+    if (values.mode !== undefined) {
+      if (values.mode !== 'reverse' && values.mode !== 'forward') throw new UserError(`--mode ${values.mode}: expected reverse or forward`, 2);
+      mitm.mode = values.mode;
+    }
+    if (values.upstream !== undefined) {
+      mitm.upstream_proxy = values.upstream;
+      loaded.sources.upstream_proxy = '--upstream';
+    }
+    if (values.host !== undefined) mitm.listen_host = values.host;
+    if (mitm.mode === 'forward') {
+      throw new UserError('forward mode (CONNECT with TLS interception) is not available in this version; use --mode reverse', 2);
+    }
+    let upstream: URL;
+    try {
+      upstream = new URL(mitm.upstream_proxy);
+      if (upstream.protocol !== 'http:' && upstream.protocol !== 'https:') throw new Error('scheme');
+    } catch {
+      throw new UserError(`invalid upstream ${JSON.stringify(mitm.upstream_proxy)} (from ${loaded.sources.upstream_proxy ?? `${loaded.file} (ccproxy.mitm.upstream_proxy)`}): expected an http:// or https:// URL`, 2);
+    }
+
+    const log = createLogger('mitm-reverse', { debug: mitm.debug });
+    const store = await openTraceStore(loaded, log);
+    let proxy;
+    try {
+      proxy = await startReverseProxy({
+        upstream,
+        host: mitm.listen_host,
+        port: mitm.port,
+        sink: store.writer,
+        capture: { direction: 0, bodyLimit: bodyLimit(mitm.max_body_size), captureBodies: mitm.capture_bodies, redact: mitm.redact, redactHeaders: mitm.redact_headers, llmHosts: mitm.llm_hosts },
+        log,
+        connectTimeoutMs: mitm.connect_timeout * 1000,
+        idleTimeoutMs: mitm.idle_timeout * 1000,
+      });
+    } catch (err) {
+      await store.close();
+      const e = err as NodeJS.ErrnoException;
+      if (e.code === 'EADDRINUSE') throw new UserError(`port ${mitm.port} on ${mitm.listen_host} is in use (from ${loaded.sources.port ?? `${loaded.file} (ccproxy.mitm.port)`}); choose another with --port`);
+      if (e.code === 'EADDRNOTAVAIL') throw new UserError(`cannot listen on ${mitm.listen_host}: no such local address (ccproxy.mitm.listen_host or --host)`);
+      throw err;
+    }
+    console.log(`ccproxy mitm (reverse) listening on ${proxy.url} → ${upstream.origin}${upstream.pathname === '/' ? '' : upstream.pathname}; traces to ${store.db.describe()}`);
+    await new Promise<void>((resolve) => {
+      process.once('SIGINT', resolve);
+      process.once('SIGTERM', resolve);
+    });
+    log.info('stopping: closing the listener and draining the trace writer');
+    await proxy.close();
+    const c = await store.close(DRAIN_MS);
+    log.info(`stopped: ${c.written} operations written, ${c.spilled} spilled${c.spilled ? ' (replayed on the next start)' : ''}, ${c.dropped} dropped`);
+    return 0;
+  },
+};
+export default command;

@@ -1,0 +1,25 @@
+// What went wrong with an upstream, as a small documented set of error types, the status the client gets,
+// and a JSON body that names the upstream.
+
+export type ErrorType = 'connect_failed' | 'dns_failed' | 'tls_failed' | 'timeout' | 'upstream_reset' | 'client_aborted' | 'client_tls_rejected' | 'bad_request';
+
+export class TimeoutError extends Error {
+  readonly code = 'CCPROXY_TIMEOUT';
+}
+
+export function classifyUpstreamError(err: unknown): { type: ErrorType; status: number; message: string } {
+  const e = err as NodeJS.ErrnoException & { reason?: string };
+  const code = e?.code ?? '';
+  const message = e?.message ?? String(err);
+  if (code === 'CCPROXY_TIMEOUT' || code === 'ETIMEDOUT' || code === 'ESOCKETTIMEDOUT') return { type: 'timeout', status: 504, message };
+  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN' || code === 'EAI_NONAME') return { type: 'dns_failed', status: 502, message };
+  if (code === 'ECONNREFUSED' || code === 'EHOSTUNREACH' || code === 'ENETUNREACH' || code === 'EADDRNOTAVAIL') return { type: 'connect_failed', status: 502, message };
+  if (/^(ERR_TLS_|ERR_SSL_|CERT_|UNABLE_TO_|DEPTH_ZERO|SELF_SIGNED|HOSTNAME_MISMATCH|ERR_OSSL)/.test(code) || /certificate|SSL routines|TLS/i.test(message)) {
+    return { type: 'tls_failed', status: 502, message };
+  }
+  return { type: 'upstream_reset', status: 502, message };
+}
+
+export function errorBody(upstream: string, type: ErrorType, message: string): string {
+  return JSON.stringify({ type: 'error', error: { type: 'proxy_error', error_type: type, message: `ccproxy could not reach ${upstream}: ${message}`, upstream } });
+}
