@@ -70,6 +70,9 @@ export async function startReverseProxy(o: ReverseProxyOptions): Promise<Running
     let ttfb: number | null = null;
     let finished = false;
     let upstreamRes: IncomingMessage | null = null;
+    // Read when the response arrives: a keep-alive socket goes back to the pool (and away) at its end.
+    let serverIp: string | null = null;
+    let serverPort: number | null = null;
 
     const headers = endToEnd(req.headers);
     headers.host = o.upstream.host;
@@ -89,7 +92,6 @@ export async function startReverseProxy(o: ReverseProxyOptions): Promise<Running
       if (finished) return;
       finished = true;
       const end = new Date();
-      const sock = upstreamRes?.socket as Socket | undefined;
       record(
         id,
         () =>
@@ -100,8 +102,8 @@ export async function startReverseProxy(o: ReverseProxyOptions): Promise<Running
             start,
             end,
             ttfbMs: ttfb,
-            serverIp: sock?.remoteAddress ?? null,
-            serverPort: sock?.remotePort ?? null,
+            serverIp,
+            serverPort,
             error,
           }),
         'complete',
@@ -126,6 +128,8 @@ export async function startReverseProxy(o: ReverseProxyOptions): Promise<Running
     up.on('response', (ures) => {
       upstreamRes = ures;
       ttfb = performance.now() - t0;
+      serverIp = ures.socket?.remoteAddress ?? null;
+      serverPort = ures.socket?.remotePort ?? null;
       res.writeHead(ures.statusCode ?? 502, ures.statusMessage, endToEnd(ures.headers) as http.OutgoingHttpHeaders);
       res.flushHeaders();
       ures.on('data', (c: Buffer) => resCopy.push(c));
@@ -154,9 +158,9 @@ export async function startReverseProxy(o: ReverseProxyOptions): Promise<Running
     // The client went away before the response ended: stop the upstream exchange too.
     res.on('close', () => {
       if (!res.writableFinished && !finished) {
+        done({ type: 'client_aborted', message: 'the client closed the connection before the response ended' });
         up.destroy();
         upstreamRes?.destroy();
-        done({ type: 'client_aborted', message: 'the client closed the connection before the response ended' });
       }
     });
   }

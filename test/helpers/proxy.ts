@@ -1,0 +1,61 @@
+// Runs `ccproxy mitm start` as a user would and reads the rows it writes.
+import { once } from 'node:events';
+import { writeFileSync } from 'node:fs';
+import { createInterface } from 'node:readline';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { openDatabase, type Database } from '../../src/store/database.js';
+import { startCli } from './cli.js';
+import { configFor, createTempDatabase, serverAvailable, tempConfigDir } from './pg.js';
+
+export interface RunningCapture {
+  url: string;
+  port: number;
+  db: Database;
+  stderr: string[];
+  /** Rows whose exchange has ended (end_time set), polled until `n` match or 10 s pass. */
+  rows(where: string, n?: number): Promise<any[]>;
+  stop(): Promise<number | null>;
+}
+
+/** A capture proxy on the server database when there is one (fast), else on the embedded one. */
+export async function startCapture(args: string[], yaml?: string): Promise<RunningCapture> {
+  const cfg = tempConfigDir();
+  const tmp = (await serverAvailable()) ? await createTempDatabase() : undefined;
+  if (yaml) writeFileSync(`${cfg.dir}/ccproxy.yaml`, yaml);
+  const env: Record<string, string> = { CCPROXY_CONFIG_DIR: cfg.dir, ...(tmp ? { CCPROXY_DATABASE_URL: tmp.url } : {}) };
+  const child = startCli(['mitm', 'start', '--port', '0', ...args], env);
+  const stderr: string[] = [];
+  createInterface({ input: child.stderr! }).on('line', (l) => stderr.push(l));
+  const lines = createInterface({ input: child.stdout! });
+  const first = await Promise.race([
+    once(lines, 'line').then(([l]) => l as string),
+    once(child, 'exit').then(([code]) => {
+      throw new Error(`mitm start exited ${code}: ${stderr.join('\n')}`);
+    }),
+  ]);
+  const m = /listening on (http:\/\/[^ ]+:(\d+))/.exec(first);
+  if (!m) throw new Error(`unexpected first line: ${first}`);
+  const db = await openDatabase(configFor(cfg.dir, tmp?.url), { transient: true, migrate: false });
+  return {
+    url: m[1]!,
+    port: Number(m[2]),
+    db,
+    stderr,
+    async rows(where, n = 1) {
+      const deadline = Date.now() + 10_000;
+      for (;;) {
+        const { rows } = await db.pool.query(`SELECT * FROM "CCProxy_HttpTraces" WHERE end_time IS NOT NULL AND (${where}) ORDER BY start_time`);
+        if (rows.length >= n || Date.now() > deadline) return rows;
+        await sleep(50);
+      }
+    },
+    async stop() {
+      await db.close();
+      if (child.exitCode === null) child.kill('SIGINT');
+      const [code] = child.exitCode === null ? await once(child, 'exit') : [child.exitCode];
+      await tmp?.drop();
+      cfg.remove();
+      return code as number | null;
+    },
+  };
+}

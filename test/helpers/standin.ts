@@ -1,0 +1,133 @@
+// A stand-in LLM provider (there is no internet here): Anthropic-style JSON and SSE answers, compressed on
+// request, plus endpoints that misbehave. The SSE stream can be gated so a test proves event-by-event delivery.
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { readFileSync } from 'node:fs';
+import zlib from 'node:zlib';
+
+export interface Seen {
+  method: string;
+  url: string;
+  headers: http.IncomingHttpHeaders;
+  body: Buffer;
+  aborted: boolean;
+}
+
+export class StandIn {
+  server: http.Server;
+  port = 0;
+  seen: Seen[] = [];
+  /** Set by a test: the stream waits on it after its first event. */
+  gate: Promise<void> | null = null;
+  /** Resolves when the stand-in has written the first SSE event of a gated stream. */
+  firstEventSent: Promise<void> = Promise.resolve();
+  private markFirstSent: () => void = () => {};
+  eventsSent = 0;
+
+  constructor() {
+    this.server = http.createServer((req, res) => void this.handle(req, res));
+  }
+
+  async start(): Promise<this> {
+    await new Promise<void>((r) => this.server.listen(0, '127.0.0.1', r));
+    this.port = (this.server.address() as AddressInfo).port;
+    return this;
+  }
+
+  get url(): string {
+    return `http://127.0.0.1:${this.port}`;
+  }
+
+  /** Gate the next stream: it sends one event, then waits for `release()`. */
+  armGate(): () => void {
+    let release!: () => void;
+    this.gate = new Promise<void>((r) => (release = r));
+    this.firstEventSent = new Promise<void>((r) => (this.markFirstSent = r));
+    return release;
+  }
+
+  close(): Promise<void> {
+    this.server.closeAllConnections();
+    return new Promise((r) => this.server.close(() => r()));
+  }
+
+  private async handle(req: http.IncomingMessage, res: http.ServerResponse) {
+    const chunks: Buffer[] = [];
+    const seen: Seen = { method: req.method!, url: req.url!, headers: req.headers, body: Buffer.alloc(0), aborted: false };
+    this.seen.push(seen);
+    res.on('close', () => {
+      if (!res.writableFinished) seen.aborted = true;
+    });
+    for await (const c of req) chunks.push(c as Buffer);
+    seen.body = Buffer.concat(chunks);
+    const url = new URL(req.url!, 'http://x');
+    if (url.pathname === '/reset') {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.write('event: ping\ndata: {}\n\n');
+      setTimeout(() => res.socket?.destroy(), 20);
+      return;
+    }
+    if (url.pathname === '/oauth/token') {
+      return this.send(res, req, 200, { access_token: 'at-secret-1', refresh_token: 'rt-secret-2', token_type: 'Bearer', expires_in: 3600 });
+    }
+    if (url.pathname === '/error') return this.send(res, req, 529, { type: 'error', error: { type: 'overloaded_error', message: 'Overloaded' } });
+    let body: { stream?: boolean; model?: string } = {};
+    try {
+      body = JSON.parse(seen.body.toString() || '{}');
+    } catch {
+      /* not JSON */
+    }
+    if (body.stream) return this.stream(res, body.model ?? 'claude-test');
+    return this.send(res, req, 200, {
+      id: 'msg_1',
+      type: 'message',
+      role: 'assistant',
+      model: body.model ?? 'claude-test',
+      content: [{ type: 'text', text: 'Hello from the stand-in' }],
+      stop_reason: 'end_turn',
+      stop_sequence: null,
+      usage: { input_tokens: 10, output_tokens: 5 },
+    });
+  }
+
+  /** Answers JSON, compressed as the request's x-test-encoding asks (gzip, br, zstd, or none). */
+  private send(res: http.ServerResponse, req: http.IncomingMessage, status: number, value: unknown) {
+    const json = Buffer.from(JSON.stringify(value));
+    const enc = String(req.headers['x-test-encoding'] ?? '');
+    const headers: http.OutgoingHttpHeaders = { 'content-type': 'application/json', 'request-id': 'req_standin' };
+    let out = json;
+    if (enc === 'gzip') out = zlib.gzipSync(json);
+    else if (enc === 'br') out = zlib.brotliCompressSync(json);
+    else if (enc === 'zstd') out = readFileSync(new URL('../../../test/fixtures/message.json.zst', import.meta.url));
+    if (enc) headers['content-encoding'] = enc;
+    headers['content-length'] = out.length;
+    res.writeHead(status, headers);
+    res.end(out);
+  }
+
+  private async stream(res: http.ServerResponse, model: string) {
+    res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
+    const events: [string, unknown][] = [
+      ['message_start', { type: 'message_start', message: { id: 'msg_s', type: 'message', role: 'assistant', model, content: [], stop_reason: null, stop_sequence: null, usage: { input_tokens: 3, output_tokens: 0 } } }],
+      ['content_block_start', { type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } }],
+      ['content_block_delta', { type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: 'Hello' } }],
+      ['content_block_delta', { type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: ' world' } }],
+      ['content_block_stop', { type: 'content_block_stop', index: 0 }],
+      ['message_delta', { type: 'message_delta', delta: { stop_reason: 'end_turn', stop_sequence: null }, usage: { output_tokens: 2 } }],
+      ['message_stop', { type: 'message_stop' }],
+    ];
+    const gate = this.gate;
+    this.gate = null;
+    this.eventsSent = 0;
+    for (const [i, [name, data]] of events.entries()) {
+      if (res.destroyed) return;
+      res.write(`event: ${name}\ndata: ${JSON.stringify(data)}\n\n`);
+      this.eventsSent++;
+      if (i === 0 && gate) {
+        this.markFirstSent();
+        await gate;
+      }
+    }
+    res.end();
+  }
+}
