@@ -46,7 +46,10 @@ export async function startReverseProxy(o: ReverseProxyOptions): Promise<Running
   });
 }
 
-export async function listen(server: http.Server, host: string, port: number, onClose: () => void): Promise<RunningProxy> {
+/** How long streams still running at shutdown get to end before they are cut. */
+const CLOSE_GRACE_MS = 2_000;
+
+export async function listen(server: http.Server, host: string, port: number, onClose: () => void, cutAll: () => void = () => {}): Promise<RunningProxy> {
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => resolve());
@@ -61,8 +64,12 @@ export async function listen(server: http.Server, host: string, port: number, on
         server.close(() => resolve());
         server.closeIdleConnections();
         onClose();
-        // Streams still running get a moment to end, then are cut.
-        setTimeout(() => server.closeAllConnections(), 2_000).unref();
+        // Streams and tunnels still running get a moment to end, then are cut; close never waits longer.
+        setTimeout(() => {
+          server.closeAllConnections();
+          cutAll();
+          setTimeout(resolve, 200).unref();
+        }, CLOSE_GRACE_MS).unref();
       }),
   };
 }

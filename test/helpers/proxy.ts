@@ -18,11 +18,11 @@ export interface RunningCapture {
 }
 
 /** A capture proxy on the server database when there is one (fast), else on the embedded one. */
-export async function startCapture(args: string[], yaml?: string): Promise<RunningCapture> {
+export async function startCapture(args: string[], yaml?: string, extraEnv: Record<string, string> = {}): Promise<RunningCapture & { dir: string }> {
   const cfg = tempConfigDir();
   const tmp = (await serverAvailable()) ? await createTempDatabase() : undefined;
   if (yaml) writeFileSync(`${cfg.dir}/ccproxy.yaml`, yaml);
-  const env: Record<string, string> = { CCPROXY_CONFIG_DIR: cfg.dir, ...(tmp ? { CCPROXY_DATABASE_URL: tmp.url } : {}) };
+  const env: Record<string, string> = { CCPROXY_CONFIG_DIR: cfg.dir, ...(tmp ? { CCPROXY_DATABASE_URL: tmp.url } : {}), ...extraEnv };
   const child = startCli(['mitm', 'start', '--port', '0', ...args], env);
   const stderr: string[] = [];
   createInterface({ input: child.stderr! }).on('line', (l) => stderr.push(l));
@@ -37,6 +37,7 @@ export async function startCapture(args: string[], yaml?: string): Promise<Runni
   if (!m) throw new Error(`unexpected first line: ${first}`);
   const db = await openDatabase(configFor(cfg.dir, tmp?.url), { transient: true, migrate: false });
   return {
+    dir: cfg.dir,
     url: m[1]!,
     port: Number(m[2]),
     db,

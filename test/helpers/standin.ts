@@ -1,6 +1,7 @@
 // A stand-in LLM provider (there is no internet here): Anthropic-style JSON and SSE answers, compressed on
 // request, plus endpoints that misbehave. The SSE stream can be gated so a test proves event-by-event delivery.
 import http from 'node:http';
+import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { readFileSync } from 'node:fs';
 import zlib from 'node:zlib';
@@ -24,8 +25,13 @@ export class StandIn {
   private markFirstSent: () => void = () => {};
   eventsSent = 0;
 
-  constructor() {
-    this.server = http.createServer((req, res) => void this.handle(req, res));
+  readonly secure: boolean;
+
+  /** With a key and certificate the stand-in speaks HTTPS (a certificate from its own CA, not ccproxy's). */
+  constructor(tlsOptions?: { key: string; cert: string }) {
+    this.secure = !!tlsOptions;
+    const handler = (req: http.IncomingMessage, res: http.ServerResponse) => void this.handle(req, res);
+    this.server = tlsOptions ? https.createServer(tlsOptions, handler) : http.createServer(handler);
   }
 
   async start(): Promise<this> {
@@ -35,7 +41,7 @@ export class StandIn {
   }
 
   get url(): string {
-    return `http://127.0.0.1:${this.port}`;
+    return `${this.secure ? 'https' : 'http'}://127.0.0.1:${this.port}`;
   }
 
   /** Gate the next stream: it sends one event, then waits for `release()`. */

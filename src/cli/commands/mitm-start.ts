@@ -4,7 +4,9 @@ import { loadConfig } from '../../config/load.js';
 import { UserError } from '../../errors.js';
 import { bodyLimit } from '../../capture/pipeline.js';
 import { createLogger } from '../../log.js';
+import { startForwardProxy } from '../../proxy/forward.js';
 import { startReverseProxy } from '../../proxy/reverse.js';
+import { loadOrCreateCA } from '../../proxy/tls/ca.js';
 import { openTraceStore } from '../../store/store.js';
 import { parseFlags } from '../args.js';
 import type { Command } from '../main.js';
@@ -13,7 +15,7 @@ import type { Command } from '../main.js';
 const DRAIN_MS = 5_000;
 
 const command: Command = {
-  summary: 'Run one capture proxy in the foreground (reverse: to an upstream URL) until Ctrl-C',
+  summary: 'Run one capture proxy in the foreground (reverse: to an upstream URL; forward: HTTPS_PROXY with TLS interception) until Ctrl-C',
   usage: 'ccproxy mitm start [--port N] [--mode reverse|forward] [--upstream URL] [--host ADDR]',
   async run(argv) {
     const { values } = parseFlags(
@@ -39,31 +41,32 @@ const command: Command = {
       loaded.sources.upstream_proxy = '--upstream';
     }
     if (values.host !== undefined) mitm.listen_host = values.host;
-    if (mitm.mode === 'forward') {
-      throw new UserError('forward mode (CONNECT with TLS interception) is not available in this version; use --mode reverse', 2);
+    const forward = mitm.mode === 'forward';
+    let upstream: URL | null = null;
+    if (!forward) {
+      try {
+        upstream = new URL(mitm.upstream_proxy);
+        if (upstream.protocol !== 'http:' && upstream.protocol !== 'https:') throw new Error('scheme');
+      } catch {
+        throw new UserError(`invalid upstream ${JSON.stringify(mitm.upstream_proxy)} (from ${loaded.sources.upstream_proxy ?? `${loaded.file} (ccproxy.mitm.upstream_proxy)`}): expected an http:// or https:// URL`, 2);
+      }
     }
-    let upstream: URL;
-    try {
-      upstream = new URL(mitm.upstream_proxy);
-      if (upstream.protocol !== 'http:' && upstream.protocol !== 'https:') throw new Error('scheme');
-    } catch {
-      throw new UserError(`invalid upstream ${JSON.stringify(mitm.upstream_proxy)} (from ${loaded.sources.upstream_proxy ?? `${loaded.file} (ccproxy.mitm.upstream_proxy)`}): expected an http:// or https:// URL`, 2);
-    }
+    const ca = forward ? await loadOrCreateCA(mitm.cert_dir ?? loaded.dir) : null;
 
-    const log = createLogger('mitm-reverse', { debug: mitm.debug });
+    const log = createLogger(forward ? 'mitm-forward' : 'mitm-reverse', { debug: mitm.debug });
     const store = await openTraceStore(loaded, log);
+    const common = {
+      host: mitm.listen_host,
+      port: mitm.port,
+      sink: store.writer,
+      capture: { direction: forward ? 1 : 0, bodyLimit: bodyLimit(mitm.max_body_size), captureBodies: mitm.capture_bodies, redact: mitm.redact, redactHeaders: mitm.redact_headers, llmHosts: mitm.llm_hosts },
+      log,
+      connectTimeoutMs: mitm.connect_timeout * 1000,
+      idleTimeoutMs: mitm.idle_timeout * 1000,
+    } as const;
     let proxy;
     try {
-      proxy = await startReverseProxy({
-        upstream,
-        host: mitm.listen_host,
-        port: mitm.port,
-        sink: store.writer,
-        capture: { direction: 0, bodyLimit: bodyLimit(mitm.max_body_size), captureBodies: mitm.capture_bodies, redact: mitm.redact, redactHeaders: mitm.redact_headers, llmHosts: mitm.llm_hosts },
-        log,
-        connectTimeoutMs: mitm.connect_timeout * 1000,
-        idleTimeoutMs: mitm.idle_timeout * 1000,
-      });
+      proxy = forward ? await startForwardProxy({ ...common, ca: ca!, excludedHosts: mitm.excluded_hosts }) : await startReverseProxy({ ...common, upstream: upstream! });
     } catch (err) {
       await store.close();
       const e = err as NodeJS.ErrnoException;
@@ -71,7 +74,8 @@ const command: Command = {
       if (e.code === 'EADDRNOTAVAIL') throw new UserError(`cannot listen on ${mitm.listen_host}: no such local address (ccproxy.mitm.listen_host or --host)`);
       throw err;
     }
-    console.log(`ccproxy mitm (reverse) listening on ${proxy.url} → ${upstream.origin}${upstream.pathname === '/' ? '' : upstream.pathname}; traces to ${store.db.describe()}`);
+    const where = forward ? `as HTTPS_PROXY (CA: ${ca!.certPath})` : `→ ${upstream!.origin}${upstream!.pathname === '/' ? '' : upstream!.pathname}`;
+    console.log(`ccproxy mitm (${mitm.mode}) listening on ${proxy.url} ${where}; traces to ${store.db.describe()}`);
     await new Promise<void>((resolve) => {
       process.once('SIGINT', resolve);
       process.once('SIGTERM', resolve);

@@ -27,6 +27,8 @@ export interface CertificateAuthority {
   certPem: string;
   /** A TLS context for `host` (a name or an IP), signed by this CA; cached. */
   contextFor(host: string): Promise<tls.SecureContext>;
+  /** The key and certificate chain behind `contextFor`, as PEM. */
+  pemFor(host: string): Promise<{ key: string; cert: string }>;
 }
 
 export async function loadOrCreateCA(certDir: string): Promise<CertificateAuthority> {
@@ -73,9 +75,24 @@ export async function loadOrCreateCA(certDir: string): Promise<CertificateAuthor
   const leafKeys = (await webcrypto.subtle.generateKey(EC, true, ['sign', 'verify'])) as CryptoKeyPair;
   const leafKeyPem = pem('PRIVATE KEY', Buffer.from(await webcrypto.subtle.exportKey('pkcs8', leafKeys.privateKey)));
   const aki = await x509.AuthorityKeyIdentifierExtension.create(caCert, false);
-  const cache = new Map<string, Promise<tls.SecureContext>>();
+  const cache = new Map<string, Promise<{ pem: { key: string; cert: string }; context: tls.SecureContext }>>();
 
-  async function issue(host: string): Promise<tls.SecureContext> {
+  function entry(host: string) {
+    const key = host.toLowerCase();
+    let e = cache.get(key);
+    if (e) {
+      cache.delete(key); // refresh its place: least recently used goes first
+      cache.set(key, e);
+      return e;
+    }
+    e = issue(key).then((pem) => ({ pem, context: tls.createSecureContext(pem) }));
+    e.catch(() => cache.delete(key));
+    cache.set(key, e);
+    if (cache.size > CACHE_SIZE) cache.delete(cache.keys().next().value!);
+    return e;
+  }
+
+  async function issue(host: string): Promise<{ key: string; cert: string }> {
     const now = Date.now();
     const ip = isIP(host) !== 0;
     const leaf = await x509.X509CertificateGenerator.create({
@@ -96,26 +113,14 @@ export async function loadOrCreateCA(certDir: string): Promise<CertificateAuthor
         await x509.SubjectKeyIdentifierExtension.create(leafKeys.publicKey),
       ],
     });
-    return tls.createSecureContext({ key: leafKeyPem, cert: leaf.toString('pem') + '\n' + caPem });
+    return { key: leafKeyPem, cert: leaf.toString('pem') + '\n' + caPem };
   }
 
   return {
     certPath,
     certPem: caPem,
-    contextFor(host: string) {
-      const key = host.toLowerCase();
-      let ctx = cache.get(key);
-      if (ctx) {
-        cache.delete(key); // refresh its place: least recently used goes first
-        cache.set(key, ctx);
-        return ctx;
-      }
-      ctx = issue(key);
-      ctx.catch(() => cache.delete(key));
-      cache.set(key, ctx);
-      if (cache.size > CACHE_SIZE) cache.delete(cache.keys().next().value!);
-      return ctx;
-    },
+    contextFor: async (host) => (await entry(host)).context,
+    pemFor: async (host) => (await entry(host)).pem,
   };
 }
 

@@ -1,0 +1,179 @@
+// The forward capture point (proxy_direction 1): an HTTP proxy. Absolute-form requests (http://…) are
+// forwarded; CONNECT tunnels carrying TLS are intercepted with a leaf certificate from the local CA, so every
+// HTTPS exchange is seen and recorded. Excluded hosts, and CONNECT payloads that are not TLS, pass blind.
+// Upstream TLS is verified against Node's default trust (system roots plus NODE_EXTRA_CA_CERTS).
+import http, { type IncomingMessage } from 'node:http';
+import net, { type Socket } from 'node:net';
+import tls from 'node:tls';
+import type { CertificateAuthority } from './tls/ca.js';
+import { keepAliveAgents, proxyExchange, proxyUpgrade, recordError, rejectMalformed, type ExchangeContext, type Target } from './exchange.js';
+import { listen, MAX_HEADER_BYTES, type RunningProxy } from './reverse.js';
+
+export interface ForwardProxyOptions extends Omit<ExchangeContext, 'agents'> {
+  host: string;
+  port: number;
+  ca: CertificateAuthority;
+  /** Exact names and `*.suffix` patterns tunnelled without interception or a row. */
+  excludedHosts: string[];
+}
+
+/** Where an intercepted TLS connection was going, by the CONNECT line. */
+interface TunnelTarget {
+  host: string;
+  port: number;
+}
+
+const TLS_HANDSHAKE = 0x16;
+
+export function isExcluded(host: string, patterns: readonly string[]): boolean {
+  const h = host.toLowerCase();
+  return patterns.some((p) => {
+    const q = p.toLowerCase();
+    return q.startsWith('*.') ? h.endsWith(q.slice(1)) || h === q.slice(2) : h === q;
+  });
+}
+
+function splitHostPort(authority: string, defaultPort: number): TunnelTarget {
+  const m = /^\[([^\]]+)\](?::(\d+))?$/.exec(authority) ?? /^([^:]+)(?::(\d+))?$/.exec(authority);
+  if (!m) return { host: authority, port: defaultPort };
+  return { host: m[1]!, port: m[2] ? Number(m[2]) : defaultPort };
+}
+
+export async function startForwardProxy(o: ForwardProxyOptions): Promise<RunningProxy> {
+  const ctx: ExchangeContext = { ...o, agents: keepAliveAgents() };
+  const tunnels = new WeakMap<Socket, TunnelTarget>();
+  /** CONNECT sockets leave the HTTP server's books: tracked here so shutdown can cut them. */
+  const open = new Set<Socket>();
+
+  // Plain HTTP, absolute-form: GET http://host/path HTTP/1.1.
+  const server = http.createServer({ maxHeaderSize: MAX_HEADER_BYTES, noDelay: true, requestTimeout: 0 }, (req, res) => {
+    let url: URL;
+    try {
+      url = new URL(req.url ?? '');
+      if (url.protocol !== 'http:') throw new Error('not http');
+    } catch {
+      res.writeHead(400, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ type: 'error', error: { type: 'invalid_request_error', message: 'this is a forward proxy: send absolute-form requests (http://host/path) or CONNECT' } }));
+      return;
+    }
+    const path = url.pathname + url.search;
+    const target: Target = { secure: false, hostname: url.hostname.replace(/^\[|\]$/g, ''), port: Number(url.port) || 80, path, hostHeader: url.host };
+    proxyExchange(ctx, req, res, target, { url: url.toString(), host: target.hostname, path, isHttps: false });
+  });
+  server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => rejectMalformed(ctx, err, socket));
+  server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => {
+    try {
+      const url = new URL(req.url ?? '');
+      proxyUpgrade(req, socket, head, { secure: false, hostname: url.hostname, port: Number(url.port) || 80, path: url.pathname + url.search, hostHeader: url.host });
+    } catch {
+      socket.end('HTTP/1.1 400 Bad Request\r\ncontent-length: 0\r\n\r\n');
+    }
+  });
+
+  // Intercepted TLS connections are served by an inner HTTP server that knows where each was going.
+  const inner = http.createServer({ maxHeaderSize: MAX_HEADER_BYTES, noDelay: true, requestTimeout: 0 }, (req, res) => {
+    const t = tunnels.get(req.socket as Socket)!;
+    const path = req.url ?? '/';
+    const hostHeader = req.headers.host ?? (t.port === 443 ? t.host : `${t.host}:${t.port}`);
+    const target: Target = { secure: true, hostname: t.host, port: t.port, path, hostHeader };
+    proxyExchange(ctx, req, res, target, { url: `https://${hostHeader}${path}`, host: t.host, path, isHttps: true });
+  });
+  inner.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => rejectMalformed(ctx, err, socket, true));
+  inner.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => {
+    const t = tunnels.get(socket)!;
+    proxyUpgrade(req, socket, head, { secure: true, hostname: t.host, port: t.port, path: req.url ?? '/', hostHeader: req.headers.host ?? t.host });
+  });
+
+  server.on('connect', (req: IncomingMessage, client: Socket, head: Buffer) => {
+    const target = splitHostPort(req.url ?? '', 443);
+    client.on('error', () => {});
+    open.add(client);
+    client.once('close', () => open.delete(client));
+    if (!target.host || !target.port) {
+      client.end('HTTP/1.1 400 Bad Request\r\ncontent-length: 0\r\n\r\n');
+      return;
+    }
+    client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
+    if (head.length > 0) client.unshift(head);
+    if (isExcluded(target.host, o.excludedHosts)) return blindTunnel(client, target);
+    client.once('readable', () => {
+      const first = client.read(1) as Buffer | null;
+      if (first === null) return client.destroy();
+      client.unshift(first);
+      if (first[0] !== TLS_HANDSHAKE) return blindTunnel(client, target); // not TLS: pass it through untouched
+      void intercept(client, target);
+    });
+  });
+
+  async function intercept(client: Socket, target: TunnelTarget) {
+    let sni: string | null = null;
+    let secureContext: tls.SecureContext;
+    try {
+      // Issued up front: a client that sends no SNI (an IP target) gets the CONNECT target's certificate.
+      secureContext = await o.ca.contextFor(target.host);
+    } catch (err) {
+      o.log.warn(`cannot issue a certificate for ${target.host}: ${(err as Error).message}`);
+      return client.destroy();
+    }
+    const tlsSocket = new tls.TLSSocket(client, {
+      isServer: true,
+      secureContext,
+      ALPNProtocols: ['http/1.1'],
+      SNICallback: (servername, cb) => {
+        sni = servername;
+        if (servername.toLowerCase() === target.host.toLowerCase()) return cb(null, secureContext);
+        o.ca.contextFor(servername).then(
+          (c) => cb(null, c),
+          (err: Error) => cb(err),
+        );
+      },
+    });
+    let secured = false;
+    tlsSocket.once('secure', () => {
+      secured = true;
+      tunnels.set(tlsSocket, { host: target.host, port: target.port });
+      inner.emit('connection', tlsSocket);
+    });
+    tlsSocket.on('error', (err: NodeJS.ErrnoException) => {
+      if (secured) return;
+      // The client refused our certificate (or the handshake failed): a row names the host, so a user can
+      // see which program does not trust the CA.
+      const host = sni ?? target.host;
+      recordError(ctx, {
+        clientIp: client.remoteAddress ?? null,
+        isHttps: true,
+        type: 'client_tls_rejected',
+        message: `TLS handshake with the client failed for ${host}: ${err.message}`,
+        host,
+        url: `https://${host}${target.port === 443 ? '' : `:${target.port}`}/`,
+        port: target.port,
+      });
+      tlsSocket.destroy();
+    });
+  }
+
+  function blindTunnel(client: Socket, target: TunnelTarget) {
+    const upstream = net.connect(target.port, target.host);
+    upstream.setNoDelay(true);
+    client.pipe(upstream).pipe(client);
+    upstream.on('error', () => client.destroy());
+    client.on('error', () => upstream.destroy());
+    client.on('close', () => upstream.destroy());
+    upstream.on('close', () => client.destroy());
+  }
+
+  return listen(
+    server,
+    o.host,
+    o.port,
+    () => {
+      ctx.agents.http.destroy();
+      ctx.agents.https.destroy();
+      inner.closeIdleConnections();
+    },
+    () => {
+      inner.closeAllConnections();
+      for (const s of open) s.destroy();
+    },
+  );
+}
