@@ -1,4 +1,5 @@
 // `npm run bench [-- part…]`: every benchmark figure the project reports, each beside its same-run baseline.
+import { benchProxy } from './proxy.js';
 import { benchStore } from './store.js';
 
 const parts = process.argv.slice(2);
@@ -23,3 +24,5 @@ if (want('store') || want('store:server') || want('store:embedded')) {
   for (const r of rows) console.log(`${r.backend.padEnd(9)} | ${String(r.target).padStart(16)} | ${r.pacedRate.toFixed(0).padStart(17)} | ${String(r.pacedSpilled).padStart(11)}`);
   if (failed) process.exitCode = 1;
 }
+
+if (want('proxy')) await benchProxy();

@@ -138,6 +138,26 @@ for (const backend of BACKENDS) {
       assert.equal(r.server_port, 443);
     });
 
+    test('a create waits at most holdMs for its completion: a long exchange is visible while it runs', async () => {
+      const w = newWriter({ holdMs: 100 });
+      w.create('long-1', { method: 'POST', url: 'http://h/v1/messages', traffic_type: 'llm' });
+      w.create('short-1', { method: 'POST' });
+      w.update('short-1', { request_body_size: 3 });
+      w.complete('short-1', { status_code: 200 });
+      let seen = 0;
+      for (let i = 0; i < 100 && seen === 0; i++) {
+        await new Promise((r) => setTimeout(r, 20));
+        seen = await count(`trace_id = 'long-1' AND end_time IS NULL`);
+      }
+      assert.equal(seen, 1, 'the running exchange reached the table without a flush');
+      assert.ok(await w.flush(10_000));
+      assert.equal(await count(`trace_id = 'short-1' AND status_code = 200 AND request_body_size = 3 AND method = 'POST'`), 1);
+      const c = w.counters();
+      assert.equal(c.enqueued, 4);
+      assert.equal(c.written, 4, 'counters count handed-over operations, merged or not');
+      assert.equal(c.queued, 0);
+    });
+
     test('a completion that arrives before its create is applied correctly', async () => {
       const w = newWriter();
       w.complete('t-early', { status_code: 201, duration_ms: 5, response_body_size: 2 });

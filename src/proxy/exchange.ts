@@ -15,6 +15,7 @@ import { classifyUpstreamError, errorBody, TimeoutError, type ErrorType } from '
 /** Where a capture point hands its rows: the trace writer, or nothing. */
 export interface TraceSink {
   create(traceId: string, fields: TraceFields): void;
+  update(traceId: string, fields: TraceFields): void;
   complete(traceId: string, fields: TraceFields): void;
 }
 
@@ -52,20 +53,27 @@ export function keepAliveAgents(): ExchangeContext['agents'] {
 
 export const targetName = (t: Target) => `${t.secure ? 'https' : 'http'}://${t.hostHeader}`;
 
-function record(ctx: ExchangeContext, id: string, op: 'create' | 'complete', fields: () => Promise<TraceFields> | TraceFields) {
-  if (!ctx.sink) return;
-  // The pipeline runs after the bytes have moved on; a failure here is logged, never felt by the exchange.
-  Promise.resolve()
-    .then(fields)
-    .then((f) => (op === 'create' ? ctx.sink!.create(id, f) : ctx.sink!.complete(id, f)))
-    .catch((err) => ctx.log.warn(`capture of ${id} failed: ${(err as Error).message}`));
+/**
+ * Hands an exchange's rows to the sink in order (create, request body, completion) after the bytes have moved
+ * on: each exchange keeps one promise chain. A failure is logged, never felt by the exchange.
+ */
+function recorder(ctx: ExchangeContext, id: string) {
+  let chain: Promise<unknown> = Promise.resolve();
+  return (op: 'create' | 'update' | 'complete', fields: () => Promise<TraceFields> | TraceFields) => {
+    if (!ctx.sink) return;
+    chain = chain
+      .then(fields)
+      .then((f) => ctx.sink![op](id, f))
+      .catch((err) => ctx.log.warn(`capture of ${id} failed: ${(err as Error).message}`));
+  };
 }
 
 export function proxyExchange(ctx: ExchangeContext, req: IncomingMessage, res: ServerResponse, target: Target, seen: Seen, upstreamName = targetName(target)) {
   const id = randomUUID();
   const start = new Date();
   const t0 = performance.now();
-  record(ctx, id, 'create', () =>
+  const record = recorder(ctx, id);
+  record('create', () =>
     requestStart(ctx.capture, { method: req.method ?? 'GET', url: seen.url, host: seen.host, path: seen.path, headers: req.headers, clientIp: req.socket.remoteAddress ?? null, isHttps: seen.isHttps, start }),
   );
   const limit = ctx.capture.captureBodies ? ctx.capture.bodyLimit : 0;
@@ -94,7 +102,7 @@ export function proxyExchange(ctx: ExchangeContext, req: IncomingMessage, res: S
     if (finished) return;
     finished = true;
     const end = new Date();
-    record(ctx, id, 'complete', () =>
+    record('complete', () =>
       responseEnd(ctx.capture, { status: upstreamRes?.statusCode ?? null, headers: upstreamRes?.headers ?? {}, copy: upstreamRes ? resCopy : null, start, end, ttfbMs: ttfb, serverIp, serverPort, error }),
     );
     if (ctx.log.debugEnabled) ctx.log.debug(`${req.method} ${seen.url} → ${upstreamRes?.statusCode ?? error?.type} ${Math.round(performance.now() - t0)} ms`);
@@ -111,7 +119,7 @@ export function proxyExchange(ctx: ExchangeContext, req: IncomingMessage, res: S
   up.setTimeout(ctx.idleTimeoutMs, () => up.destroy(new TimeoutError(`no data for ${ctx.idleTimeoutMs / 1000}s`)));
 
   req.on('data', (c: Buffer) => reqCopy.push(c));
-  req.on('end', () => record(ctx, id, 'complete', () => requestBody(ctx.capture, req.headers, reqCopy)));
+  req.on('end', () => record('update', () => requestBody(ctx.capture, req.headers, reqCopy)));
   req.pipe(up);
 
   up.on('response', (ures) => {
@@ -120,7 +128,11 @@ export function proxyExchange(ctx: ExchangeContext, req: IncomingMessage, res: S
     serverIp = ures.socket?.remoteAddress ?? null;
     serverPort = ures.socket?.remotePort ?? null;
     res.writeHead(ures.statusCode ?? 502, ures.statusMessage, endToEnd(ures.headers) as http.OutgoingHttpHeaders);
-    res.flushHeaders();
+    // Headers leave with the first body chunk when it came in the same packet (one write instead of two);
+    // otherwise on the next turn of the event loop, so a stream's headers never wait for its first event.
+    setImmediate(() => {
+      if (!res.headersSent && !res.destroyed) res.flushHeaders();
+    });
     ures.on('data', (c: Buffer) => resCopy.push(c));
     ures.pipe(res);
     ures.on('end', () => done());

@@ -10,7 +10,11 @@ export interface Op {
   fields: Record<string, WireValue>;
   /** Body bytes, for batch sizing. */
   bytes: number;
+  /** How many handed-over operations this one carries (more than 1 once merged). */
+  n: number;
 }
+
+export const countOps = (ops: readonly Op[]) => ops.reduce((sum, op) => sum + op.n, 0);
 
 const NUL = /\u0000/g;
 
@@ -46,7 +50,7 @@ export function makeOp(kind: Op['kind'], id: string, fields: TraceFields): Op {
         out[name] = value as number | boolean;
     }
   }
-  return { kind, id: id.replace(NUL, ''), fields: out, bytes };
+  return { kind, id: id.replace(NUL, ''), fields: out, bytes, n: 1 };
 }
 
 /** One row per trace: later operations' values win, first appearance keeps the order. */
@@ -58,6 +62,7 @@ export function mergeOps(ops: readonly Op[]): Op[] {
     else {
       Object.assign(prev.fields, op.fields);
       prev.bytes += op.bytes;
+      prev.n += op.n;
     }
   }
   return [...byId.values()];
@@ -109,11 +114,11 @@ export function buildUpserts(rows: readonly Op[]): Statement[] {
 export function encodeOp(op: Op): string {
   const f: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(op.fields)) f[k] = Buffer.isBuffer(v) ? v.toString('base64') : v;
-  return JSON.stringify({ k: op.kind, id: op.id, f });
+  return JSON.stringify(op.n > 1 ? { k: op.kind, id: op.id, f, n: op.n } : { k: op.kind, id: op.id, f });
 }
 
 export function decodeOp(line: string): Op {
-  const raw = JSON.parse(line) as { k: Op['kind']; id: string; f: Record<string, WireValue> };
+  const raw = JSON.parse(line) as { k: Op['kind']; id: string; f: Record<string, WireValue>; n?: number };
   let bytes = 0;
   for (const [k, v] of Object.entries(raw.f)) {
     if (typeof v === 'string' && COLUMN_BY_NAME.get(k)?.type === 'bytea') {
@@ -122,5 +127,5 @@ export function decodeOp(line: string): Op {
       raw.f[k] = buf;
     }
   }
-  return { kind: raw.k, id: raw.id, fields: raw.f, bytes };
+  return { kind: raw.k, id: raw.id, fields: raw.f, bytes, n: raw.n ?? 1 };
 }

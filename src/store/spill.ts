@@ -3,7 +3,7 @@
 import { closeSync, fstatSync, ftruncateSync, mkdirSync, openSync, readdirSync, readSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { isAlive } from './embedded.js';
-import { decodeOp, encodeOp, type Op } from './ops.js';
+import { countOps, decodeOp, encodeOp, type Op } from './ops.js';
 
 interface Segment {
   path: string;
@@ -64,7 +64,7 @@ export class Spill {
     if (ops.length === 0) return;
     if (this.fd === null) this.openOwn();
     writeSync(this.fd!, ops.map(encodeOp).join('\n') + '\n');
-    this.pendingOps += ops.length;
+    this.pendingOps += countOps(ops);
   }
 
   /**
@@ -123,7 +123,7 @@ export class Spill {
       }
       for (let i = 0; i < ops.length; i += batchSize) await write(ops.slice(i, i + batchSize));
       seg.pos += end + 1;
-      this.pendingOps = Math.max(0, this.pendingOps - ops.length);
+      this.pendingOps = Math.max(0, this.pendingOps - countOps(ops));
     }
   }
 

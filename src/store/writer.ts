@@ -7,7 +7,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from '../log.js';
 import { isConnectionError, withClient, type Database } from './database.js';
 import { migrate } from './migrations.js';
-import { buildUpserts, encodeOp, makeOp, mergeOps, type Op } from './ops.js';
+import { buildUpserts, countOps, encodeOp, makeOp, mergeOps, type Op } from './ops.js';
 import { Spill } from './spill.js';
 import type { TraceFields } from './table.js';
 
@@ -22,6 +22,11 @@ export interface WriterOptions {
   /** First and longest wait between attempts to reach a database that is down. */
   retryMinMs?: number;
   retryMaxMs?: number;
+  /**
+   * How long a create waits for its completion before it is queued on its own (default 250 ms). A short
+   * exchange then becomes one INSERT instead of an INSERT and an UPDATE; a long one shows up after this delay.
+   */
+  holdMs?: number;
 }
 
 export interface WriterCounters {
@@ -49,8 +54,15 @@ const BATCH_BYTES = 16 * 1024 * 1024;
 /** How often debug logs print the counters while something changes. */
 const COUNTER_LOG_MS = 5_000;
 
+/** How often held creates are checked for their deadline. */
+const HOLD_SWEEP_MS = 50;
+
 export class TraceWriter {
   private queue: Op[] = [];
+  /** Creates (and the updates that followed them) waiting briefly for their completion, oldest first. */
+  private held = new Map<string, { op: Op; at: number }>();
+  private holdTimer: NodeJS.Timeout | null = null;
+  private readonly holdMs: number;
   private inflight: Op[] | null = null;
   private state: WriterCounters['state'] = 'normal';
   private pumping = false;
@@ -70,6 +82,7 @@ export class TraceWriter {
     this.spill = new Spill(opts.spillDir);
     this.retryMin = opts.retryMinMs ?? 250;
     this.retryMax = opts.retryMaxMs ?? 5_000;
+    this.holdMs = opts.holdMs ?? 250;
   }
 
   /**
@@ -90,22 +103,80 @@ export class TraceWriter {
     return this;
   }
 
-  /** Records a request as soon as it is seen. */
+  /** Records a request as soon as it is seen (in the database within `holdMs`, or with its completion). */
   create(traceId: string, fields: TraceFields): void {
-    this.enqueue(makeOp('create', traceId, fields));
+    const op = makeOp('create', traceId, fields);
+    if (this.state !== 'normal' || this.holdMs <= 0) return this.enqueue(op);
+    this.c.enqueued++;
+    const prev = this.held.get(traceId);
+    if (prev) {
+      Object.assign(prev.op.fields, op.fields);
+      prev.op.n++;
+    } else this.held.set(traceId, { op, at: Date.now() });
+    if (this.held.size > this.opts.queueSize) this.release(1);
+    if (!this.holdTimer) {
+      this.holdTimer = setInterval(() => this.releaseDue(), HOLD_SWEEP_MS);
+      this.holdTimer.unref();
+    }
+  }
+
+  /** Adds to a trace in progress (the request body once sent, say) without ending it. */
+  update(traceId: string, fields: TraceFields): void {
+    const held = this.held.get(traceId);
+    if (!held) return this.enqueue(makeOp('complete', traceId, fields));
+    this.c.enqueued++;
+    const op = makeOp('complete', traceId, fields);
+    Object.assign(held.op.fields, op.fields);
+    held.op.bytes += op.bytes;
+    held.op.n++;
   }
 
   /** Completes a trace when its response ends or fails; may arrive before the create has been written. */
   complete(traceId: string, fields: TraceFields): void {
-    this.enqueue(makeOp('complete', traceId, fields));
+    const held = this.held.get(traceId);
+    if (!held) return this.enqueue(makeOp('complete', traceId, fields));
+    this.c.enqueued++;
+    const op = makeOp('complete', traceId, fields);
+    Object.assign(held.op.fields, op.fields);
+    held.op.bytes += op.bytes;
+    held.op.n++;
+    this.held.delete(traceId);
+    this.push(held.op);
   }
 
   counters(): WriterCounters {
-    return { state: this.state, queued: this.queue.length + (this.inflight?.length ?? 0), spillPending: this.spill.pendingOps, ...this.c };
+    let held = 0;
+    for (const { op } of this.held.values()) held += op.n;
+    return { state: this.state, queued: held + countOps(this.queue) + countOps(this.inflight ?? []), spillPending: this.spill.pendingOps, ...this.c };
+  }
+
+  /** Queues held creates whose wait is over. */
+  private releaseDue(): void {
+    const cutoff = Date.now() - this.holdMs;
+    let n = 0;
+    for (const { at } of this.held.values()) {
+      if (at > cutoff) break;
+      n++;
+    }
+    this.release(n);
+    if (this.held.size === 0 && this.holdTimer) {
+      clearInterval(this.holdTimer);
+      this.holdTimer = null;
+    }
+  }
+
+  /** Queues the `n` oldest held creates (all with Infinity). */
+  private release(n: number): void {
+    for (const [id, { op }] of this.held) {
+      if (n-- <= 0) break;
+      this.held.delete(id);
+      this.push(op);
+    }
   }
 
   /** Resolves once everything handed over so far is in the database (or `timeoutMs` passed: then false). */
   async flush(timeoutMs = 30_000): Promise<boolean> {
+    this.release(Infinity);
     if (this.idle()) return true;
     let timer: NodeJS.Timeout | undefined;
     const done = new Promise<boolean>((resolve) => this.waiters.push(() => resolve(true)));
@@ -122,6 +193,9 @@ export class TraceWriter {
    * and replaying an upsert twice is harmless). Operations handed over after close go straight to the spill.
    */
   async close(timeoutMs = 5_000): Promise<WriterCounters> {
+    this.release(Infinity);
+    if (this.holdTimer) clearInterval(this.holdTimer);
+    this.holdTimer = null;
     if (this.state === 'normal') await this.flush(timeoutMs);
     this.state = 'closed';
     const rest = [...(this.inflight ?? []), ...this.queue.splice(0)];
@@ -136,6 +210,10 @@ export class TraceWriter {
 
   private enqueue(op: Op): void {
     this.c.enqueued++;
+    this.push(op);
+  }
+
+  private push(op: Op): void {
     if (this.state !== 'normal') {
       this.toSpill([op]);
       return;
@@ -186,14 +264,14 @@ export class TraceWriter {
   private async write(ops: Op[]): Promise<void> {
     try {
       for (const st of buildUpserts(mergeOps(ops))) await this.db.pool.query(st.text, st.values);
-      this.c.written += ops.length;
+      this.c.written += countOps(ops);
       this.c.batches++;
     } catch (err) {
       if (!isRowError(err)) throw err;
       for (const op of ops) {
         try {
           for (const st of buildUpserts([op])) await this.db.pool.query(st.text, st.values);
-          this.c.written++;
+          this.c.written += op.n;
         } catch (e) {
           if (!isRowError(e)) throw e;
           this.reject(op, e);
@@ -212,22 +290,22 @@ export class TraceWriter {
   private toSpill(ops: Op[]): void {
     try {
       this.spill.append(ops);
-      this.c.spilled += ops.length;
+      this.c.spilled += countOps(ops);
     } catch (err) {
-      this.c.dropped += ops.length;
-      this.opts.log.error(`LOST ${ops.length} trace operations: the spill file in ${this.opts.spillDir} cannot be written: ${(err as Error).message}`);
+      this.c.dropped += countOps(ops);
+      this.opts.log.error(`LOST ${countOps(ops)} trace operations: the spill file in ${this.opts.spillDir} cannot be written: ${(err as Error).message}`);
     }
   }
 
   private reject(op: Op, err: unknown): void {
-    this.c.failed++;
+    this.c.failed += op.n;
     const line = JSON.stringify({ at: new Date().toISOString(), error: describe(err), op: JSON.parse(encodeOp(op)) });
     try {
       mkdirSync(dirname(this.opts.rejectedFile), { recursive: true });
       appendFileSync(this.opts.rejectedFile, line + '\n', { mode: 0o600 });
       this.opts.log.warn(`the database refused trace ${op.id} (${describe(err)}); kept in ${this.opts.rejectedFile}`);
     } catch (e) {
-      this.c.dropped++;
+      this.c.dropped += op.n;
       this.opts.log.error(`LOST trace ${op.id}: refused by the database (${describe(err)}) and ${this.opts.rejectedFile} cannot be written: ${(e as Error).message}`);
     }
   }
@@ -246,7 +324,7 @@ export class TraceWriter {
           const done = await this.spill.replay(
             async (ops) => {
               await this.write(ops);
-              this.c.replayed += ops.length;
+              this.c.replayed += countOps(ops);
             },
             this.opts.batchSize,
             () => this.state === 'spilling',

@@ -1,0 +1,195 @@
+// Proxy benchmark: one run, side by side — direct to the upstream, a bare keep-alive passthrough, ccproxy
+// reverse with capture into the local server, ccproxy forward with TLS interception, and mitmdump (reverse and
+// forward, where installed). Requests/s and p50/p99 at 16 connections with 1 KB JSON bodies, SSE time to first
+// byte through each, and rows written against requests sent. Rounds are interleaved; medians are reported.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { setTimeout as sleep } from 'node:timers/promises';
+import pg from 'pg';
+import { loadOrCreateCA } from '../src/proxy/tls/ca.js';
+import { createTempDatabase, serverAvailable, SERVER_URL } from '../test/helpers/pg.js';
+
+const here = (f: string) => fileURLToPath(new URL(f, import.meta.url));
+const CLI = here('../src/cli/main.js');
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 4);
+const CONNECTIONS = 16;
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
+
+interface Scenario {
+  name: string;
+  /** What the load generator is pointed at. */
+  url: string;
+  proxy?: string;
+  ca?: string;
+  /** Counts the rows this scenario's proxy wrote, if it captures. */
+  rows?: () => Promise<number>;
+  sent: number;
+}
+
+const children: ChildProcess[] = [];
+process.on('exit', () => children.forEach((c) => c.kill('SIGKILL')));
+
+async function start(cmd: string, args: string[], env: Record<string, string> = {}, ready?: RegExp): Promise<{ child: ChildProcess; line: string }> {
+  const child = spawn(cmd, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  children.push(child);
+  const lines = createInterface({ input: child.stdout! });
+  const errs: string[] = [];
+  createInterface({ input: child.stderr! }).on('line', (l) => errs.push(l));
+  for await (const line of lines) {
+    if (!ready || ready.test(line)) return { child, line };
+  }
+  throw new Error(`${cmd} ${args.join(' ')} exited: ${errs.join('\n')}`);
+}
+
+async function load(s: Scenario, extra: string[] = []): Promise<Record<string, number>> {
+  const args = [here('./load.js'), `--url=${s.url}`, `--connections=${CONNECTIONS}`, `--seconds=${SECONDS}`, ...extra];
+  if (s.proxy) args.push(`--proxy=${s.proxy}`);
+  if (s.ca) args.push(`--ca=${s.ca}`);
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  child.stdout!.on('data', (d) => (out += d));
+  await once(child, 'exit');
+  return JSON.parse(out);
+}
+
+async function waitForMitmdump(port: number): Promise<void> {
+  for (let i = 0; i < 100; i++) {
+    const ok = await new Promise<boolean>((resolve) => {
+      const s = require_net().connect(port, '127.0.0.1', () => {
+        s.destroy();
+        resolve(true);
+      });
+      s.on('error', () => resolve(false));
+    });
+    if (ok) return;
+    await sleep(100);
+  }
+  throw new Error(`mitmdump did not listen on ${port}`);
+}
+import * as netModule from 'node:net';
+const require_net = () => netModule;
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = netModule.createServer().listen(0, '127.0.0.1', () => {
+      const p = (s.address() as netModule.AddressInfo).port;
+      s.close(() => resolve(p));
+    });
+  });
+}
+
+export async function benchProxy(): Promise<void> {
+  if (!(await serverAvailable())) {
+    console.log(`proxy: SKIPPED, the reverse capture writes to the PostgreSQL server and none answers at ${SERVER_URL}`);
+    return;
+  }
+  const work = mkdtempSync(join(tmpdir(), 'ccproxy-bench-'));
+  const db = await createTempDatabase();
+  try {
+    // The upstream's certificate comes from its own CA, which ccproxy trusts through NODE_EXTRA_CA_CERTS.
+    const upstreamCa = await loadOrCreateCA(join(work, 'upstream-ca'));
+    const pem = await upstreamCa.pemFor('localhost');
+    const up = await start(process.execPath, [here('./upstream.js')], { BENCH_TLS_KEY: pem.key, BENCH_TLS_CERT: pem.cert });
+    const ports = JSON.parse(up.line) as { http: number; https: number };
+    const target = `http://127.0.0.1:${ports.http}/v1/messages`;
+    const tlsTarget = `https://localhost:${ports.https}/v1/messages`;
+
+    const pass = await start(process.execPath, [here('./passthrough.js'), `http://127.0.0.1:${ports.http}`]);
+    const passPort = Number(pass.line);
+
+    const revDir = join(work, 'reverse');
+    const rev = await start(process.execPath, [CLI, 'mitm', 'start', '--port', '0', '--upstream', `http://127.0.0.1:${ports.http}`], { CCPROXY_CONFIG_DIR: revDir, CCPROXY_DATABASE_URL: db.url }, /listening on/);
+    const revUrl = /listening on (http:\/\/\S+)/.exec(rev.line)![1]!;
+    const fwdDir = join(work, 'forward');
+    const fwd = await start(process.execPath, [CLI, 'mitm', 'start', '--mode', 'forward', '--port', '0'], { CCPROXY_CONFIG_DIR: fwdDir, CCPROXY_DATABASE_URL: db.url, NODE_EXTRA_CA_CERTS: upstreamCa.certPath }, /listening on/);
+    const fwdUrl = /listening on (http:\/\/\S+)/.exec(fwd.line)![1]!;
+
+    const client = new pg.Client(db.url);
+    await client.connect();
+    const countRows = (direction: number) => async () => Number((await client.query(`SELECT count(*) AS n FROM "CCProxy_HttpTraces" WHERE proxy_direction = $1 AND method = 'POST' AND path = '/v1/messages' AND status_code = 200`, [direction])).rows[0].n);
+
+    const scenarios: Scenario[] = [
+      { name: 'direct to upstream', url: target, sent: 0 },
+      { name: 'bare Node passthrough', url: `http://127.0.0.1:${passPort}/v1/messages`, sent: 0 },
+      { name: 'ccproxy reverse + capture', url: `${revUrl}/v1/messages`, rows: countRows(0), sent: 0 },
+      { name: 'ccproxy forward TLS + capture', url: tlsTarget, proxy: fwdUrl, ca: join(fwdDir, 'ccproxy-ca.pem'), rows: countRows(1), sent: 0 },
+    ];
+    const hasMitmdump = spawnSync('mitmdump', ['--version']).status === 0;
+    if (hasMitmdump) {
+      const conf = join(work, 'mitmproxy');
+      const mrPort = await freePort();
+      const mfPort = await freePort();
+      // The spec's settings (stream_large_bodies=1m), no capture addon: mitmdump at its fastest.
+      const common = ['-q', '--set', `confdir=${conf}`, '--set', 'stream_large_bodies=1m'];
+      children.push(spawn('mitmdump', [...common, '--mode', `reverse:http://127.0.0.1:${ports.http}`, '--listen-host', '127.0.0.1', '--listen-port', String(mrPort)], { stdio: 'ignore' }));
+      children.push(spawn('mitmdump', [...common, '--listen-host', '127.0.0.1', '--listen-port', String(mfPort), '--set', `ssl_verify_upstream_trusted_ca=${upstreamCa.certPath}`], { stdio: 'ignore' }));
+      await waitForMitmdump(mrPort);
+      await waitForMitmdump(mfPort);
+      scenarios.push({ name: 'mitmdump reverse', url: `http://127.0.0.1:${mrPort}/v1/messages`, sent: 0 });
+      scenarios.push({ name: 'mitmdump forward TLS', url: tlsTarget, proxy: `http://127.0.0.1:${mfPort}`, ca: join(conf, 'mitmproxy-ca-cert.pem'), sent: 0 });
+    } else {
+      console.log('proxy: mitmdump not installed (apt-get install mitmproxy): its rows are left out');
+    }
+
+    const results = new Map<string, { rps: number[]; p50: number[]; p99: number[]; ttfb: number; errors: number }>();
+    for (const s of scenarios) {
+      const w = await load({ ...s }, []); // warm-up: connections, JIT, certificates
+      s.sent += w.requests!;
+      results.set(s.name, { rps: [], p50: [], p99: [], ttfb: 0, errors: w.errors! });
+    }
+    for (let round = 0; round < ROUNDS; round++) {
+      for (const s of scenarios) {
+        const r = await load(s);
+        s.sent += r.requests!;
+        const acc = results.get(s.name)!;
+        acc.rps.push(r.rps!);
+        acc.p50.push(r.p50!);
+        acc.p99.push(r.p99!);
+        acc.errors += r.errors!;
+      }
+    }
+    for (const s of scenarios) results.get(s.name)!.ttfb = (await load(s, ['--ttfb=5'])).ttfb!;
+
+    // Every request sent through a capture point must become a row.
+    const rowCounts = new Map<string, number>();
+    for (const s of scenarios) {
+      if (!s.rows) continue;
+      let n = 0;
+      for (let i = 0; i < 100; i++) {
+        n = await s.rows();
+        if (n >= s.sent) break;
+        await sleep(100);
+      }
+      rowCounts.set(s.name, n);
+    }
+    await client.end();
+
+    const base = results.get('bare Node passthrough')!;
+    const direct = results.get('direct to upstream')!;
+    const mitmRev = results.get('mitmdump reverse');
+    const mitmFwd = results.get('mitmdump forward TLS');
+    console.log(`\nproxy: ${CONNECTIONS} keep-alive connections, 1 KB JSON POSTs, ${ROUNDS} rounds of ${SECONDS} s (medians); SSE first byte, median of 5`);
+    console.log('scenario                      |   req/s | vs passthrough | vs mitmdump |  p50 ms |  p99 ms | SSE TTFB ms | +TTFB vs direct | requests | rows    | errors');
+    console.log('------------------------------+---------+----------------+-------------+---------+---------+-------------+-----------------+----------+---------+-------');
+    for (const s of scenarios) {
+      const r = results.get(s.name)!;
+      const rps = median(r.rps);
+      const vsMitm = s.name.includes('reverse') && mitmRev ? rps / median(mitmRev.rps) : s.name.includes('forward') && mitmFwd ? rps / median(mitmFwd.rps) : NaN;
+      const rows = rowCounts.has(s.name) ? `${rowCounts.get(s.name)}${rowCounts.get(s.name) === s.sent ? ' ok' : ' LOST'}` : '-';
+      console.log(
+        `${s.name.padEnd(29)} | ${rps.toFixed(0).padStart(7)} | ${(rps / median(base.rps)).toFixed(2).padStart(14)} | ${(Number.isNaN(vsMitm) ? '-' : vsMitm.toFixed(2)).padStart(11)} | ${median(r.p50).toFixed(2).padStart(7)} | ${median(r.p99).toFixed(2).padStart(7)} | ${r.ttfb.toFixed(1).padStart(11)} | ${(r.ttfb - direct.ttfb).toFixed(1).padStart(15)} | ${String(s.sent).padStart(8)} | ${rows.padEnd(7)} | ${r.errors}`,
+      );
+    }
+  } finally {
+    for (const c of children) c.kill('SIGINT');
+    await sleep(500);
+    await db.drop().catch(() => {});
+    rmSync(work, { recursive: true, force: true });
+  }
+}
