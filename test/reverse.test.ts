@@ -235,3 +235,79 @@ describe('reverse capture: unreachable upstream, redact off, bodies off, body li
     }
   });
 });
+
+describe('reverse capture: HTTPS upstream, timeouts, upgrades, settings', () => {
+  test('an https upstream is verified against NODE_EXTRA_CA_CERTS and reached', async () => {
+    const caDir = (await import('./helpers/pg.js')).tempConfigDir();
+    const { loadOrCreateCA } = await import('../src/proxy/tls/ca.js');
+    const ca = await loadOrCreateCA(caDir.dir);
+    const provider = await new StandIn(await ca.pemFor('localhost')).start();
+    const cap = await startCapture(['--upstream', `https://localhost:${provider.port}`], undefined, { NODE_EXTRA_CA_CERTS: ca.certPath });
+    try {
+      const res = await raw(`${cap.url}/v1/messages`, { method: 'POST', headers: { 'x-claude-code-session-id': 'https-up' } }, '{}');
+      assert.equal(res.status, 200);
+      assert.equal(provider.seen.at(-1)!.headers.host, `localhost:${provider.port}`);
+      const [r] = await cap.rows(`session_id = 'https-up'`);
+      assert.equal(r.status_code, 200);
+    } finally {
+      await cap.stop();
+      await provider.close();
+      caDir.remove();
+    }
+  });
+
+  test('idle_timeout: a silent upstream gets 504 and a timeout row; WebSocket upgrades pass through', async () => {
+    const provider = await new StandIn().start();
+    const cap = await startCapture(['--upstream', provider.url], 'ccproxy:\n  mitm:\n    idle_timeout: 0.3\n');
+    try {
+      const res = await raw(`${cap.url}/hang`, { method: 'GET', headers: { 'x-claude-code-session-id': 'hang' } });
+      assert.equal(res.status, 504);
+      assert.equal(JSON.parse(res.body.toString()).error.error_type, 'timeout');
+      const [r] = await cap.rows(`session_id = 'hang'`);
+      assert.equal(r.error_type, 'timeout');
+      assert.match(r.error_message, /no data for 0\.3s/);
+
+      const echoed = await new Promise<string>((resolve, reject) => {
+        const req = http.request(`${cap.url}/ws`, { headers: { connection: 'Upgrade', upgrade: 'websocket', 'sec-websocket-version': '13', 'sec-websocket-key': 'dGhlIHNhbXBsZSBub25jZQ==' } });
+        req.on('upgrade', (res, socket) => {
+          assert.equal(res.statusCode, 101);
+          socket.write('hello over the upgrade');
+          socket.once('data', (d) => {
+            resolve(d.toString());
+            socket.destroy();
+          });
+        });
+        req.on('error', reject);
+        req.end();
+      });
+      assert.equal(echoed, 'hello over the upgrade');
+      assert.equal(provider.seen.at(-1)!.url, '/ws');
+    } finally {
+      await cap.stop();
+      await provider.close();
+    }
+  });
+
+  test('CCPROXY_MITM_* variables override ccproxy.yaml; a port in use names the port and its source', async () => {
+    const blocker = net.createServer();
+    await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', r));
+    const port = (blocker.address() as net.AddressInfo).port;
+    const { runCli } = await import('./helpers/cli.js');
+    const { tempConfigDir } = await import('./helpers/pg.js');
+    const cfg = tempConfigDir();
+    try {
+      const r = await runCli(['mitm', 'start'], { CCPROXY_CONFIG_DIR: cfg.dir, CCPROXY_MITM_PORT: String(port), CCPROXY_MITM_UPSTREAM: 'http://127.0.0.1:9' });
+      assert.equal(r.code, 1);
+      assert.match(r.stderr, new RegExp(`^ccproxy: port ${port} on 127\\.0\\.0\\.1 is in use \\(from CCPROXY_MITM_PORT\\); choose another with --port`));
+      const bad = await runCli(['mitm', 'start'], { CCPROXY_CONFIG_DIR: cfg.dir, CCPROXY_MITM_MODE: 'sideways' });
+      assert.equal(bad.code, 1);
+      assert.match(bad.stderr, /CCPROXY_MITM_MODE="sideways": expected reverse or forward/);
+      const up = await runCli(['mitm', 'start', '--upstream', 'ftp://x'], { CCPROXY_CONFIG_DIR: cfg.dir });
+      assert.equal(up.code, 2);
+      assert.match(up.stderr, /invalid upstream "ftp:\/\/x" \(from --upstream\): expected an http:\/\/ or https:\/\/ URL/);
+    } finally {
+      blocker.close();
+      cfg.remove();
+    }
+  });
+});

@@ -143,7 +143,7 @@ export async function startForwardProxy(o: ForwardProxyOptions): Promise<Running
         clientIp: client.remoteAddress ?? null,
         isHttps: true,
         type: 'client_tls_rejected',
-        message: `TLS handshake with the client failed for ${host}: ${err.message}`,
+        message: describeClientTlsError(err, host, o.ca.certPath),
         host,
         url: `https://${host}${target.port === 443 ? '' : `:${target.port}`}/`,
         port: target.port,
@@ -176,4 +176,14 @@ export async function startForwardProxy(o: ForwardProxyOptions): Promise<Running
       for (const s of open) s.destroy();
     },
   );
+}
+
+/** OpenSSL's text, made readable: which alert the client sent, and what to do about it. */
+export function describeClientTlsError(err: NodeJS.ErrnoException, host: string, caPath: string): string {
+  const alert = /alert ([a-z][a-z ]*?)(?::|$)/i.exec(err.message)?.[1];
+  if (alert && /unknown ca|certificate unknown|bad certificate|unsupported certificate|certificate expired/i.test(alert)) {
+    return `the client rejected the certificate for ${host} (TLS alert: ${alert}): it does not trust the ccproxy CA; give it ${caPath} (NODE_EXTRA_CA_CERTS, SSL_CERT_FILE, --cacert)`;
+  }
+  const reason = alert ? `TLS alert: ${alert}` : (err.code ?? err.message.split('\n')[0]);
+  return `TLS handshake with the client failed for ${host}: ${reason}`;
 }

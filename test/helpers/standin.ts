@@ -32,6 +32,12 @@ export class StandIn {
     this.secure = !!tlsOptions;
     const handler = (req: http.IncomingMessage, res: http.ServerResponse) => void this.handle(req, res);
     this.server = tlsOptions ? https.createServer(tlsOptions, handler) : http.createServer(handler);
+    // Upgrades: answer 101 and echo whatever comes (enough to see bytes pass both ways untouched).
+    this.server.on('upgrade', (req: http.IncomingMessage, socket: import('node:net').Socket) => {
+      this.seen.push({ method: req.method!, url: req.url!, headers: req.headers, body: Buffer.alloc(0), aborted: false });
+      socket.write('HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n');
+      socket.pipe(socket);
+    });
   }
 
   async start(): Promise<this> {
@@ -73,6 +79,7 @@ export class StandIn {
       setTimeout(() => res.socket?.destroy(), 20);
       return;
     }
+    if (url.pathname === '/hang') return; // never answers: for timeouts
     if (url.pathname === '/oauth/token') {
       return this.send(res, req, 200, { access_token: 'at-secret-1', refresh_token: 'rt-secret-2', token_type: 'Bearer', expires_in: 3600 });
     }
