@@ -18,10 +18,20 @@ const sql = async (env: Record<string, string>, query: string) => {
   return JSON.parse(r.stdout);
 };
 
+test('npx ccproxy --help works from the repository root, as the README says', async () => {
+  const { execFile } = await import('node:child_process');
+  const root = new URL('../../', import.meta.url);
+  const out = await new Promise<{ code: number; stdout: string }>((resolve) =>
+    execFile('npx', ['--no-install', 'ccproxy', '--help'], { cwd: root }, (err, stdout) => resolve({ code: err ? Number(err.code ?? 1) : 0, stdout })),
+  );
+  assert.equal(out.code, 0);
+  assert.match(out.stdout, /^ccproxy — capture LLM API traffic into PostgreSQL/);
+});
+
 test('--help lists the commands', async () => {
   const r = await runCli(['--help'], {});
   assert.equal(r.code, 0);
-  for (const c of ['db push', 'db sql', 'db prune', 'db url', 'db serve']) assert.match(r.stdout, new RegExp(`\\n  ${c} `));
+  for (const c of ['db push', 'db sql', 'db prune', 'db url', 'db serve', 'mitm start']) assert.match(r.stdout, new RegExp(`\\n  ${c} `));
   const bad = await runCli(['frobnicate'], {});
   assert.equal(bad.code, 2);
   assert.match(bad.stderr, /unknown command "frobnicate"/);
