@@ -53,17 +53,20 @@ export function makeOp(kind: Op['kind'], id: string, fields: TraceFields): Op {
   return { kind, id: id.replace(NUL, ''), fields: out, bytes, n: 1 };
 }
 
+/** Folds `op` into `into` (same trace): its values win. */
+export function absorb(into: Op, op: Op): void {
+  Object.assign(into.fields, op.fields);
+  into.bytes += op.bytes;
+  into.n += op.n;
+}
+
 /** One row per trace: later operations' values win, first appearance keeps the order. */
 export function mergeOps(ops: readonly Op[]): Op[] {
   const byId = new Map<string, Op>();
   for (const op of ops) {
     const prev = byId.get(op.id);
-    if (!prev) byId.set(op.id, { ...op, fields: { ...op.fields } });
-    else {
-      Object.assign(prev.fields, op.fields);
-      prev.bytes += op.bytes;
-      prev.n += op.n;
-    }
+    if (prev) absorb(prev, op);
+    else byId.set(op.id, { ...op, fields: { ...op.fields } });
   }
   return [...byId.values()];
 }

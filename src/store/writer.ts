@@ -7,7 +7,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from '../log.js';
 import { isConnectionError, withClient, type Database } from './database.js';
 import { migrate } from './migrations.js';
-import { buildUpserts, countOps, encodeOp, makeOp, mergeOps, type Op } from './ops.js';
+import { absorb, buildUpserts, countOps, encodeOp, makeOp, mergeOps, type Op } from './ops.js';
 import { Spill } from './spill.js';
 import type { TraceFields } from './table.js';
 
@@ -109,10 +109,8 @@ export class TraceWriter {
     if (this.state !== 'normal' || this.holdMs <= 0) return this.enqueue(op);
     this.c.enqueued++;
     const prev = this.held.get(traceId);
-    if (prev) {
-      Object.assign(prev.op.fields, op.fields);
-      prev.op.n++;
-    } else this.held.set(traceId, { op, at: Date.now() });
+    if (prev) absorb(prev.op, op);
+    else this.held.set(traceId, { op, at: Date.now() });
     if (this.held.size > this.opts.queueSize) this.release(1);
     if (!this.holdTimer) {
       this.holdTimer = setInterval(() => this.releaseDue(), HOLD_SWEEP_MS);
@@ -122,26 +120,25 @@ export class TraceWriter {
 
   /** Adds to a trace in progress (the request body once sent, say) without ending it. */
   update(traceId: string, fields: TraceFields): void {
-    const held = this.held.get(traceId);
-    if (!held) return this.enqueue(makeOp('complete', traceId, fields));
-    this.c.enqueued++;
-    const op = makeOp('complete', traceId, fields);
-    Object.assign(held.op.fields, op.fields);
-    held.op.bytes += op.bytes;
-    held.op.n++;
+    this.addTo(traceId, fields, false);
   }
 
   /** Completes a trace when its response ends or fails; may arrive before the create has been written. */
   complete(traceId: string, fields: TraceFields): void {
-    const held = this.held.get(traceId);
-    if (!held) return this.enqueue(makeOp('complete', traceId, fields));
-    this.c.enqueued++;
+    this.addTo(traceId, fields, true);
+  }
+
+  /** Joins a held create when there is one (and, when `last`, sends it on); otherwise queues on its own. */
+  private addTo(traceId: string, fields: TraceFields, last: boolean): void {
     const op = makeOp('complete', traceId, fields);
-    Object.assign(held.op.fields, op.fields);
-    held.op.bytes += op.bytes;
-    held.op.n++;
-    this.held.delete(traceId);
-    this.push(held.op);
+    const held = this.held.get(traceId);
+    if (!held) return this.enqueue(op);
+    this.c.enqueued++;
+    absorb(held.op, op);
+    if (last) {
+      this.held.delete(traceId);
+      this.push(held.op);
+    }
   }
 
   counters(): WriterCounters {
