@@ -4,7 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import https from 'node:https';
-import type { Socket } from 'node:net';
+import { isIP, type Socket } from 'node:net';
 import { requestBody, requestStart, responseEnd, type CaptureSettings } from '../capture/pipeline.js';
 import { BodyCopy } from '../flow/body-copy.js';
 import type { Logger } from '../log.js';
@@ -53,6 +53,9 @@ export function keepAliveAgents(): ExchangeContext['agents'] {
 
 export const targetName = (t: Target) => `${t.secure ? 'https' : 'http'}://${t.hostHeader}`;
 
+/** SNI carries host names only, never IP addresses (RFC 6066). */
+const sniFor = (t: Target) => (t.secure && isIP(t.hostname) === 0 ? t.hostname : undefined);
+
 /**
  * Hands an exchange's rows to the sink in order (create, request body, completion) after the bytes have moved
  * on: each exchange keeps one promise chain. A failure is logged, never felt by the exchange.
@@ -95,7 +98,7 @@ export function proxyExchange(ctx: ExchangeContext, req: IncomingMessage, res: S
     path: target.path,
     headers,
     agent: target.secure ? ctx.agents.https : ctx.agents.http,
-    servername: target.secure && !/^[\d.:]+$/.test(target.hostname) ? target.hostname : undefined,
+    servername: sniFor(target),
   });
 
   const done = (error?: { type: ErrorType; message: string }) => {
@@ -175,7 +178,7 @@ export function proxyUpgrade(req: IncomingMessage, client: Socket, head: Buffer,
     path: target.path,
     headers: { ...req.headers, host: target.hostHeader },
     agent: false,
-    servername: target.secure && !/^[\d.:]+$/.test(target.hostname) ? target.hostname : undefined,
+    servername: sniFor(target),
   });
   up.on('upgrade', (ures, usock, uhead) => {
     const lines = [`HTTP/1.1 ${ures.statusCode} ${ures.statusMessage}`];

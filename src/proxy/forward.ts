@@ -7,7 +7,7 @@ import net, { type Socket } from 'node:net';
 import tls from 'node:tls';
 import type { CertificateAuthority } from './tls/ca.js';
 import { keepAliveAgents, proxyExchange, proxyUpgrade, recordError, rejectMalformed, type ExchangeContext, type Target } from './exchange.js';
-import { listen, MAX_HEADER_BYTES, type RunningProxy } from './reverse.js';
+import { listen, MAX_HEADER_BYTES, type RunningProxy } from './listen.js';
 
 export interface ForwardProxyOptions extends Omit<ExchangeContext, 'agents'> {
   host: string;
