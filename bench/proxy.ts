@@ -186,6 +186,20 @@ export async function benchProxy(): Promise<void> {
         `${s.name.padEnd(29)} | ${rps.toFixed(0).padStart(7)} | ${(rps / median(base.rps)).toFixed(2).padStart(14)} | ${(Number.isNaN(vsMitm) ? '-' : vsMitm.toFixed(2)).padStart(11)} | ${median(r.p50).toFixed(2).padStart(7)} | ${median(r.p99).toFixed(2).padStart(7)} | ${r.ttfb.toFixed(1).padStart(11)} | ${(r.ttfb - direct.ttfb).toFixed(1).padStart(15)} | ${String(s.sent).padStart(8)} | ${rows.padEnd(7)} | ${r.errors}`,
       );
     }
+    // The issue's targets, judged in the same run.
+    const rpsOf = (name: string) => median(results.get(name)?.rps ?? []);
+    const checks: [string, boolean][] = [
+      [`reverse capture ≥ 0.5× the passthrough (${(rpsOf('ccproxy reverse + capture') / rpsOf('bare Node passthrough')).toFixed(2)}×)`, rpsOf('ccproxy reverse + capture') >= 0.5 * rpsOf('bare Node passthrough')],
+      [`SSE first-byte overhead < 10 ms through ccproxy (reverse ${(results.get('ccproxy reverse + capture')!.ttfb - direct.ttfb).toFixed(1)}, forward ${(results.get('ccproxy forward TLS + capture')!.ttfb - direct.ttfb).toFixed(1)})`, Math.max(results.get('ccproxy reverse + capture')!.ttfb, results.get('ccproxy forward TLS + capture')!.ttfb) - direct.ttfb < 10],
+      ['every request through a capture point is a row', [...rowCounts.entries()].every(([name, n]) => n === scenarios.find((x) => x.name === name)!.sent)],
+    ];
+    if (mitmRev && mitmFwd) {
+      checks.push([`reverse capture ≥ 5× mitmdump reverse (${(rpsOf('ccproxy reverse + capture') / median(mitmRev.rps)).toFixed(2)}×)`, rpsOf('ccproxy reverse + capture') >= 5 * median(mitmRev.rps)]);
+      checks.push([`forward TLS ≥ 5× mitmdump forward (${(rpsOf('ccproxy forward TLS + capture') / median(mitmFwd.rps)).toFixed(2)}×)`, rpsOf('ccproxy forward TLS + capture') >= 5 * median(mitmFwd.rps)]);
+    }
+    console.log('\nproxy targets:');
+    for (const [what, ok] of checks) console.log(`  ${ok ? 'ok          ' : 'BELOW TARGET'}  ${what}`);
+    if (checks.some(([, ok]) => !ok)) process.exitCode = 1;
   } finally {
     for (const c of children) c.kill('SIGINT');
     await sleep(500);
