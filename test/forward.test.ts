@@ -100,6 +100,8 @@ describe('forward capture (ccproxy mitm start --mode forward)', () => {
     assert.equal(row.host, 'localhost');
     assert.equal(row.traffic_type, 'llm');
     assert.equal(row.server_port, provider.port);
+    assert.equal(row.client_ip, '127.0.0.1');
+    assert.equal(row.server_ip, '127.0.0.1');
     assert.equal(row.status_code, 200);
     assert.equal(row.request_body.toString(), '{"model":"m"}');
   });
@@ -138,6 +140,7 @@ describe('forward capture (ccproxy mitm start --mode forward)', () => {
     assert.equal(r.code, 60, 'curl: certificate problem');
     const rows = await cap.rows(`error_type = 'client_tls_rejected'`);
     assert.equal(rows[0].host, 'localhost');
+    assert.equal(rows[0].client_ip, '127.0.0.1');
     assert.equal(rows[0].status_code, null);
     assert.match(rows[0].error_message, /^the client rejected the certificate for localhost \(TLS alert: (unknown ca|certificate unknown)\): it does not trust the ccproxy CA; give it .*ccproxy-ca\.pem/);
   });

@@ -107,6 +107,7 @@ export async function startForwardProxy(o: ForwardProxyOptions): Promise<Running
 
   async function intercept(client: Socket, target: TunnelTarget) {
     let sni: string | null = null;
+    const clientIp = client.remoteAddress ?? null; // read now: a socket that failed its handshake forgets it
     let secureContext: tls.SecureContext;
     try {
       // Issued up front: a client that sends no SNI (an IP target) gets the CONNECT target's certificate.
@@ -140,7 +141,7 @@ export async function startForwardProxy(o: ForwardProxyOptions): Promise<Running
       // see which program does not trust the CA.
       const host = sni ?? target.host;
       recordError(ctx, {
-        clientIp: client.remoteAddress ?? null,
+        clientIp,
         isHttps: true,
         type: 'client_tls_rejected',
         message: describeClientTlsError(err, host, o.ca.certPath),
