@@ -311,3 +311,40 @@ describe('reverse capture: HTTPS upstream, timeouts, upgrades, settings', () => 
     }
   });
 });
+
+describe('reverse capture while the database is down', { skip: await (await import('./helpers/pg.js')).serverSkip() }, () => {
+  test('the proxy keeps serving; the traces reach the table once the database is back', async () => {
+    const { Relay } = await import('./helpers/relay.js');
+    const { createTempDatabase } = await import('./helpers/pg.js');
+    const provider = await new StandIn().start();
+    const target = await createTempDatabase();
+    const u = new URL(target.url);
+    const relay = await new Relay(u.hostname, Number(u.port || 5432)).start();
+    const viaRelay = relay.url(target.url);
+    await relay.stop(); // the database is unreachable from the start
+    const cap = await startCapture(['--upstream', provider.url], undefined, { CCPROXY_DATABASE_URL: viaRelay });
+    try {
+      for (let i = 0; i < 20; i++) {
+        const res = await raw(`${cap.url}/v1/messages`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-claude-code-session-id': 'db-down' } }, '{"model":"m"}');
+        assert.equal(res.status, 200, 'served while the database is down');
+      }
+      assert.ok(cap.stderr.some((l) => /spill file/.test(l)), `the outage is logged: ${cap.stderr.join('\n')}`);
+      await relay.start(relay.port);
+      const pg = (await import('pg')).default;
+      const c = new pg.Client(target.url);
+      await c.connect();
+      let n = 0;
+      for (let i = 0; i < 200 && n < 20; i++) {
+        await new Promise((r) => setTimeout(r, 50));
+        n = (await c.query(`SELECT count(*)::int AS n FROM "CCProxy_HttpTraces" WHERE session_id = 'db-down' AND status_code = 200`).catch(() => ({ rows: [{ n: 0 }] }))).rows[0].n;
+      }
+      await c.end();
+      assert.equal(n, 20, 'every trace arrived after the outage');
+    } finally {
+      await cap.stop();
+      await relay.stop();
+      await provider.close();
+      await target.drop();
+    }
+  });
+});
