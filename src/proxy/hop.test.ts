@@ -1,0 +1,35 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { BodyCopy } from '../flow/body-copy.js';
+import { endToEnd } from './hop.js';
+
+test('hop-by-hop headers are dropped, including those the Connection header names', () => {
+  const out = endToEnd({
+    connection: 'close, x-hop',
+    'keep-alive': 'timeout=5',
+    'proxy-authorization': 'Basic x',
+    'transfer-encoding': 'chunked',
+    te: 'trailers',
+    upgrade: 'h2c',
+    'x-hop': '1',
+    'x-api-key': 'k',
+    'content-type': 'application/json',
+  });
+  assert.deepEqual(out, { 'x-api-key': 'k', 'content-type': 'application/json' });
+});
+
+test('BodyCopy keeps up to its limit and counts everything', () => {
+  const c = new BodyCopy(5);
+  c.push(Buffer.from('abc'));
+  c.push(Buffer.from('defgh'));
+  c.push(Buffer.from('ij'));
+  assert.equal(c.bytes().toString(), 'abcde');
+  assert.equal(c.size, 10);
+  assert.equal(c.truncated, true);
+  const none = new BodyCopy(0);
+  none.push(Buffer.from('xyz'));
+  assert.deepEqual([none.bytes().length, none.size, none.truncated], [0, 3, true]);
+  const exact = new BodyCopy(3);
+  exact.push(Buffer.from('xyz'));
+  assert.equal(exact.truncated, false);
+});
