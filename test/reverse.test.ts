@@ -109,6 +109,12 @@ describe('reverse capture (ccproxy mitm start --mode reverse)', () => {
     assert.equal(r.request_headers.authorization, `Bearer ${fingerprint('sk-ant-oat01-SECRET')}`);
     assert.equal(r.request_headers['x-api-key'], fingerprint('sk-ant-api03-SECRET'));
     assert.equal(r.request_headers.cookie, fingerprint('sid=SECRET'));
+    const gemini = await raw(`${cap.url}/v1beta/models/gemini-2.5-pro:generateContent?key=AIzaSECRET`, { method: 'POST', headers: { 'x-claude-code-session-id': 'redact-gemini' } }, '{}');
+    assert.equal(gemini.status, 200);
+    assert.ok(provider.seen.at(-1)!.url.endsWith('?key=AIzaSECRET'), 'the provider gets the real key');
+    const [g] = await cap.rows(`session_id = 'redact-gemini'`);
+    assert.doesNotMatch(g.url + g.path, /SECRET/);
+    assert.equal(g.traffic_type, 'llm');
     const stored = JSON.stringify(r) + r.request_body.toString() + r.response_body.toString();
     assert.doesNotMatch(stored, /SECRET|at-secret-1|rt-secret-2/);
     assert.equal(JSON.parse(r.response_body.toString()).access_token, fingerprint('at-secret-1'));

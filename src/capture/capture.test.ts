@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import zlib from 'node:zlib';
 import { classify } from './classify.js';
 import { decodeBody } from './decode.js';
-import { fingerprint, redactForm, redactHeaders, redactJson, redactJsonText } from './redact.js';
+import { fingerprint, redactForm, redactHeaders, redactJson, redactJsonText, redactQuery } from './redact.js';
 import { sessionFromBody, sessionFromHeaders } from './session.js';
 
 test('classification follows the spec: llm patterns, then mcp, then localhost, else web', () => {
@@ -48,6 +48,16 @@ test('redaction keeps a fingerprint: same key, same mark; different keys, differ
   const cut = redactJsonText('{"access_token": "abc\\"def", "refresh_token":"partial-tok');
   assert.equal(cut, `{"access_token": "${fingerprint('abc\\"def')}", "refresh_token":"${fingerprint('partial-tok')}`);
   assert.equal(redactForm('grant_type=refresh_token&refresh_token=abc'), `grant_type=refresh_token&refresh_token=${encodeURIComponent(fingerprint('abc')).replace(/%20/g, '+')}`);
+});
+
+test('credential query parameters (Gemini key=, token fields) are redacted in urls and paths', () => {
+  const url = 'https://generativelanguage.googleapis.com/v1beta/models/gemini-2.5-pro:generateContent?alt=sse&key=AIzaSECRET';
+  const out = redactQuery(url);
+  assert.equal(out, `https://generativelanguage.googleapis.com/v1beta/models/gemini-2.5-pro:generateContent?alt=sse&key=${encodeURIComponent(fingerprint('AIzaSECRET'))}`);
+  assert.doesNotMatch(out, /SECRET/);
+  assert.equal(redactQuery('/cb?access_token=t1&state=x'), `/cb?access_token=${encodeURIComponent(fingerprint('t1'))}&state=x`);
+  assert.equal(redactQuery('/v1/messages?beta=true'), '/v1/messages?beta=true');
+  assert.equal(redactQuery('/no-query'), '/no-query');
 });
 
 test('bodies decode from gzip, deflate (both kinds), br and zstd; unknown codings keep the raw bytes', async () => {

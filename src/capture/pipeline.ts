@@ -5,7 +5,7 @@ import type { BodyCopy } from '../flow/body-copy.js';
 import type { TraceFields } from '../store/table.js';
 import { classify } from './classify.js';
 import { decodeBody } from './decode.js';
-import { redactForm, redactHeaders, redactJson, redactJsonText, type HeaderMap } from './redact.js';
+import { redactForm, redactHeaders, redactJson, redactJsonText, redactQuery, type HeaderMap } from './redact.js';
 import { sessionFromBody, sessionFromHeaders } from './session.js';
 
 /** The most body bytes kept per direction when max_body_size is 0 ("unlimited"): the full size is still recorded. */
@@ -53,9 +53,9 @@ export function requestStart(settings: CaptureSettings, r: SeenRequest): TraceFi
     proxy_direction: settings.direction,
     session_id: sessionFromHeaders(r.headers as Record<string, string>),
     method: r.method,
-    url: r.url,
+    url: settings.redact ? redactQuery(r.url) : r.url,
     host: r.host,
-    path: r.path,
+    path: settings.redact ? redactQuery(r.path) : r.path,
     request_headers: headerJson(settings, r.headers),
     request_content_type: header(r.headers, 'content-type') ?? null,
     start_time: r.start,

@@ -75,3 +75,26 @@ export function redactJsonText(text: string): string | null {
   });
   return changed ? out : null;
 }
+
+/** Query parameters that carry credentials: Gemini's `key`, and the token fields. */
+const SECRET_PARAMS = ['key', ...SECRET_FIELDS];
+
+/** Redacts credential query parameters in a URL or a path with a query (`/v1beta/…?key=AIza…`). */
+export function redactQuery(urlOrPath: string): string {
+  const q = urlOrPath.indexOf('?');
+  if (q < 0) return urlOrPath;
+  let changed = false;
+  const query = urlOrPath
+    .slice(q + 1)
+    .split('&')
+    .map((pair) => {
+      const eq = pair.indexOf('=');
+      if (eq < 0) return pair;
+      const name = decodeURIComponent(pair.slice(0, eq).replace(/\+/g, ' ')).toLowerCase();
+      if (!SECRET_PARAMS.includes(name) || eq === pair.length - 1) return pair;
+      changed = true;
+      return `${pair.slice(0, eq)}=${encodeURIComponent(fingerprint(decodeURIComponent(pair.slice(eq + 1))))}`;
+    })
+    .join('&');
+  return changed ? `${urlOrPath.slice(0, q)}?${query}` : urlOrPath;
+}

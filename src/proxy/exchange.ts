@@ -6,6 +6,7 @@ import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import https from 'node:https';
 import { isIP, type Socket } from 'node:net';
 import { requestBody, requestStart, responseEnd, type CaptureSettings } from '../capture/pipeline.js';
+import { redactQuery } from '../capture/redact.js';
 import { BodyCopy } from '../flow/body-copy.js';
 import type { Logger } from '../log.js';
 import type { TraceFields } from '../store/table.js';
@@ -108,7 +109,7 @@ export function proxyExchange(ctx: ExchangeContext, req: IncomingMessage, res: S
     record('complete', () =>
       responseEnd(ctx.capture, { status: upstreamRes?.statusCode ?? null, headers: upstreamRes?.headers ?? {}, copy: upstreamRes ? resCopy : null, start, end, ttfbMs: ttfb, serverIp, serverPort, error }),
     );
-    if (ctx.log.debugEnabled) ctx.log.debug(`${req.method} ${seen.url} → ${upstreamRes?.statusCode ?? error?.type} ${Math.round(performance.now() - t0)} ms`);
+    if (ctx.log.debugEnabled) ctx.log.debug(`${req.method} ${redactQuery(seen.url)} → ${upstreamRes?.statusCode ?? error?.type} ${Math.round(performance.now() - t0)} ms`);
   };
 
   // A connect timeout on a fresh socket; an idle timeout for the whole exchange.
