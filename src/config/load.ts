@@ -38,6 +38,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): LoadedConfig {
   return { dir, file, fileExists: text !== undefined, config, sources };
 }
 
+/** Where a ccproxy.mitm setting came from, for messages: a flag, a variable, or the file. */
+export function sourceOf(loaded: LoadedConfig, field: string): string {
+  return loaded.sources[field] ?? `${loaded.file} (ccproxy.mitm.${field})`;
+}
+
 function parseYaml(file: string, text: string): unknown {
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false });
@@ -94,17 +99,17 @@ function applyEnv(config: Config, env: NodeJS.ProcessEnv, sources: Record<string
       break;
     }
   }
-  const int = (name: string, min: number, max: number) => {
+  const int = (name: string, field: string, min: number, max: number) => {
     const raw = env[name];
     if (raw === undefined || raw === '') return undefined;
     const n = Number(raw);
     if (!Number.isInteger(n) || n < min || n > max) throw new ConfigError(`${name}=${JSON.stringify(raw)}: expected a whole number from ${min} to ${max}`);
-    sources[name] = name;
+    sources[field] = name;
     return n;
   };
-  const port = int('CCPROXY_MITM_PORT', 0, 65535);
+  const port = int('CCPROXY_MITM_PORT', 'port', 0, 65535);
   if (port !== undefined) mitm.port = port;
-  const maxBody = int('CCPROXY_MITM_MAX_BODY_SIZE', 0, Number.MAX_SAFE_INTEGER);
+  const maxBody = int('CCPROXY_MITM_MAX_BODY_SIZE', 'max_body_size', 0, Number.MAX_SAFE_INTEGER);
   if (maxBody !== undefined) mitm.max_body_size = maxBody;
   if (env.CCPROXY_MITM_UPSTREAM) {
     mitm.upstream_proxy = env.CCPROXY_MITM_UPSTREAM;

@@ -2,12 +2,12 @@
 // forwarded; CONNECT tunnels carrying TLS are intercepted with a leaf certificate from the local CA, so every
 // HTTPS exchange is seen and recorded. Excluded hosts, and CONNECT payloads that are not TLS, pass blind.
 // Upstream TLS is verified against Node's default trust (system roots plus NODE_EXTRA_CA_CERTS).
-import http, { type IncomingMessage } from 'node:http';
+import type { IncomingMessage } from 'node:http';
 import net, { type Socket } from 'node:net';
 import tls from 'node:tls';
 import type { CertificateAuthority } from './tls/ca.js';
 import { keepAliveAgents, proxyExchange, proxyUpgrade, recordError, rejectMalformed, type ExchangeContext, type Target } from './exchange.js';
-import { listen, MAX_HEADER_BYTES, type RunningProxy } from './listen.js';
+import { createListener, listen, type RunningProxy } from './listen.js';
 
 export interface ForwardProxyOptions extends Omit<ExchangeContext, 'agents'> {
   host: string;
@@ -46,7 +46,7 @@ export async function startForwardProxy(o: ForwardProxyOptions): Promise<Running
   const open = new Set<Socket>();
 
   // Plain HTTP, absolute-form: GET http://host/path HTTP/1.1.
-  const server = http.createServer({ maxHeaderSize: MAX_HEADER_BYTES, noDelay: true, requestTimeout: 0 }, (req, res) => {
+  const server = createListener((req, res) => {
     let url: URL;
     try {
       url = new URL(req.url ?? '');
@@ -71,7 +71,7 @@ export async function startForwardProxy(o: ForwardProxyOptions): Promise<Running
   });
 
   // Intercepted TLS connections are served by an inner HTTP server that knows where each was going.
-  const inner = http.createServer({ maxHeaderSize: MAX_HEADER_BYTES, noDelay: true, requestTimeout: 0 }, (req, res) => {
+  const inner = createListener((req, res) => {
     const t = tunnels.get(req.socket as Socket)!;
     const path = req.url ?? '/';
     const hostHeader = req.headers.host ?? (t.port === 443 ? t.host : `${t.host}:${t.port}`);

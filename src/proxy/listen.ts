@@ -1,5 +1,5 @@
 // Starting and stopping a capture listener: bind, report the address, and a shutdown that never hangs.
-import type http from 'node:http';
+import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 export interface RunningProxy {
@@ -11,6 +11,12 @@ export interface RunningProxy {
 
 /** Node's default; requests past it get 431. */
 export const MAX_HEADER_BYTES = 16 * 1024;
+/** An HTTP server as every capture listener needs it: Node's header limit (431 past it), no Nagle delay, and no
+ * request timeout — an LLM request may legitimately take minutes. */
+export function createListener(handler: http.RequestListener): http.Server {
+  return http.createServer({ maxHeaderSize: MAX_HEADER_BYTES, noDelay: true, requestTimeout: 0 }, handler);
+}
+
 /** How long streams still running at shutdown get to end before they are cut. */
 const CLOSE_GRACE_MS = 2_000;
 

@@ -1,9 +1,8 @@
 // The reverse capture point (proxy_direction 0): every request goes to one upstream URL (http or https), with
 // method, path, query and headers preserved and Host set for the upstream.
-import http from 'node:http';
 import type { Socket } from 'node:net';
 import { keepAliveAgents, proxyExchange, proxyUpgrade, rejectMalformed, type ExchangeContext, type Target } from './exchange.js';
-import { listen, MAX_HEADER_BYTES, type RunningProxy } from './listen.js';
+import { createListener, listen, type RunningProxy } from './listen.js';
 
 export interface ReverseProxyOptions extends Omit<ExchangeContext, 'agents'> {
   upstream: URL;
@@ -23,7 +22,7 @@ export async function startReverseProxy(o: ReverseProxyOptions): Promise<Running
     path: base + path,
     hostHeader: o.upstream.host,
   });
-  const server = http.createServer({ maxHeaderSize: MAX_HEADER_BYTES, noDelay: true, requestTimeout: 0 }, (req, res) => {
+  const server = createListener((req, res) => {
     const path = req.url ?? '/';
     const hostHeader = req.headers.host ?? `${o.host}:${o.port}`;
     const seenHost = hostHeader.replace(/:\d+$/, '').replace(/^\[|\]$/g, '');

@@ -1,6 +1,6 @@
 // `ccproxy mitm start`: one capture proxy in the foreground, logging to the terminal, until Ctrl-C
 // (then the writer drains). Settings: ccproxy.yaml < environment (CCPROXY_MITM_*) < flags.
-import { loadConfig } from '../../config/load.js';
+import { loadConfig, sourceOf } from '../../config/load.js';
 import { UserError } from '../../errors.js';
 import { bodyLimit } from '../../capture/pipeline.js';
 import { createLogger } from '../../log.js';
@@ -31,7 +31,7 @@ const command: Command = {
       if (!Number.isInteger(n) || n < 0 || n > 65535) throw new UserError(`--port ${values.port}: expected a port number from 0 to 65535`, 2);
       mitm.port = n;
       loaded.sources.port = '--port';
-    } else if (loaded.sources.CCPROXY_MITM_PORT) loaded.sources.port = 'CCPROXY_MITM_PORT';
+    }
     if (values.mode !== undefined) {
       if (values.mode !== 'reverse' && values.mode !== 'forward') throw new UserError(`--mode ${values.mode}: expected reverse or forward`, 2);
       mitm.mode = values.mode;
@@ -48,7 +48,7 @@ const command: Command = {
         upstream = new URL(mitm.upstream_proxy);
         if (upstream.protocol !== 'http:' && upstream.protocol !== 'https:') throw new Error('scheme');
       } catch {
-        throw new UserError(`invalid upstream ${JSON.stringify(mitm.upstream_proxy)} (from ${loaded.sources.upstream_proxy ?? `${loaded.file} (ccproxy.mitm.upstream_proxy)`}): expected an http:// or https:// URL`, 2);
+        throw new UserError(`invalid upstream ${JSON.stringify(mitm.upstream_proxy)} (from ${sourceOf(loaded, 'upstream_proxy')}): expected an http:// or https:// URL`, 2);
       }
     }
     const ca = forward ? await loadOrCreateCA(mitm.cert_dir ?? loaded.dir) : null;
@@ -70,7 +70,7 @@ const command: Command = {
     } catch (err) {
       await store.close();
       const e = err as NodeJS.ErrnoException;
-      if (e.code === 'EADDRINUSE') throw new UserError(`port ${mitm.port} on ${mitm.listen_host} is in use (from ${loaded.sources.port ?? `${loaded.file} (ccproxy.mitm.port)`}); choose another with --port`);
+      if (e.code === 'EADDRINUSE') throw new UserError(`port ${mitm.port} on ${mitm.listen_host} is in use (from ${sourceOf(loaded, 'port')}); choose another with --port`);
       if (e.code === 'EADDRNOTAVAIL') throw new UserError(`cannot listen on ${mitm.listen_host}: no such local address (ccproxy.mitm.listen_host or --host)`);
       throw err;
     }
