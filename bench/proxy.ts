@@ -146,6 +146,7 @@ export async function benchProxy(): Promise<void> {
     for (let round = 0; round < ROUNDS; round++) {
       for (const s of scenarios) {
         const r = await load(s);
+        if (process.env.BENCH_VERBOSE) console.error(`${s.name}: ${r.rps!.toFixed(0)} req/s`);
         s.sent += r.requests!;
         const acc = results.get(s.name)!;
         acc.rps.push(r.rps!);

@@ -28,6 +28,7 @@ for (const backend of BACKENDS) {
         log: silentLogger,
         retryMinMs: 20,
         retryMaxMs: 100,
+        copy: backend.name === 'server',
         ...opts,
       }).start();
       writers.push(w);

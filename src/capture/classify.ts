@@ -16,7 +16,7 @@ export function isLocalhost(host: string): boolean {
 export function classify(host: string, path: string, llmHosts: readonly string[] = []): TrafficType {
   const h = host.toLowerCase();
   const hostPath = `${h}${path.toLowerCase()}`;
-  if ([...LLM_PATTERNS, ...llmHosts.map((x) => x.toLowerCase())].some((p) => hostPath.includes(p))) return 'llm';
+  if (LLM_PATTERNS.some((p) => hostPath.includes(p)) || llmHosts.some((p) => hostPath.includes(p.toLowerCase()))) return 'llm';
   if (LLM_PATHS.some((re) => re.test(path))) return 'llm';
   if (h.includes('mcp') || path.toLowerCase().includes('mcp')) return 'mcp';
   if (isLocalhost(h)) return 'other';

@@ -5,7 +5,7 @@ import type { BodyCopy } from '../flow/body-copy.js';
 import type { TraceFields } from '../store/table.js';
 import { classify } from './classify.js';
 import { decodeBody } from './decode.js';
-import { redactForm, redactHeaders, redactJson, redactJsonText, redactQuery, type HeaderMap } from './redact.js';
+import { redactForm, redactHeaders, redactJson, redactJsonText, redactQuery, SECRET_FIELDS, type HeaderMap } from './redact.js';
 import { sessionFromBody, sessionFromHeaders } from './session.js';
 
 /** The most body bytes kept per direction when max_body_size is 0 ("unlimited"): the full size is still recorded. */
@@ -68,8 +68,9 @@ export function requestStart(settings: CaptureSettings, r: SeenRequest): TraceFi
 /** The request body's columns, once it has been sent on; the session id from the body if no header gave one. */
 export async function requestBody(settings: CaptureSettings, headers: IncomingHttpHeaders | OutgoingHttpHeaders, copy: BodyCopy): Promise<TraceFields> {
   const fields: TraceFields = { request_body_size: copy.size };
-  const stored = await storedBody(settings, headers, copy);
-  if (!sessionFromHeaders(headers as Record<string, string>) && stored.json !== undefined) {
+  const wantSession = !sessionFromHeaders(headers as Record<string, string>);
+  const stored = await storedBody(settings, headers, copy, wantSession);
+  if (wantSession && stored.json !== undefined) {
     const s = sessionFromBody(stored.json);
     if (s) fields.session_id = s;
   }
@@ -107,35 +108,43 @@ export async function responseEnd(settings: CaptureSettings, r: SeenResponse): P
     error_type: r.error?.type ?? null,
   };
   if (settings.captureBodies && r.copy) {
-    const stored = await storedBody(settings, r.headers, r.copy);
+    const stored = await storedBody(settings, r.headers, r.copy, false);
     fields.response_body = stored.body;
     fields.response_body_truncated = stored.truncated;
   }
   return fields;
 }
 
-async function storedBody(settings: CaptureSettings, headers: IncomingHttpHeaders | OutgoingHttpHeaders, copy: BodyCopy) {
+/** Only bodies that may carry a session id or a token field are parsed: the rest are stored as they came. */
+const MAY_HAVE_SECRET = new RegExp(`${SECRET_FIELDS.join('|')}|\\\\u`, 'i');
+const MAY_HAVE_SESSION = /user_id|\\u/;
+
+async function storedBody(settings: CaptureSettings, headers: IncomingHttpHeaders | OutgoingHttpHeaders, copy: BodyCopy, wantSession: boolean) {
   const decoded = await decodeBody(copy.bytes(), header(headers, 'content-encoding'), settings.bodyLimit);
   let body = decoded.body;
   const truncated = copy.truncated || decoded.truncated;
   const type = (header(headers, 'content-type') ?? '').toLowerCase();
+  const jsonLike = body.length > 0 && (type.includes('json') || body[0] === 0x7b);
+  const isForm = type.startsWith('application/x-www-form-urlencoded');
+  const text = jsonLike || (settings.redact && isForm) ? body.toString('utf8') : '';
+  const mayRedact = settings.redact && (isForm || MAY_HAVE_SECRET.test(text));
   let json: unknown;
-  if (!truncated && body.length > 0 && (type.includes('json') || body[0] === 0x7b)) {
+  if (!truncated && jsonLike && (mayRedact || (wantSession && MAY_HAVE_SESSION.test(text)))) {
     try {
-      json = JSON.parse(body.toString('utf8'));
+      json = JSON.parse(text);
     } catch {
       json = undefined;
     }
   }
-  if (settings.redact) {
+  if (mayRedact) {
     if (json !== undefined) {
       const redacted = redactJson(json);
       if (redacted !== null) body = Buffer.from(JSON.stringify(redacted));
-    } else if (type.startsWith('application/x-www-form-urlencoded')) {
-      const redacted = redactForm(body.toString('utf8'));
+    } else if (isForm) {
+      const redacted = redactForm(text);
       if (redacted !== null) body = Buffer.from(redacted);
-    } else if (body.length > 0 && (type.includes('json') || body[0] === 0x7b)) {
-      const redacted = redactJsonText(body.toString('utf8'));
+    } else if (jsonLike) {
+      const redacted = redactJsonText(text);
       if (redacted !== null) body = Buffer.from(redacted);
     }
   }

@@ -20,8 +20,19 @@ function redactValue(name: string, value: string): string {
 
 export type HeaderMap = Record<string, string | string[]>;
 
+const DEFAULT_NAMES = new Set(SECRET_HEADERS);
+/** The name set for each configured list (settings keep one list for the life of a listener). */
+const namesFor = new WeakMap<readonly string[], Set<string>>();
+
+function secretNames(extra: readonly string[]): Set<string> {
+  if (extra.length === 0) return DEFAULT_NAMES;
+  let names = namesFor.get(extra);
+  if (!names) namesFor.set(extra, (names = new Set([...SECRET_HEADERS, ...extra.map((h) => h.toLowerCase())])));
+  return names;
+}
+
 export function redactHeaders(headers: HeaderMap, extra: readonly string[] = []): HeaderMap {
-  const names = new Set([...SECRET_HEADERS, ...extra.map((h) => h.toLowerCase())]);
+  const names = secretNames(extra);
   const out: HeaderMap = {};
   for (const [k, v] of Object.entries(headers)) {
     const name = k.toLowerCase();

@@ -131,6 +131,10 @@ export async function withClient<T>(pool: pg.Pool, fn: (client: pg.PoolClient) =
   client.on('error', onError);
   try {
     return await fn(client);
+  } catch (err) {
+    // A connection that failed midway is not given back to the pool for reuse.
+    if (isConnectionError(err)) broken ??= err as Error;
+    throw err;
   } finally {
     client.off('error', onError);
     client.release(broken);

@@ -39,17 +39,28 @@ test('mergeOps folds a create and its completion into one row, later values winn
   ]);
 });
 
-test('buildUpserts: one statement per column set; null on a defaulted column becomes DEFAULT', () => {
+test('buildUpserts: one statement per column set; a null on a defaulted column is left out', () => {
   const sts = buildUpserts(
-    mergeOps([makeOp('create', 'a', { method: 'GET', traffic_type: null }), makeOp('create', 'b', { method: 'PUT', traffic_type: 'llm' }), makeOp('complete', 'c', { status_code: 500 })]),
+    mergeOps([
+      makeOp('create', 'a', { method: 'GET', traffic_type: null }),
+      makeOp('create', 'b', { method: 'PUT', traffic_type: 'llm' }),
+      makeOp('create', 'd', { method: 'POST', traffic_type: 'web' }),
+      makeOp('complete', 'c', { status_code: 500 }),
+    ]),
   );
-  assert.equal(sts.length, 2);
-  assert.equal(
-    sts[0]!.text,
-    'INSERT INTO "CCProxy_HttpTraces" (trace_id, method, traffic_type) VALUES ($1,$2,DEFAULT),($3,$4,$5) ON CONFLICT (trace_id) DO UPDATE SET method = EXCLUDED.method, traffic_type = EXCLUDED.traffic_type',
+  assert.deepEqual(
+    sts.map((s) => [s.text, s.values]),
+    [
+      ['INSERT INTO "CCProxy_HttpTraces" (trace_id, method) VALUES ($1,$2) ON CONFLICT (trace_id) DO UPDATE SET method = EXCLUDED.method', ['a', 'GET']],
+      [
+        'INSERT INTO "CCProxy_HttpTraces" (trace_id, method, traffic_type) VALUES ($1,$2,$3),($4,$5,$6) ON CONFLICT (trace_id) DO UPDATE SET method = EXCLUDED.method, traffic_type = EXCLUDED.traffic_type',
+        ['b', 'PUT', 'llm', 'd', 'POST', 'web'],
+      ],
+      ['INSERT INTO "CCProxy_HttpTraces" (trace_id, status_code) VALUES ($1,$2) ON CONFLICT (trace_id) DO UPDATE SET status_code = EXCLUDED.status_code', ['c', 500]],
+    ],
   );
-  assert.deepEqual(sts[0]!.values, ['a', 'GET', 'b', 'PUT', 'llm']);
-  assert.equal(sts[1]!.text, 'INSERT INTO "CCProxy_HttpTraces" (trace_id, status_code) VALUES ($1,$2) ON CONFLICT (trace_id) DO UPDATE SET status_code = EXCLUDED.status_code');
+  // The same shape and size again: the same text (built once).
+  assert.equal(buildUpserts([makeOp('create', 'e', { method: 'GET' })])[0]!.text, sts[0]!.text);
 });
 
 test('a spilled operation reads back identical, bytes included', () => {

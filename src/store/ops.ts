@@ -1,6 +1,6 @@
 // A writer operation is a partial row keyed by trace_id. Creates and completions carry different columns,
 // so applying them as upserts in any order, or twice, leaves the same row: that makes replay safe.
-import { COLUMN_BY_NAME, TABLE, type TraceFields } from './table.js';
+import { COLUMN_BY_NAME, COLUMNS, TABLE, type TraceFields } from './table.js';
 
 export type WireValue = string | number | boolean | null | Buffer;
 
@@ -17,12 +17,14 @@ export interface Op {
 export const countOps = (ops: readonly Op[]) => ops.reduce((sum, op) => sum + op.n, 0);
 
 const NUL = /\u0000/g;
+const noNul = (s: string) => (s.includes('\u0000') ? s.replace(NUL, '') : s);
 
 /** Converts capture values to what PostgreSQL accepts: UTC timestamps, JSON text without NUL, Buffers. */
 export function makeOp(kind: Op['kind'], id: string, fields: TraceFields): Op {
   const out: Record<string, WireValue> = {};
   let bytes = 0;
-  for (const [name, value] of Object.entries(fields)) {
+  for (const name in fields) {
+    const value = fields[name as keyof TraceFields];
     const column = COLUMN_BY_NAME.get(name);
     if (!column || name === 'trace_id' || value === undefined) continue;
     if (value === null) {
@@ -37,20 +39,22 @@ export function makeOp(kind: Op['kind'], id: string, fields: TraceFields): Op {
         out[name] = buf;
         break;
       }
-      case 'jsonb':
-        out[name] = JSON.stringify(value).replace(/\\u0000/g, '');
+      case 'jsonb': {
+        const json = JSON.stringify(value);
+        out[name] = json.includes('\\u0000') ? json.replace(/\\u0000/g, '') : json;
         break;
+      }
       case 'timestamp without time zone':
         out[name] = (value as Date).toISOString();
         break;
       case 'text':
-        out[name] = String(value).replace(NUL, '');
+        out[name] = noNul(String(value));
         break;
       default:
         out[name] = value as number | boolean;
     }
   }
-  return { kind, id: id.replace(NUL, ''), fields: out, bytes, n: 1 };
+  return { kind, id: noNul(id), fields: out, bytes, n: 1 };
 }
 
 /** Folds `op` into `into` (same trace): its values win. */
@@ -77,40 +81,66 @@ export interface Statement {
   rows: number;
 }
 
-/** Groups merged rows by their column set and builds one multi-row upsert per group. */
-export function buildUpserts(rows: readonly Op[]): Statement[] {
-  const groups = new Map<string, Op[]>();
+const COLUMN_BIT = new Map(COLUMNS.map((c, i) => [c.name, 2 ** i]));
+/** Statement texts by column set and row count: batches repeat the same few shapes. */
+const TEXT_CACHE = new Map<string, string>();
+const TEXT_CACHE_MAX = 256;
+
+/** Rows that set the same columns, in first-appearance order. */
+export interface Shape {
+  mask: number;
+  /** Column names besides trace_id, in table order. */
+  cols: string[];
+  rows: Op[];
+}
+
+/**
+ * Groups merged rows by the columns they set. A null for a column with a default means "not known": the
+ * column is left out, so an insert takes the default and an update keeps what the row has.
+ */
+export function groupByShape(rows: readonly Op[]): Shape[] {
+  const groups = new Map<number, Op[]>();
   for (const row of rows) {
-    const key = Object.keys(row.fields).sort().join(',');
-    let g = groups.get(key);
-    if (!g) groups.set(key, (g = []));
+    let mask = 0;
+    for (const name in row.fields) {
+      const bit = COLUMN_BIT.get(name);
+      if (bit !== undefined && (row.fields[name] !== null || !COLUMN_BY_NAME.get(name)!.hasDefault)) mask += bit;
+    }
+    let g = groups.get(mask);
+    if (!g) groups.set(mask, (g = []));
     g.push(row);
   }
-  const statements: Statement[] = [];
-  for (const [key, group] of groups) {
-    const cols = key === '' ? [] : key.split(',');
+  return [...groups].map(([mask, group]) => ({ mask, cols: COLUMNS.filter((c, i) => c.name !== 'trace_id' && Math.floor(mask / 2 ** i) % 2 === 1).map((c) => c.name), rows: group }));
+}
+
+/** One multi-row upsert per column set. */
+export function buildUpserts(rows: readonly Op[]): Statement[] {
+  return groupByShape(rows).map(({ mask, cols, rows: group }) => {
     const values: WireValue[] = [];
-    const tuples = group.map((row) => {
+    for (const row of group) {
       values.push(row.id);
-      const ph = [`$${values.length}`];
-      for (const c of cols) {
-        const v = row.fields[c] ?? null;
-        if (v === null && COLUMN_BY_NAME.get(c)?.hasDefault) ph.push('DEFAULT');
-        else {
-          values.push(v);
-          ph.push(`$${values.length}`);
-        }
-      }
-      return `(${ph.join(',')})`;
-    });
-    const action = cols.length === 0 ? 'DO NOTHING' : `DO UPDATE SET ${cols.map((c) => `${c} = EXCLUDED.${c}`).join(', ')}`;
-    statements.push({
-      text: `INSERT INTO ${TABLE} (trace_id${cols.map((c) => `, ${c}`).join('')}) VALUES ${tuples.join(',')} ON CONFLICT (trace_id) ${action}`,
-      values,
-      rows: group.length,
-    });
+      for (const c of cols) values.push(row.fields[c] ?? null);
+    }
+    return { text: upsertText(mask, cols, group.length), values, rows: group.length };
+  });
+}
+
+function upsertText(mask: number, cols: string[], rows: number): string {
+  const key = `${mask}:${rows}`;
+  let text = TEXT_CACHE.get(key);
+  if (text !== undefined) return text;
+  const width = cols.length + 1;
+  const tuples: string[] = [];
+  for (let r = 0; r < rows; r++) {
+    const ph: string[] = [];
+    for (let i = 1; i <= width; i++) ph.push(`$${r * width + i}`);
+    tuples.push(`(${ph.join(',')})`);
   }
-  return statements;
+  const action = cols.length === 0 ? 'DO NOTHING' : `DO UPDATE SET ${cols.map((c) => `${c} = EXCLUDED.${c}`).join(', ')}`;
+  text = `INSERT INTO ${TABLE} (trace_id${cols.map((c) => `, ${c}`).join('')}) VALUES ${tuples.join(',')} ON CONFLICT (trace_id) ${action}`;
+  if (TEXT_CACHE.size >= TEXT_CACHE_MAX) TEXT_CACHE.clear();
+  TEXT_CACHE.set(key, text);
+  return text;
 }
 
 /** One JSON line per operation; bytea as base64. */

@@ -35,6 +35,7 @@ export async function openTraceStore(loaded: LoadedConfig, log: Logger, override
     spillDir: paths.spillDir(loaded.dir),
     rejectedFile: paths.rejectedFile(loaded.dir),
     log: log.child('writer'),
+    copy: db.backend.kind === 'server',
     ...overrides,
   }).start({ spilling: !reachable });
   const stopRetention = startRetention(db, mitm.retention_days, log.child('retention'));

@@ -7,7 +7,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from '../log.js';
 import { isConnectionError, withClient, type Database } from './database.js';
 import { migrate } from './migrations.js';
-import { absorb, buildUpserts, countOps, encodeOp, makeOp, mergeOps, type Op } from './ops.js';
+import { copyRows, NotEncodable } from './copy.js';
+import { absorb, buildUpserts, countOps, encodeOp, groupByShape, makeOp, mergeOps, type Op } from './ops.js';
 import { Spill } from './spill.js';
 import type { TraceFields } from './table.js';
 
@@ -27,6 +28,11 @@ export interface WriterOptions {
    * exchange then becomes one INSERT instead of an INSERT and an UPDATE; a long one shows up after this delay.
    */
   holdMs?: number;
+  /**
+   * Send a trace's first write by binary COPY (PostgreSQL servers). The embedded database's socket does not
+   * carry COPY, so it always upserts.
+   */
+  copy?: boolean;
 }
 
 export interface WriterCounters {
@@ -74,6 +80,8 @@ export class TraceWriter {
   private lastLogged = '';
   private readonly retryMin: number;
   private readonly retryMax: number;
+  /** Cleared if the database refuses COPY: upserts then carry everything. */
+  private copyEnabled: boolean;
 
   constructor(
     private readonly db: Pick<Database, 'pool' | 'describe'> & { refresh?: () => Promise<void> },
@@ -83,6 +91,7 @@ export class TraceWriter {
     this.retryMin = opts.retryMinMs ?? 250;
     this.retryMax = opts.retryMaxMs ?? 5_000;
     this.holdMs = opts.holdMs ?? 250;
+    this.copyEnabled = opts.copy ?? false;
   }
 
   /**
@@ -257,10 +266,13 @@ export class TraceWriter {
     return this.queue.splice(0, n);
   }
 
-  /** Writes a batch; rows the database refuses as invalid are isolated and set aside, never retried forever. */
-  private async write(ops: Op[]): Promise<void> {
+  /**
+   * Writes a batch; rows the database refuses as invalid are isolated and set aside, never retried forever.
+   * Live batches send a trace's first write by COPY; replays (which may repeat rows) only upsert.
+   */
+  private async write(ops: Op[], live = true): Promise<void> {
     try {
-      for (const st of buildUpserts(mergeOps(ops))) await this.db.pool.query(st.text, st.values);
+      await this.writeRows(mergeOps(ops), live && this.copyEnabled);
       this.c.written += countOps(ops);
       this.c.batches++;
     } catch (err) {
@@ -275,6 +287,26 @@ export class TraceWriter {
         }
       }
     }
+  }
+
+  private async writeRows(rows: Op[], copy: boolean): Promise<void> {
+    let rest = rows;
+    if (copy) {
+      rest = rows.filter((r) => r.kind !== 'create');
+      for (const shape of groupByShape(rows.filter((r) => r.kind === 'create'))) {
+        try {
+          await copyRows(this.db.pool, shape);
+        } catch (err) {
+          if (isConnectionError(err)) throw err;
+          if (!(err instanceof NotEncodable) && !isRowError(err)) {
+            this.copyEnabled = false;
+            this.opts.log.warn(`COPY is not available (${describe(err)}); writing with INSERT from now on`);
+          }
+          rest = rest.concat(shape.rows);
+        }
+      }
+    }
+    for (const st of buildUpserts(rest)) await this.db.pool.query(st.text, st.values);
   }
 
   private enterSpilling(ops: Op[], reason: string): void {
@@ -320,7 +352,7 @@ export class TraceWriter {
           const before = this.c.written;
           const done = await this.spill.replay(
             async (ops) => {
-              await this.write(ops);
+              await this.write(ops, false);
               this.c.replayed += countOps(ops);
             },
             this.opts.batchSize,

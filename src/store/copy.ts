@@ -1,0 +1,97 @@
+// New rows go in with binary COPY: PostgreSQL then parses and plans nothing per batch and skips the conflict
+// check, which costs it about a third of what a multi-row upsert does per row. Only rows that cannot exist
+// yet come here (a trace's first write); anything else, and any replay, goes through the upserts.
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type pg from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
+import { withClient } from './database.js';
+import type { Shape, WireValue } from './ops.js';
+import { COLUMN_BY_NAME, TABLE, type ColumnType } from './table.js';
+
+const SIGNATURE = Buffer.from('PGCOPY\n\xff\r\n\0', 'latin1');
+/** Microseconds between the Unix epoch and PostgreSQL's (2000-01-01). */
+const PG_EPOCH_MS = 946_684_800_000;
+
+/** Thrown when a value cannot be put in binary form (an integer out of range): the rows take the upsert path. */
+export class NotEncodable extends Error {}
+
+/** The COPY statement and its binary payload for rows that share one column set, written into one buffer. */
+export function encodeCopy({ cols, rows }: Pick<Shape, 'cols' | 'rows'>): { sql: string; data: Buffer } {
+  const types = cols.map((c) => COLUMN_BY_NAME.get(c)!.type);
+  // First pass: the exact size, so the payload is one allocation.
+  let size = SIGNATURE.length + 8 + 2;
+  for (const row of rows) {
+    size += 2 + 4 + Buffer.byteLength(row.id);
+    for (let i = 0; i < cols.length; i++) size += 4 + valueSize(row.fields[cols[i]!] ?? null, types[i]!);
+  }
+  const buf = Buffer.allocUnsafe(size);
+  let at = SIGNATURE.copy(buf, 0);
+  at = buf.writeBigInt64BE(0n, at); // flags and header extension: none
+  for (const row of rows) {
+    at = buf.writeInt16BE(cols.length + 1, at);
+    at = writeText(buf, at, row.id);
+    for (let i = 0; i < cols.length; i++) at = writeValue(buf, at, row.fields[cols[i]!] ?? null, types[i]!, cols[i]!);
+  }
+  at = buf.writeInt16BE(-1, at); // trailer
+  return { sql: `COPY ${TABLE} (trace_id${cols.map((c) => `, ${c}`).join('')}) FROM STDIN (FORMAT binary)`, data: buf.subarray(0, at) };
+}
+
+const FIXED: Partial<Record<ColumnType, number>> = { integer: 4, 'double precision': 8, boolean: 1, 'timestamp without time zone': 8 };
+
+function valueSize(v: WireValue, type: ColumnType): number {
+  if (v === null) return 0;
+  if (type === 'bytea') return (v as Buffer).length;
+  if (type === 'jsonb') return 1 + Buffer.byteLength(String(v));
+  return FIXED[type] ?? Buffer.byteLength(String(v));
+}
+
+function writeText(buf: Buffer, at: number, text: string): number {
+  const n = buf.write(text, at + 4);
+  buf.writeInt32BE(n, at);
+  return at + 4 + n;
+}
+
+function writeValue(buf: Buffer, at: number, v: WireValue, type: ColumnType, name: string): number {
+  if (v === null) return buf.writeInt32BE(-1, at);
+  switch (type) {
+    case 'bytea': {
+      const b = v as Buffer;
+      at = buf.writeInt32BE(b.length, at);
+      return at + b.copy(buf, at);
+    }
+    case 'text':
+      return writeText(buf, at, String(v));
+    case 'jsonb': {
+      const n = buf.write(String(v), at + 5);
+      buf.writeInt32BE(n + 1, at);
+      buf[at + 4] = 1; // jsonb binary format version 1
+      return at + 5 + n;
+    }
+    case 'integer': {
+      const n = v as number;
+      if (!Number.isInteger(n) || n < -0x80000000 || n > 0x7fffffff) throw new NotEncodable(`${name}: ${n} is not a 32-bit integer`);
+      at = buf.writeInt32BE(4, at);
+      return buf.writeInt32BE(n, at);
+    }
+    case 'double precision':
+      at = buf.writeInt32BE(8, at);
+      return buf.writeDoubleBE(v as number, at);
+    case 'boolean':
+      at = buf.writeInt32BE(1, at);
+      buf[at] = v ? 1 : 0;
+      return at + 1;
+    case 'timestamp without time zone': {
+      const ms = Date.parse(String(v));
+      if (Number.isNaN(ms)) throw new NotEncodable(`${name}: ${String(v)} is not a timestamp`);
+      at = buf.writeInt32BE(8, at);
+      return buf.writeBigInt64BE(BigInt(ms - PG_EPOCH_MS) * 1000n, at);
+    }
+  }
+}
+
+/** Runs one COPY on a client of the pool. */
+export async function copyRows(pool: pg.Pool, shape: Pick<Shape, 'cols' | 'rows'>): Promise<void> {
+  const { sql, data } = encodeCopy(shape);
+  await withClient(pool, (client) => pipeline(Readable.from([data]), client.query(copyFrom(sql))));
+}
