@@ -1,5 +1,5 @@
 // Which credential a routed request carries to its provider: the deployment's api_key when set; otherwise the
-// client's own (Authorization: Bearer — a Claude subscription's OAuth token — or x-api-key), or a token from
+// client's own (Authorization: Bearer — a Claude subscription's OAuth token, or a key — or x-api-key), or a token from
 // ccproxy.oat_sources. Bearer tokens to Anthropic go without x-api-key and with the oauth beta flag, as the
 // original did. oat_sources tokens are cached and read again when the provider answers 401.
 import { execFile } from 'node:child_process';
@@ -9,6 +9,8 @@ import type { OatSourceConfig } from '../config/schema.js';
 import type { Deployment } from './config.js';
 
 export const OAUTH_BETA = 'oauth-2025-04-20';
+/** Anthropic API keys (`sk-ant-api03-…`); other Bearer tokens to Anthropic are OAuth tokens (`sk-ant-oat01-…`). */
+const ANTHROPIC_KEY_PREFIX = 'sk-ant-api';
 /** A token command that takes longer than this is stuck (a keychain prompt nobody answers, say). */
 const COMMAND_TIMEOUT_MS = 15_000;
 
@@ -126,11 +128,18 @@ export async function applyCredentials(headers: Record<string, string | string[]
     else headers.authorization = `Bearer ${key}`;
     return { kind: 'deployment' };
   }
-  if (policy.oauth && clientAuth && /^bearer\s/i.test(clientAuth)) {
-    headers.authorization = clientAuth;
+  const bearer = clientAuth && /^bearer\s/i.test(clientAuth) ? clientAuth.replace(/^bearer\s+/i, '') : undefined;
+  // Current Anthropic SDKs send API keys as Bearer too; those are keys (forward_apikey), not OAuth tokens.
+  const bearerIsKey = bearer !== undefined && bearer.startsWith(ANTHROPIC_KEY_PREFIX);
+  if (policy.oauth && bearer !== undefined && !bearerIsKey) {
+    headers.authorization = clientAuth!;
     if (anthropic) addBeta(headers, OAUTH_BETA);
     setUserAgent(headers, oat, d);
     return { kind: 'client-bearer' };
+  }
+  if (policy.apiKey && bearerIsKey) {
+    headers.authorization = clientAuth!;
+    return { kind: 'client-api-key' };
   }
   if (policy.apiKey && clientKey) {
     if (anthropic) headers['x-api-key'] = clientKey;
