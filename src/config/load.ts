@@ -76,15 +76,17 @@ function describeIssues(file: string, text: string, issues: z.core.$ZodIssue[]):
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines });
   const out = issues.map((issue) => {
-    const path = issue.path.map(String);
     let field = fieldName(issue.path);
     let where = file;
     const keys = issue.code === 'unrecognized_keys' ? issue.keys : [];
     if (keys.length > 0) field = fieldName([...issue.path, keys[0]!]);
-    const yamlPath = issue.path as (string | number)[];
-    const node = doc.getIn(keys.length > 0 ? [...yamlPath, keys[0]!] : yamlPath, true) as { range?: [number, number] } | undefined;
-    const parentPair = findKeyOffset(doc, keys.length > 0 ? [...path, keys[0]!] : path);
-    const offset = parentPair ?? node?.range?.[0];
+    // The field's key, else its value, else (a missing field) the nearest enclosing one that is there.
+    let yamlPath = (keys.length > 0 ? [...issue.path, keys[0]!] : issue.path) as (string | number)[];
+    let offset: number | undefined;
+    for (; offset === undefined && yamlPath.length > 0; yamlPath = yamlPath.slice(0, -1)) {
+      const node = doc.getIn(yamlPath, true) as { range?: [number, number] } | undefined;
+      offset = findKeyOffset(doc, yamlPath.map(String)) ?? node?.range?.[0];
+    }
     if (offset !== undefined) where = `${file}:${lines.linePos(offset).line}`;
     const what = issue.code === 'unrecognized_keys' ? `unknown field (known fields are listed in the README)` : issue.message;
     return `${where}: ${field || '(top level)'}: ${what}`;
