@@ -253,6 +253,27 @@ describe('gateway: SDKs through the gateway to HTTPS stand-in providers', () => 
     assert.equal(provider.seen.at(-1)!.headers['x-claude-code-session-id'], 'sess-from-body');
   });
 
+  test('a client that goes away mid-stream: the provider request is aborted too', async () => {
+    const release = provider.armGate();
+    const res = await request(`${gw.url}/v1/messages`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': 'k' }, body: JSON.stringify({ model: 'claude-sonnet-4-5', max_tokens: 5, stream: true, messages: [] }) });
+    await provider.firstEventSent;
+    for await (const _chunk of res.body) break; // the first event arrived; now leave
+    const seen = provider.seen.at(-1)!;
+    for (let i = 0; i < 200 && !seen.aborted; i++) await new Promise((r) => setTimeout(r, 10));
+    release();
+    assert.equal(seen.aborted, true);
+  });
+
+  test('a gzip-compressed request body is decoded, rewritten and sent plain', async () => {
+    const { gzipSync } = await import('node:zlib');
+    const res = await request(`${gw.url}/v1/messages`, { method: 'POST', headers: { 'content-type': 'application/json', 'content-encoding': 'gzip', 'x-api-key': 'k' }, body: gzipSync(JSON.stringify({ model: 'claude-3-5-haiku', max_tokens: 5, messages: [] })) });
+    assert.equal(res.statusCode, 200);
+    await res.body.dump();
+    const seen = provider.seen.at(-1)!;
+    assert.equal(seen.headers['content-encoding'], undefined);
+    assert.equal(JSON.parse(seen.body.toString()).model, 'claude-haiku-routed');
+  });
+
   test('GET /v1/models lists the configured names for both SDKs; /health, HEAD / and GET / answer 200', async () => {
     const a = [];
     for await (const m of anthropic.models.list()) a.push(m.id);
