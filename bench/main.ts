@@ -1,4 +1,5 @@
 // `npm run bench [-- part…]`: every benchmark figure the project reports, each beside its same-run baseline.
+import { benchGateway } from './gateway.js';
 import { benchProxy } from './proxy.js';
 import { benchStore } from './store.js';
 
@@ -26,3 +27,5 @@ if (want('store') || want('store:server') || want('store:embedded')) {
 }
 
 if (want('proxy')) await benchProxy();
+
+if (want('gateway')) await benchGateway();

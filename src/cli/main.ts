@@ -17,6 +17,7 @@ const COMMANDS: Record<string, Loader> = {
   'db url': () => import('./commands/db-url.js'),
   'db serve': () => import('./commands/db-serve.js'),
   'mitm start': () => import('./commands/mitm-start.js'),
+  start: () => import('./commands/start.js'),
 };
 
 async function help(): Promise<string> {

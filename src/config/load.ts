@@ -10,6 +10,8 @@ export interface LoadedConfig {
   dir: string;
   file: string;
   fileExists: boolean;
+  /** The file's text, for locating fields in messages about what validation alone cannot see. */
+  text?: string;
   config: Config;
   /** Where each overridden setting came from, for error messages: `CCPROXY_DATABASE_URL`, `<file> (ccproxy.mitm.database_url)`. */
   sources: Record<string, string>;
@@ -28,14 +30,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): LoadedConfig {
       throw new ConfigError(`cannot read ${file}: ${(err as Error).message}`);
     }
   }
-  const raw = text === undefined ? {} : parseYaml(file, text);
-  const parsed = configSchema.safeParse(raw);
-  if (!parsed.success) throw new ConfigError(describeIssues(file, text ?? '', parsed.error.issues));
-  const config = parsed.data;
+  const config = parseYamlWith(file, text ?? '', configSchema, 'ccproxy:');
   const sources: Record<string, string> = {};
   if (config.ccproxy.mitm.database_url) sources.database_url = `${file} (ccproxy.mitm.database_url)`;
   applyEnv(config, env, sources);
-  return { dir, file, fileExists: text !== undefined, config, sources };
+  return { dir, file, fileExists: text !== undefined, text, config, sources };
 }
 
 /** Where a ccproxy.mitm setting came from, for messages: a flag, a variable, or the file. */
@@ -43,7 +42,23 @@ export function sourceOf(loaded: LoadedConfig, field: string): string {
   return loaded.sources[field] ?? `${loaded.file} (ccproxy.mitm.${field})`;
 }
 
-function parseYaml(file: string, text: string): unknown {
+/** Parses YAML text and validates it with `schema`; every problem is reported as `file:line: field: what`. */
+export function parseYamlWith<S extends z.ZodType>(file: string, text: string, schema: S, topKey: string): z.output<S> {
+  const raw = text.trim() === '' ? {} : parseYaml(file, text, topKey);
+  const parsed = schema.safeParse(raw);
+  if (!parsed.success) throw new ConfigError(describeIssues(file, text, parsed.error.issues));
+  return parsed.data;
+}
+
+/** `file:line` of the key at `path` (or of its value), for errors found after validation. */
+export function locate(file: string, text: string, path: (string | number)[]): string {
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines });
+  const offset = findKeyOffset(doc, path.map(String)) ?? (doc.getIn(path, true) as { range?: [number, number] } | undefined)?.range?.[0];
+  return offset === undefined ? file : `${file}:${lines.linePos(offset).line}`;
+}
+
+function parseYaml(file: string, text: string, topKey: string): unknown {
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false });
   if (doc.errors.length > 0) {
@@ -53,7 +68,7 @@ function parseYaml(file: string, text: string): unknown {
   }
   const value = doc.toJS() as unknown;
   if (value === null || value === undefined) return {};
-  if (!isMap(doc.contents)) throw new ConfigError(`${file}:1: expected a mapping with a top-level "ccproxy:" key`);
+  if (!isMap(doc.contents)) throw new ConfigError(`${file}:1: expected a mapping with a top-level "${topKey}" key`);
   return value;
 }
 
@@ -61,14 +76,17 @@ function describeIssues(file: string, text: string, issues: z.core.$ZodIssue[]):
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines });
   const out = issues.map((issue) => {
-    const path = issue.path.map(String);
-    let field = path.join('.');
+    let field = fieldName(issue.path);
     let where = file;
     const keys = issue.code === 'unrecognized_keys' ? issue.keys : [];
-    if (keys.length > 0) field = [...path, keys[0]!].join('.');
-    const node = doc.getIn(keys.length > 0 ? [...path, keys[0]!] : path, true) as { range?: [number, number] } | undefined;
-    const parentPair = findKeyOffset(doc, keys.length > 0 ? [...path, keys[0]!] : path);
-    const offset = parentPair ?? node?.range?.[0];
+    if (keys.length > 0) field = fieldName([...issue.path, keys[0]!]);
+    // The field's key, else its value, else (a missing field) the nearest enclosing one that is there.
+    let yamlPath = (keys.length > 0 ? [...issue.path, keys[0]!] : issue.path) as (string | number)[];
+    let offset: number | undefined;
+    for (; offset === undefined && yamlPath.length > 0; yamlPath = yamlPath.slice(0, -1)) {
+      const node = doc.getIn(yamlPath, true) as { range?: [number, number] } | undefined;
+      offset = findKeyOffset(doc, yamlPath.map(String)) ?? node?.range?.[0];
+    }
     if (offset !== undefined) where = `${file}:${lines.linePos(offset).line}`;
     const what = issue.code === 'unrecognized_keys' ? `unknown field (known fields are listed in the README)` : issue.message;
     return `${where}: ${field || '(top level)'}: ${what}`;
@@ -76,10 +94,16 @@ function describeIssues(file: string, text: string, issues: z.core.$ZodIssue[]):
   return `invalid configuration:\n  ${out.join('\n  ')}`;
 }
 
+/** `model_list[2].litellm_params.model`: the field as a user reads it. */
+export function fieldName(path: readonly PropertyKey[]): string {
+  return path.map((p, i) => (typeof p === 'number' ? `[${p}]` : `${i > 0 ? '.' : ''}${String(p)}`)).join('');
+}
+
 /** Offset of the key that names `path` in the document, so errors point at the key's line. */
 function findKeyOffset(doc: ReturnType<typeof parseDocument>, path: string[]): number | undefined {
   if (path.length === 0) return undefined;
-  const parent = path.length === 1 ? doc.contents : doc.getIn(path.slice(0, -1), true);
+  const parentPath = path.slice(0, -1).map((p) => (/^\d+$/.test(p) ? Number(p) : p));
+  const parent = path.length === 1 ? doc.contents : doc.getIn(parentPath, true);
   if (!isMap(parent)) return undefined;
   const last = path[path.length - 1];
   for (const pair of parent.items) {

@@ -9,6 +9,8 @@ export function configDir(env: NodeJS.ProcessEnv = process.env): string {
 
 export const paths = {
   configFile: (dir: string) => join(dir, 'ccproxy.yaml'),
+  /** LiteLLM's model list, as the original kept it beside ccproxy.yaml. */
+  modelsFile: (dir: string) => join(dir, 'config.yaml'),
   pgliteData: (dir: string) => join(dir, 'pglite'),
   pgliteHolder: (dir: string) => join(dir, 'pglite.json'),
   spillDir: (dir: string) => join(dir, 'spill'),

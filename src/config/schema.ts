@@ -36,16 +36,79 @@ export const mitmSchema = z
   })
   .strict();
 
+/** A routing rule: requests it matches are labelled `name`, which names a model_name in config.yaml. */
+export const ruleSchema = z
+  .object({
+    name: z.string().min(1),
+    /** A built-in (`ccproxy.rules.MatchModelRule`, …) or a JS module path / package name, `module:Export` for a named export. */
+    rule: z.string().min(1),
+    /** The original's form is a list of one-key mappings (`- threshold: 60000`); a mapping or positional values work too. */
+    params: z.union([z.array(z.unknown()), z.record(z.string(), z.unknown())]).optional(),
+  })
+  .strict();
+
+/** A hook: a built-in name (`ccproxy.hooks.model_router`) or a module path, alone or with params. */
+export const hookSchema = z.union([
+  z.string().min(1),
+  z
+    .object({
+      hook: z.string().min(1),
+      params: z.record(z.string(), z.unknown()).optional(),
+    })
+    .strict(),
+]);
+
+/** Where an OAuth token for a provider comes from: a shell command printing it (or a file holding it). */
+export const oatSourceSchema = z.union([
+  z.string().min(1),
+  z
+    .object({
+      command: z.string().min(1).optional(),
+      file: z.string().min(1).optional(),
+      /** User-Agent sent with requests that carry this token. */
+      user_agent: z.string().min(1).optional(),
+      /** api_base host names (exact or as a suffix) that get this token besides the provider's own deployments. */
+      destinations: z.array(z.string().min(1)).optional(),
+    })
+    .strict()
+    .refine((o) => (o.command === undefined) !== (o.file === undefined), { message: 'expected exactly one of command or file' }),
+]);
+
+const portSchema = z.number().int().min(0).max(65535);
+
+/**
+ * The `ccproxy` section. The gateway's fields are validated; other fields of the original's file (handler,
+ * statusline, inspector, …) are kept so that its files load unchanged.
+ */
+export const ccproxySchema = z
+  .object({
+    mitm: mitmSchema.default(() => mitmSchema.parse({})),
+    /** The gateway's listener; `litellm.host` / `litellm.port` are read when these are absent. */
+    host: z.string().min(1).optional(),
+    port: portSchema.optional(),
+    debug: z.boolean().optional(),
+    /** No rule matched: route by the model the client asked for (true, the original's default) or to `default`. */
+    default_model_passthrough: z.boolean().default(true),
+    rules: z.array(ruleSchema).nullable().default([]).transform((r) => r ?? []),
+    /** Absent: every built-in hook, in the documented order. */
+    hooks: z.array(hookSchema).optional(),
+    oat_sources: z.record(z.string(), oatSourceSchema).nullable().default({}).transform((o) => o ?? {}),
+  })
+  .loose();
+
 export const configSchema = z
   .object({
-    ccproxy: z
-      .object({
-        mitm: mitmSchema.default(() => mitmSchema.parse({})),
-      })
+    ccproxy: ccproxySchema.default(() => ccproxySchema.parse({})),
+    /** The original ran LiteLLM as a separate server; its host and port are the gateway's when ccproxy.* omit them. */
+    litellm: z
+      .object({ host: z.string().min(1).optional(), port: portSchema.optional() })
       .loose()
-      .default(() => ({ mitm: mitmSchema.parse({}) })),
+      .optional(),
   })
   .loose();
 
 export type MitmConfig = z.infer<typeof mitmSchema>;
 export type Config = z.infer<typeof configSchema>;
+export type RuleConfig = z.infer<typeof ruleSchema>;
+export type HookConfig = z.infer<typeof hookSchema>;
+export type OatSourceConfig = z.infer<typeof oatSourceSchema>;

@@ -26,6 +26,8 @@ export class StandIn {
   eventsSent = 0;
 
   readonly secure: boolean;
+  /** Set by a test: requests whose headers it refuses get 401. */
+  requireAuth: ((headers: http.IncomingHttpHeaders) => boolean) | null = null;
 
   /** With a key and certificate the stand-in speaks HTTPS (a certificate from its own CA, not ccproxy's). */
   constructor(tlsOptions?: { key: string; cert: string }) {
@@ -84,11 +86,27 @@ export class StandIn {
       return this.send(res, req, 200, { access_token: 'at-secret-1', refresh_token: 'rt-secret-2', token_type: 'Bearer', expires_in: 3600 });
     }
     if (url.pathname === '/error') return this.send(res, req, 529, { type: 'error', error: { type: 'overloaded_error', message: 'Overloaded' } });
-    let body: { stream?: boolean; model?: string } = {};
+    if (this.requireAuth && !this.requireAuth(req.headers)) return this.send(res, req, 401, { type: 'error', error: { type: 'authentication_error', message: 'invalid x-api-key or bearer token' } });
+    let body: { stream?: boolean; model?: string; messages?: unknown[] } = {};
     try {
       body = JSON.parse(seen.body.toString() || '{}');
     } catch {
       /* not JSON */
+    }
+    // A model named status-NNN gets that status with an error body (provider errors for the gateway's tests).
+    const status = /^status-(\d{3})$/.exec(body.model ?? '');
+    if (status) return this.send(res, req, Number(status[1]), { type: 'error', error: { type: 'overloaded_error', message: `stand-in error ${status[1]}` } });
+    if (url.pathname.endsWith('/messages/count_tokens')) return this.send(res, req, 200, { input_tokens: 42 });
+    if (url.pathname.endsWith('/chat/completions')) {
+      if (body.stream) return this.streamChat(res, body.model ?? 'gpt-test');
+      return this.send(res, req, 200, {
+        id: 'chatcmpl-1',
+        object: 'chat.completion',
+        created: 1700000000,
+        model: body.model ?? 'gpt-test',
+        choices: [{ index: 0, message: { role: 'assistant', content: 'Hello from the OpenAI stand-in', refusal: null }, finish_reason: 'stop', logprobs: null }],
+        usage: { prompt_tokens: 9, completion_tokens: 6, total_tokens: 15 },
+      });
     }
     if (body.stream) return this.stream(res, body.model ?? 'claude-test');
     return this.send(res, req, 200, {
@@ -116,6 +134,26 @@ export class StandIn {
     headers['content-length'] = out.length;
     res.writeHead(status, headers);
     res.end(out);
+  }
+
+  /** OpenAI chat completion chunks (`data: {...}` lines, then `data: [DONE]`), gated like the Anthropic stream. */
+  private async streamChat(res: http.ServerResponse, model: string) {
+    res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
+    const chunk = (delta: object, finish: string | null) => ({ id: 'chatcmpl-s', object: 'chat.completion.chunk', created: 1700000000, model, choices: [{ index: 0, delta, finish_reason: finish, logprobs: null }] });
+    const events = [chunk({ role: 'assistant', content: '' }, null), chunk({ content: 'Hello' }, null), chunk({ content: ' world' }, null), chunk({}, 'stop')];
+    const gate = this.gate;
+    this.gate = null;
+    this.eventsSent = 0;
+    for (const [i, data] of events.entries()) {
+      if (res.destroyed) return;
+      res.write(`data: ${JSON.stringify(data)}\n\n`);
+      this.eventsSent++;
+      if (i === 0 && gate) {
+        this.markFirstSent();
+        await gate;
+      }
+    }
+    res.end('data: [DONE]\n\n');
   }
 
   private async stream(res: http.ServerResponse, model: string) {

@@ -1,0 +1,75 @@
+// Starting the gateway from a loaded configuration: read config.yaml, build the rules and hooks (refusing a
+// configuration with problems, each named by file and line), then listen. `ccproxy start` calls this; the daemon
+// (a later issue) hosts the same function in-process beside the capture listeners.
+import { ConfigError, locate, type LoadedConfig } from '../config/load.js';
+import type { Logger } from '../log.js';
+import { listen } from '../proxy/listen.js';
+import { loadModels, type ModelTable } from './config.js';
+import { OatSources } from './credentials.js';
+import { createHooks, type RoutingState } from './hooks.js';
+import { createRule, type NamedRule } from './rules.js';
+import { createGatewayServer } from './server.js';
+import { createUpstream } from './upstream.js';
+
+export interface GatewayOptions {
+  loaded: LoadedConfig;
+  host: string;
+  /** 0 picks a free port. */
+  port: number;
+  logger: Logger;
+  /** Provider keys (os.environ/…), HTTPS_PROXY / NO_PROXY, NODE_EXTRA_CA_CERTS and oat_sources commands read this. */
+  env?: NodeJS.ProcessEnv;
+  /** Instead of reading config.yaml from the config directory. */
+  models?: ModelTable;
+}
+
+export interface RunningGateway {
+  url: string;
+  port: number;
+  /** Where outbound calls go through (HTTPS_PROXY), if anywhere. */
+  proxy: string | null;
+  close(): Promise<void>;
+}
+
+export async function startGateway(o: GatewayOptions): Promise<RunningGateway> {
+  const env = o.env ?? process.env;
+  const { loaded } = o;
+  const cfg = loaded.config.ccproxy;
+  const models = o.models ?? loadModels(loaded.dir, env);
+  for (const w of models.warnings) o.logger.warn(w);
+
+  const at = (path: (string | number)[]) => locate(loaded.file, loaded.text ?? '', path);
+  const problems: string[] = [];
+  const rules: NamedRule[] = [];
+  for (const [i, r] of cfg.rules.entries()) {
+    try {
+      rules.push({ name: r.name, rule: await createRule(r, loaded.dir) });
+    } catch (err) {
+      problems.push(`${at(['ccproxy', 'rules', i, 'rule'])}: ccproxy.rules[${i}].rule: ${(err as Error).message}`);
+    }
+    if (!models.resolve(r.name)) {
+      problems.push(`${at(['ccproxy', 'rules', i, 'name'])}: ccproxy.rules[${i}].name: "${r.name}" labels requests, but ${models.file} has no model_name "${r.name}" (configured: ${models.names.join(', ') || 'none'})`);
+    }
+  }
+  const state: RoutingState = { rules, models, passthrough: cfg.default_model_passthrough };
+  let hooks;
+  try {
+    hooks = await createHooks(cfg.hooks, state, loaded.dir);
+  } catch (err) {
+    const i = (err as { hookIndex?: number }).hookIndex ?? 0;
+    problems.push(`${at(['ccproxy', 'hooks', i])}: ccproxy.hooks[${i}]: ${(err as Error).message}`);
+  }
+  if (problems.length > 0 || !hooks) throw new ConfigError(`invalid configuration:\n  ${problems.join('\n  ')}`);
+
+  const mitm = cfg.mitm;
+  const upstream = createUpstream({ env, certDir: mitm.cert_dir ?? loaded.dir, connectTimeoutMs: mitm.connect_timeout * 1000, idleTimeoutMs: mitm.idle_timeout * 1000 });
+  const server = createGatewayServer({ state, hooks, oat: new OatSources(cfg.oat_sources, env), upstream, env, log: o.logger });
+  let running;
+  try {
+    running = await listen(server, o.host, o.port, () => void upstream.dispatcher.close().catch(() => {}), () => void upstream.dispatcher.destroy().catch(() => {}));
+  } catch (err) {
+    await upstream.dispatcher.close().catch(() => {});
+    throw err;
+  }
+  return { url: running.url, port: running.port, proxy: upstream.proxy, close: running.close };
+}
