@@ -16,34 +16,54 @@ const PG_EPOCH_MS = 946_684_800_000;
 /** Thrown when a value cannot be put in binary form (an integer out of range): the rows take the upsert path. */
 export class NotEncodable extends Error {}
 
-/** The COPY statement and its binary payload for rows that share one column set, written into one buffer. */
-export function encodeCopy({ cols, rows }: Pick<Shape, 'cols' | 'rows'>): { sql: string; data: Buffer } {
+/** Rows encoded per slice: each slice is one short task, so a large batch never holds the event loop for long. */
+const SLICE_ROWS = 32;
+const HEADER = Buffer.concat([SIGNATURE, Buffer.alloc(8)]); // flags and header extension: none
+const TRAILER = Buffer.from([0xff, 0xff]); // a tuple count of -1
+
+export function copyStatement(cols: readonly string[]): string {
+  return `COPY ${TABLE} (trace_id${cols.map((c) => `, ${c}`).join('')}) FROM STDIN (FORMAT binary)`;
+}
+
+/** Rows (sharing one column set) in PostgreSQL's binary COPY tuple format, written into one buffer. */
+export function encodeRows(cols: readonly string[], rows: readonly Shape['rows'][number][]): Buffer {
   const types = cols.map((c) => COLUMN_BY_NAME.get(c)!.type);
-  // First pass: the exact size, so the payload is one allocation.
-  let size = SIGNATURE.length + 8 + 2;
+  // First pass: the exact size (and any value that cannot be encoded), so the payload is one allocation.
+  let size = 0;
   for (const row of rows) {
     size += 2 + 4 + Buffer.byteLength(row.id);
-    for (let i = 0; i < cols.length; i++) size += 4 + valueSize(row.fields[cols[i]!] ?? null, types[i]!);
+    for (let i = 0; i < cols.length; i++) size += 4 + valueSize(row.fields[cols[i]!] ?? null, types[i]!, cols[i]!);
   }
   const buf = Buffer.allocUnsafe(size);
-  let at = SIGNATURE.copy(buf, 0);
-  at = buf.writeBigInt64BE(0n, at); // flags and header extension: none
+  let at = 0;
   for (const row of rows) {
     at = buf.writeInt16BE(cols.length + 1, at);
     at = writeText(buf, at, row.id);
-    for (let i = 0; i < cols.length; i++) at = writeValue(buf, at, row.fields[cols[i]!] ?? null, types[i]!, cols[i]!);
+    for (let i = 0; i < cols.length; i++) at = writeValue(buf, at, row.fields[cols[i]!] ?? null, types[i]!);
   }
-  at = buf.writeInt16BE(-1, at); // trailer
-  return { sql: `COPY ${TABLE} (trace_id${cols.map((c) => `, ${c}`).join('')}) FROM STDIN (FORMAT binary)`, data: buf.subarray(0, at) };
+  return buf.subarray(0, at);
 }
 
 const FIXED: Partial<Record<ColumnType, number>> = { integer: 4, 'double precision': 8, boolean: 1, 'timestamp without time zone': 8 };
 
-function valueSize(v: WireValue, type: ColumnType): number {
+function valueSize(v: WireValue, type: ColumnType, name: string): number {
   if (v === null) return 0;
-  if (type === 'bytea') return (v as Buffer).length;
-  if (type === 'jsonb') return 1 + Buffer.byteLength(String(v));
-  return FIXED[type] ?? Buffer.byteLength(String(v));
+  switch (type) {
+    case 'bytea':
+      return (v as Buffer).length;
+    case 'jsonb':
+      return 1 + Buffer.byteLength(String(v));
+    case 'text':
+      return Buffer.byteLength(String(v));
+    case 'integer':
+      if (!Number.isInteger(v) || (v as number) < -0x80000000 || (v as number) > 0x7fffffff) throw new NotEncodable(`${name}: ${String(v)} is not a 32-bit integer`);
+      return 4;
+    case 'timestamp without time zone':
+      if (Number.isNaN(Date.parse(String(v)))) throw new NotEncodable(`${name}: ${String(v)} is not a timestamp`);
+      return 8;
+    default:
+      return FIXED[type]!;
+  }
 }
 
 function writeText(buf: Buffer, at: number, text: string): number {
@@ -52,7 +72,7 @@ function writeText(buf: Buffer, at: number, text: string): number {
   return at + 4 + n;
 }
 
-function writeValue(buf: Buffer, at: number, v: WireValue, type: ColumnType, name: string): number {
+function writeValue(buf: Buffer, at: number, v: WireValue, type: ColumnType): number {
   if (v === null) return buf.writeInt32BE(-1, at);
   switch (type) {
     case 'bytea': {
@@ -68,12 +88,9 @@ function writeValue(buf: Buffer, at: number, v: WireValue, type: ColumnType, nam
       buf[at + 4] = 1; // jsonb binary format version 1
       return at + 5 + n;
     }
-    case 'integer': {
-      const n = v as number;
-      if (!Number.isInteger(n) || n < -0x80000000 || n > 0x7fffffff) throw new NotEncodable(`${name}: ${n} is not a 32-bit integer`);
+    case 'integer':
       at = buf.writeInt32BE(4, at);
-      return buf.writeInt32BE(n, at);
-    }
+      return buf.writeInt32BE(v as number, at);
     case 'double precision':
       at = buf.writeInt32BE(8, at);
       return buf.writeDoubleBE(v as number, at);
@@ -81,17 +98,31 @@ function writeValue(buf: Buffer, at: number, v: WireValue, type: ColumnType, nam
       at = buf.writeInt32BE(1, at);
       buf[at] = v ? 1 : 0;
       return at + 1;
-    case 'timestamp without time zone': {
-      const ms = Date.parse(String(v));
-      if (Number.isNaN(ms)) throw new NotEncodable(`${name}: ${String(v)} is not a timestamp`);
+    case 'timestamp without time zone':
       at = buf.writeInt32BE(8, at);
-      return buf.writeBigInt64BE(BigInt(ms - PG_EPOCH_MS) * 1000n, at);
-    }
+      return buf.writeBigInt64BE(BigInt(Date.parse(String(v)) - PG_EPOCH_MS) * 1000n, at);
   }
 }
 
-/** Runs one COPY on a client of the pool. */
-export async function copyRows(pool: pg.Pool, shape: Pick<Shape, 'cols' | 'rows'>): Promise<void> {
-  const { sql, data } = encodeCopy(shape);
-  await withClient(pool, (client) => pipeline(Readable.from([data]), client.query(copyFrom(sql))));
+/**
+ * Runs one COPY on a client of the pool. Rows are encoded slice by slice before it starts (a value that cannot
+ * be encoded throws NotEncodable then, with nothing sent), and the slices are sent one per turn of the event loop.
+ */
+export async function copyRows(pool: pg.Pool, { cols, rows }: Pick<Shape, 'cols' | 'rows'>): Promise<void> {
+  const chunks: Buffer[] = [HEADER];
+  for (let i = 0; i < rows.length; i += SLICE_ROWS) {
+    if (i > 0) await turn();
+    chunks.push(encodeRows(cols, rows.slice(i, i + SLICE_ROWS)));
+  }
+  chunks.push(TRAILER);
+  await withClient(pool, (client) => pipeline(Readable.from(spaced(chunks)), client.query(copyFrom(copyStatement(cols)))));
+}
+
+const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+async function* spaced(chunks: Buffer[]): AsyncGenerator<Buffer> {
+  for (let i = 0; i < chunks.length; i++) {
+    if (i > 1) await turn();
+    yield chunks[i]!;
+  }
 }
