@@ -2,8 +2,7 @@
 // optionally only one component's lines (each line carries `[component]`), and with -f new lines as they come.
 import { closeSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { loadConfig } from '../../config/load.js';
-import { paths } from '../../config/paths.js';
+import { configDir, paths } from '../../config/paths.js';
 import { UserError } from '../../errors.js';
 import { parseFlags } from '../args.js';
 import type { Command } from '../main.js';
@@ -37,7 +36,7 @@ const command: Command = {
     const n = values.lines === undefined ? 50 : Number(values.lines);
     if (!Number.isInteger(n) || n < 0) throw new UserError(`-n ${values.lines}: expected a whole number of lines`, 2);
     const keep = lineFilter(positionals[0]);
-    const file = paths.logFile(loadConfig().dir);
+    const file = paths.logFile(configDir());
     let text: string;
     try {
       text = readFileSync(file, 'utf8');

@@ -1,7 +1,7 @@
 // `ccproxy restart [--mitm] [--detach]`: stop, then start. Without flags it starts the way the stopped one ran
 // (with or without capture, detached or not), since a flag cannot say "as before".
-import { loadConfig } from '../../config/load.js';
 import { findRunning } from '../../daemon/state.js';
+import { configDir } from '../../config/paths.js';
 import { parseFlags } from '../args.js';
 import type { Command } from '../main.js';
 import { START_OPTIONS, start } from './start.js';
@@ -12,7 +12,7 @@ const command: Command = {
   usage: 'ccproxy restart [--mitm] [--detach|-d] [--port N] [--host ADDR]',
   async run(argv) {
     const { values } = parseFlags(argv, START_OPTIONS, this.usage, false);
-    const dir = loadConfig().dir;
+    const dir = configDir();
     const found = findRunning(dir);
     const before = found.running ? found.state : null;
     const flagsGiven = values.mitm !== undefined || values.detach !== undefined;

@@ -3,8 +3,7 @@
 // child's exit code is ours, a child killed by a signal makes us exit 128+n, and signals sent to us go to it.
 import { spawn } from 'node:child_process';
 import { constants } from 'node:os';
-import { loadConfig } from '../../config/load.js';
-import { paths } from '../../config/paths.js';
+import { configDir, paths } from '../../config/paths.js';
 import { UserError } from '../../errors.js';
 import { clientEnv, writeCombinedBundle } from '../../daemon/client-env.js';
 import { findRunning } from '../../daemon/state.js';
@@ -20,13 +19,13 @@ const command: Command = {
   async run(argv) {
     const args = argv[0] === '--' ? argv.slice(1) : argv;
     if (args.length === 0) throw new UserError(`usage: ${this.usage}`, 2);
-    const loaded = loadConfig();
-    const found = findRunning(loaded.dir);
+    const dir = configDir();
+    const found = findRunning(dir);
     if (!found.running || !found.state) {
-      throw new UserError(`ccproxy is not running${found.running ? ' yet (still starting)' : ''} in ${loaded.dir}; start it first: ccproxy start --mitm --detach`);
+      throw new UserError(`ccproxy is not running${found.running ? ' yet (still starting)' : ''} in ${dir}; start it first: ccproxy start --mitm --detach`);
     }
     const state = found.state;
-    const bundle = state.mitm && state.caCert ? writeCombinedBundle(paths.caBundle(loaded.dir), state.caCert, process.env) : null;
+    const bundle = state.mitm && state.caCert ? writeCombinedBundle(paths.caBundle(dir), state.caCert, process.env) : null;
     const env = clientEnv(state, bundle, process.env);
     const [cmd, ...rest] = args as [string, ...string[]];
     const child = spawn(cmd, rest, { stdio: 'inherit', env });

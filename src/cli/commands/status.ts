@@ -4,6 +4,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadConfig } from '../../config/load.js';
+import { configDir } from '../../config/paths.js';
 import { queryControl } from '../../daemon/control.js';
 import { findRunning, type ComponentName, type DaemonState } from '../../daemon/state.js';
 import { CA_CERT_FILE } from '../../proxy/tls/ca.js';
@@ -49,19 +50,26 @@ const command: Command = {
   usage: 'ccproxy status [--json]',
   async run(argv) {
     const { values } = parseFlags(argv, { json: { type: 'boolean' } }, this.usage, false);
-    const loaded = loadConfig();
-    const found = findRunning(loaded.dir);
+    // Read even when ccproxy.yaml is broken (it may have been edited while ccproxy runs).
+    const dir = configDir();
+    let certDir = dir;
+    try {
+      certDir = loadConfig().config.ccproxy.mitm.cert_dir ?? dir;
+    } catch {
+      /* the default place */
+    }
+    const found = findRunning(dir);
     const state = found.running ? found.state : null;
     const live = state ? await queryControl(state.controlPort) : null;
-    const defaultCa = join(loaded.config.ccproxy.mitm.cert_dir ?? loaded.dir, CA_CERT_FILE);
+    const defaultCa = join(certDir, CA_CERT_FILE);
     const caCert = state?.caCert ?? (existsSync(defaultCa) ? defaultCa : null);
-    const s = statusJson(loaded.dir, found.running ? found.pid : null, state, live?.writer ?? null, caCert);
+    const s = statusJson(dir, found.running ? found.pid : null, state, live?.writer ?? null, caCert);
     if (values.json) {
       console.log(JSON.stringify(s, null, 2));
       return s.running ? 0 : NOT_RUNNING;
     }
     if (!found.running) {
-      console.log(`ccproxy is not running (config directory ${loaded.dir})${found.stalePid !== null ? `; removed the stale PID file of process ${found.stalePid}` : ''}`);
+      console.log(`ccproxy is not running (config directory ${dir})${found.stalePid !== null ? `; removed the stale PID file of process ${found.stalePid}` : ''}`);
       return NOT_RUNNING;
     }
     if (!state) {

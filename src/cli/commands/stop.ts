@@ -1,7 +1,7 @@
 // `ccproxy stop`: stops the running ccproxy (SIGTERM, the writer drains, SIGKILL after a bounded wait) and
 // removes its PID and state files. Nothing running, or a stale PID file, is not an error.
-import { loadConfig } from '../../config/load.js';
 import { stopDaemon, STOP_WAIT_MS } from '../../daemon/stop.js';
+import { configDir } from '../../config/paths.js';
 import { parseFlags } from '../args.js';
 import type { Command } from '../main.js';
 
@@ -25,7 +25,7 @@ const command: Command = {
   usage: 'ccproxy stop',
   async run(argv) {
     parseFlags(argv, {}, this.usage, false);
-    return stop(loadConfig().dir);
+    return stop(configDir());
   },
 };
 export default command;
