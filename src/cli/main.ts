@@ -5,6 +5,8 @@ import { UserError } from '../errors.js';
 export interface Command {
   summary: string;
   usage: string;
+  /** Its arguments belong to another program (`ccproxy run`): only a leading --help is ours. */
+  passThrough?: boolean;
   run(argv: string[]): Promise<number>;
 }
 
@@ -16,8 +18,14 @@ const COMMANDS: Record<string, Loader> = {
   'db prune': () => import('./commands/db-prune.js'),
   'db url': () => import('./commands/db-url.js'),
   'db serve': () => import('./commands/db-serve.js'),
-  'mitm start': () => import('./commands/mitm-start.js'),
+  install: () => import('./commands/install.js'),
   start: () => import('./commands/start.js'),
+  stop: () => import('./commands/stop.js'),
+  restart: () => import('./commands/restart.js'),
+  status: () => import('./commands/status.js'),
+  logs: () => import('./commands/logs.js'),
+  run: () => import('./commands/run.js'),
+  'mitm start': () => import('./commands/mitm-start.js'),
 };
 
 async function help(): Promise<string> {
@@ -55,7 +63,7 @@ async function main(argv: string[]): Promise<number> {
   }
   const command = (await COMMANDS[name]!()).default;
   const rest = argv.slice(name.split(' ').length);
-  if (rest.includes('--help') || rest.includes('-h')) {
+  if (command.passThrough ? rest[0] === '--help' || rest[0] === '-h' : rest.includes('--help') || rest.includes('-h')) {
     console.log(`${command.summary}\n\nUsage: ${command.usage}`);
     return 0;
   }

@@ -15,4 +15,12 @@ export const paths = {
   pgliteHolder: (dir: string) => join(dir, 'pglite.json'),
   spillDir: (dir: string) => join(dir, 'spill'),
   rejectedFile: (dir: string) => join(dir, 'rejected.jsonl'),
+  /** The running ccproxy's process id, created exclusively so that two cannot start. */
+  pidFile: (dir: string) => join(dir, 'ccproxy.pid'),
+  /** What the running ccproxy listens on, written once every component listens. */
+  stateFile: (dir: string) => join(dir, 'ccproxy.state.json'),
+  /** Where a detached ccproxy writes its log lines. */
+  logFile: (dir: string) => join(dir, 'ccproxy.log'),
+  /** System roots plus the ccproxy CA, for SSL_CERT_FILE and friends in `ccproxy run`. */
+  caBundle: (dir: string) => join(dir, 'ca-bundle.pem'),
 };

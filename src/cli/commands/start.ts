@@ -1,47 +1,91 @@
-// `ccproxy start`: the gateway in the foreground on the main port (ccproxy.port, else litellm.port, else 4000),
-// logging to the terminal, until Ctrl-C. `--mitm` and `--detach` come with the daemon.
-import { ConfigError, loadConfig } from '../../config/load.js';
+// `ccproxy start [--mitm] [--detach]`: the gateway on the main port, or with --mitm (or ccproxy.mitm.enabled)
+// both capture points around it, in one process. Foreground: log lines on the terminal until Ctrl-C. Detached:
+// in the background with its log in the config directory; this command returns once every component listens.
+import { loadConfig, type LoadedConfig } from '../../config/load.js';
 import { UserError } from '../../errors.js';
-import { listenSetting } from '../../gateway/config.js';
-import { startGateway } from '../../gateway/start.js';
-import { createLogger } from '../../log.js';
+import { listenSetting, type ListenSetting } from '../../gateway/config.js';
+import { runDaemon } from '../../daemon/daemon.js';
+import { DAEMON_LOG_ENV, startDetached } from '../../daemon/detach.js';
+import { alreadyRunning, findRunning, type DaemonState } from '../../daemon/state.js';
 import { parseFlags } from '../args.js';
 import type { Command } from '../main.js';
 
-const command: Command = {
-  summary: 'Run the gateway (rules → model aliases → providers, config.yaml + ccproxy.yaml) in the foreground until Ctrl-C',
-  usage: 'ccproxy start [--port N] [--host ADDR]',
-  async run(argv) {
-    const { values } = parseFlags(argv, { port: { type: 'string', short: 'p' }, host: { type: 'string' } }, this.usage, false);
-    const loaded = loadConfig();
-    const listenAt = listenSetting(loaded);
-    if (values.port !== undefined) {
-      const n = Number(values.port);
-      if (!Number.isInteger(n) || n < 0 || n > 65535) throw new UserError(`--port ${values.port}: expected a port number from 0 to 65535`, 2);
-      listenAt.port = n;
-      listenAt.portSource = '--port';
-    }
-    if (values.host !== undefined) listenAt.host = values.host;
-    const cfg = loaded.config.ccproxy;
-    const log = createLogger('gateway', { debug: cfg.debug === true || cfg.mitm.debug });
-    let gw;
-    try {
-      gw = await startGateway({ loaded, host: listenAt.host, port: listenAt.port, logger: log });
-    } catch (err) {
-      if (err instanceof ConfigError) throw new ConfigError(`${err.message}\nccproxy start: not started`);
-      const e = err as NodeJS.ErrnoException;
-      if (e.code === 'EADDRINUSE') throw new UserError(`port ${listenAt.port} on ${listenAt.host} is in use (from ${listenAt.portSource}); choose another with --port or ccproxy.port`);
-      if (e.code === 'EADDRNOTAVAIL') throw new UserError(`cannot listen on ${listenAt.host}: no such local address (ccproxy.host or --host)`);
-      throw err;
-    }
-    console.log(`ccproxy gateway listening on ${gw.url}${gw.proxy ? `; provider calls go through ${gw.proxy}` : ''}`);
-    await new Promise<void>((resolve) => {
-      process.once('SIGINT', resolve);
-      process.once('SIGTERM', resolve);
-    });
-    log.info('stopping: closing the listener');
-    await gw.close();
+export const START_OPTIONS = {
+  mitm: { type: 'boolean' },
+  detach: { type: 'boolean', short: 'd' },
+  port: { type: 'string', short: 'p' },
+  host: { type: 'string' },
+} as const;
+
+export const START_USAGE = 'ccproxy start [--mitm] [--detach|-d] [--port N] [--host ADDR]';
+
+export interface StartRequest {
+  mitm: boolean;
+  detach: boolean;
+  port?: string;
+  host?: string;
+}
+
+/** What the settings say to listen on: ccproxy.port/host (or litellm.*), overridden by --port/--host. */
+function listenFor(loaded: LoadedConfig, r: StartRequest): ListenSetting {
+  const at = listenSetting(loaded);
+  if (r.port !== undefined) {
+    const n = Number(r.port);
+    if (!Number.isInteger(n) || n < 0 || n > 65535) throw new UserError(`--port ${r.port}: expected a port number from 0 to 65535`, 2);
+    at.port = n;
+    at.portSource = '--port';
+  }
+  if (r.host !== undefined) at.host = r.host;
+  return at;
+}
+
+/** Starts ccproxy as asked; in the foreground this returns when it has stopped. */
+export async function start(r: StartRequest, env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  const loaded = loadConfig(env);
+  const mitm = r.mitm || loaded.config.ccproxy.mitm.enabled;
+  const listen = listenFor(loaded, r);
+  const childLog = env[DAEMON_LOG_ENV];
+  if (r.detach && !childLog) {
+    const found = findRunning(loaded.dir);
+    if (found.running) throw alreadyRunning(loaded.dir, found.pid, found.state);
+    const argv = [...(r.mitm ? ['--mitm'] : []), '--detach', ...(r.port !== undefined ? ['--port', r.port] : []), ...(r.host !== undefined ? ['--host', r.host] : [])];
+    const state = await startDetached(loaded.dir, argv, env);
+    console.log(describeStarted(state));
     return 0;
+  }
+  return runDaemon({
+    loaded,
+    mitm,
+    listen,
+    logFile: childLog ?? null,
+    env,
+    onReady: (url) => {
+      if (!childLog) console.log(`ccproxy listening on ${url} (${mitm ? 'reverse capture → gateway → forward capture' : 'gateway, no capture'}); Ctrl-C stops`);
+    },
+  });
+}
+
+export function describeStarted(s: DaemonState): string {
+  const lines = [`ccproxy started in the background (pid ${s.pid}): ${s.url}`];
+  const c = s.components;
+  if (s.mitm) {
+    lines.push(`  reverse capture  ${c.reverse?.url}  → gateway ${c.gateway?.url}`);
+    lines.push(`  forward capture  ${c.forward?.url}  (HTTPS_PROXY; CA ${s.caCert})`);
+    lines.push(`  database         ${s.database?.kind === 'embedded' ? `embedded, ${s.database.url}` : s.database?.url}`);
+  } else {
+    lines.push(`  gateway          ${c.gateway?.url}  (no capture: --mitm records traffic)`);
+  }
+  lines.push(`  log              ${s.logFile}`);
+  lines.push('ccproxy status shows it; ccproxy run <command> runs a client through it; ccproxy stop stops it.');
+  return lines.join('\n');
+}
+
+const command: Command = {
+  summary: 'Start the gateway; with --mitm both capture points around it (traces to the database); --detach runs it in the background',
+  usage: START_USAGE,
+  async run(argv) {
+    const { values } = parseFlags(argv, START_OPTIONS, this.usage, false);
+    return start({ mitm: values.mitm ?? false, detach: values.detach ?? false, port: values.port, host: values.host });
   },
 };
 export default command;

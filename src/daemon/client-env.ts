@@ -1,0 +1,64 @@
+// The environment `ccproxy run` gives a client: the main entry as every SDK's base URL; with capture running,
+// the forward capture as HTTPS_PROXY/HTTP_PROXY (both cases, as tools read one or the other) and trust in the
+// ccproxy CA. NODE_EXTRA_CA_CERTS adds to Node's roots, but SSL_CERT_FILE, REQUESTS_CA_BUNDLE and CURL_CA_BUNDLE
+// replace a client's whole trust store, so they point at a bundle of the system roots plus the ccproxy CA.
+import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import tls from 'node:tls';
+import type { DaemonState } from './state.js';
+
+/** Where distributions keep their root bundle (Debian/Ubuntu/Alpine, Fedora/RHEL, openSUSE, macOS/BSD). */
+export const SYSTEM_BUNDLES = ['/etc/ssl/certs/ca-certificates.crt', '/etc/pki/tls/certs/ca-bundle.crt', '/etc/ssl/ca-bundle.pem', '/etc/ssl/cert.pem'];
+
+/** Loopback never goes through the proxy: the main entry itself, and local tools. */
+export const NO_PROXY = 'localhost,127.0.0.1,::1';
+
+export function clientEnv(state: DaemonState, bundle: string | null, base: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const main = reachable(state.url);
+  const env: NodeJS.ProcessEnv = { ...base, ANTHROPIC_BASE_URL: main, OPENAI_BASE_URL: main, OPENAI_API_BASE: main };
+  const forwardUrl = state.mitm ? state.components.forward?.url : undefined;
+  const forward = forwardUrl ? reachable(forwardUrl) : undefined;
+  if (forward) {
+    for (const name of ['HTTPS_PROXY', 'HTTP_PROXY', 'https_proxy', 'http_proxy']) env[name] = forward;
+    env.NO_PROXY = NO_PROXY;
+    env.no_proxy = NO_PROXY;
+    if (state.caCert) env.NODE_EXTRA_CA_CERTS = state.caCert;
+    if (bundle) for (const name of ['SSL_CERT_FILE', 'REQUESTS_CA_BUNDLE', 'CURL_CA_BUNDLE']) env[name] = bundle;
+  }
+  return env;
+}
+
+/**
+ * Writes `file`: Node's roots, the system bundle (and a bundle the user already pointed SSL_CERT_FILE at) and the
+ * ccproxy CA, each certificate once. Rewritten on every run so a renewed CA or updated system roots are picked up.
+ */
+export function writeCombinedBundle(file: string, caCert: string, env: NodeJS.ProcessEnv): string {
+  const seen = new Set<string>();
+  const out: string[] = [];
+  const add = (pemText: string) => {
+    for (const m of pemText.matchAll(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g)) {
+      const key = m[0].replace(/\s+/g, '');
+      if (seen.has(key)) continue;
+      seen.add(key);
+      out.push(m[0]);
+    }
+  };
+  for (const root of tls.rootCertificates) add(root);
+  const own = env.SSL_CERT_FILE && env.SSL_CERT_FILE !== file ? [env.SSL_CERT_FILE] : [];
+  for (const f of [...SYSTEM_BUNDLES, ...own]) {
+    if (!existsSync(f)) continue;
+    try {
+      add(readFileSync(f, 'utf8'));
+    } catch {
+      /* unreadable: Node's roots are there anyway */
+    }
+  }
+  add(readFileSync(caCert, 'utf8'));
+  writeFileSync(`${file}.${process.pid}`, `${out.join('\n')}\n`);
+  renameSync(`${file}.${process.pid}`, file);
+  return file;
+}
+
+/** A listener on every address (0.0.0.0, ::) is reached on loopback. */
+export function reachable(url: string): string {
+  return url.replace(/^(https?:\/\/)(0\.0\.0\.0|\[::\])(?=[:/]|$)/, '$1127.0.0.1');
+}

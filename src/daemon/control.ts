@@ -1,0 +1,50 @@
+// The running ccproxy's control endpoint: `GET /ccproxy/status` on a loopback port recorded in the state file,
+// answering the live writer counters, so `ccproxy status` shows what the writer is doing now (a state file
+// rewritten every second would be up to a second old and would wear the disk for nothing). It carries no
+// secrets and changes nothing, and it is separate from the main port so that it is never captured as traffic.
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { WriterCounters } from '../store/writer.js';
+
+export interface LiveStatus {
+  pid: number;
+  uptimeSeconds: number;
+  writer: WriterCounters | null;
+}
+
+/** How long `status` waits for a busy daemon before reporting the counters as unknown. */
+const QUERY_TIMEOUT_MS = 2_000;
+
+export async function startControl(live: () => LiveStatus): Promise<{ port: number; close(): Promise<void> }> {
+  const server = http.createServer((req, res) => {
+    if (req.method === 'GET' && req.url === '/ccproxy/status') {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(live()));
+      return;
+    }
+    res.writeHead(404, { 'content-type': 'application/json' });
+    res.end(JSON.stringify({ error: 'GET /ccproxy/status is all this port serves' }));
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', resolve);
+  });
+  return {
+    port: (server.address() as AddressInfo).port,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
+
+export async function queryControl(port: number): Promise<LiveStatus | null> {
+  try {
+    const res = await fetch(`http://127.0.0.1:${port}/ccproxy/status`, { signal: AbortSignal.timeout(QUERY_TIMEOUT_MS) });
+    if (!res.ok) return null;
+    return (await res.json()) as LiveStatus;
+  } catch {
+    return null;
+  }
+}

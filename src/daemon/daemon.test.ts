@@ -1,0 +1,101 @@
+// Unit tests of the daemon's pure parts: ccproxy run's environment and bundle, the log filter, the reason
+// start --detach reads from the log, and stale PID files.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import tls from 'node:tls';
+import { test } from 'node:test';
+import { lineFilter } from '../cli/commands/logs.js';
+import { paths } from '../config/paths.js';
+import { loadOrCreateCA } from '../proxy/tls/ca.js';
+import { clientEnv, reachable, writeCombinedBundle } from './client-env.js';
+import { reasonFromLog } from './detach.js';
+import { claimPidFile, findRunning, readPid, type DaemonState } from './state.js';
+import { tempConfigDir } from '../../test/helpers/pg.js';
+
+const state = (mitm: boolean): DaemonState => ({
+  pid: 1,
+  startedAt: '',
+  url: 'http://127.0.0.1:4000',
+  mitm,
+  detached: true,
+  logFile: null,
+  caCert: '/x/ccproxy-ca.pem',
+  controlPort: 1,
+  components: mitm ? { forward: { url: 'http://127.0.0.1:8081', port: 8081 } } : {},
+  database: null,
+});
+
+test('run env: base URLs always; proxy and trust only with capture; NO_PROXY keeps loopback direct', () => {
+  const plain = clientEnv(state(false), null, { HTTPS_PROXY: 'http://corp:3128', PATH: '/bin' });
+  assert.equal(plain.ANTHROPIC_BASE_URL, 'http://127.0.0.1:4000');
+  assert.equal(plain.OPENAI_API_BASE, 'http://127.0.0.1:4000');
+  assert.equal(plain.HTTPS_PROXY, 'http://corp:3128', 'left as the user had it');
+  assert.equal(plain.SSL_CERT_FILE, undefined);
+  const cap = clientEnv(state(true), '/x/ca-bundle.pem', { PATH: '/bin' });
+  for (const v of ['HTTPS_PROXY', 'HTTP_PROXY', 'https_proxy', 'http_proxy']) assert.equal(cap[v], 'http://127.0.0.1:8081', v);
+  assert.equal(cap.NO_PROXY, 'localhost,127.0.0.1,::1');
+  assert.equal(cap.NODE_EXTRA_CA_CERTS, '/x/ccproxy-ca.pem');
+  for (const v of ['SSL_CERT_FILE', 'REQUESTS_CA_BUNDLE', 'CURL_CA_BUNDLE']) assert.equal(cap[v], '/x/ca-bundle.pem', v);
+  assert.equal(reachable('http://0.0.0.0:4000'), 'http://127.0.0.1:4000');
+});
+
+test('the combined bundle holds the system roots and the ccproxy CA, each once', async () => {
+  const cfg = tempConfigDir();
+  try {
+    const ca = await loadOrCreateCA(cfg.dir);
+    const file = writeCombinedBundle(paths.caBundle(cfg.dir), ca.certPath, {});
+    const text = readFileSync(file, 'utf8');
+    const n = (text.match(/-----BEGIN CERTIFICATE-----/g) ?? []).length;
+    assert.ok(n >= tls.rootCertificates.length + 1, `${n} certificates`);
+    assert.ok(text.includes(ca.certPem.trim()));
+    assert.equal(readFileSync(writeCombinedBundle(file, ca.certPath, { SSL_CERT_FILE: file }), 'utf8'), text, 'rewriting adds no duplicates');
+    // openssl (what curl and Python use) reads the file.
+    const r = spawnSync('openssl', ['storeutl', '-noout', '-certs', file], { encoding: 'utf8' });
+    if (r.status !== null && !r.error) assert.equal(r.status, 0, r.stderr);
+  } finally {
+    cfg.remove();
+  }
+});
+
+test('logs filter: by component tag at the start of a line, not by a mention in the message', () => {
+  const keep = lineFilter('reverse');
+  assert.ok(keep('2025-01-01T00:00:00.000Z debug [mitm-reverse] POST http://x/v1/messages → 200 3 ms'));
+  assert.ok(!keep('2025-01-01T00:00:00.000Z info  [daemon] listening on x (reverse capture) [mitm-reverse] '));
+  const db = lineFilter('database');
+  assert.ok(db('2025-01-01T00:00:00.000Z info  [writer] replaying 3 operations'));
+  assert.ok(lineFilter('mitm-forward')('2025-01-01T00:00:00.000Z info  [mitm-forward] x'));
+  assert.throws(() => lineFilter('nope'), /unknown component "nope"/);
+});
+
+test('start --detach takes the reason from this start\'s part of the log', () => {
+  const cfg = tempConfigDir();
+  try {
+    const log = join(cfg.dir, 'ccproxy.log');
+    writeFileSync(log, 'ccproxy: an old failure\n');
+    const offset = readFileSync(log).length;
+    writeFileSync(log, 'ccproxy: an old failure\n2025 info  [database] x\nccproxy: invalid configuration:\n  a.yaml:3: b: c\n', { flag: 'w' });
+    assert.equal(reasonFromLog(log, offset), 'invalid configuration:\n  a.yaml:3: b: c');
+    assert.equal(reasonFromLog(log, readFileSync(log).length), null);
+  } finally {
+    cfg.remove();
+  }
+});
+
+test('a PID file whose process is gone is stale: removed, then claimable', () => {
+  const cfg = tempConfigDir();
+  try {
+    const gone = spawnSync(process.execPath, ['-e', '']).pid!;
+    writeFileSync(paths.pidFile(cfg.dir), `${gone}\n`);
+    writeFileSync(paths.stateFile(cfg.dir), JSON.stringify({ ...state(true), pid: gone }));
+    assert.deepEqual(findRunning(cfg.dir), { running: false, stalePid: gone });
+    assert.equal(readPid(cfg.dir), null);
+    claimPidFile(cfg.dir);
+    assert.equal(readPid(cfg.dir), process.pid);
+    writeFileSync(paths.pidFile(cfg.dir), `${process.ppid}\n`);
+    assert.throws(() => claimPidFile(cfg.dir), /already running \(pid \d+, starting/);
+  } finally {
+    cfg.remove();
+  }
+});

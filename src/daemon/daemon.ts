@@ -1,0 +1,81 @@
+// The life of a running ccproxy, in the foreground or as the detached child: claim the PID file, start the
+// stack, open the control endpoint, write the state file (the "ready" signal `start --detach` waits for), then
+// wait for SIGINT/SIGTERM and shut down in order — listeners, writer drain, database — removing the files last.
+// A second Ctrl-C in the foreground stops at once (queued traces stay in the spill file for the next start).
+import type { LoadedConfig } from '../config/load.js';
+import type { ListenSetting } from '../gateway/config.js';
+import { createLogger } from '../log.js';
+import { startControl } from './control.js';
+import { startStack } from './stack.js';
+import { claimPidFile, removeFiles, writeState } from './state.js';
+
+export interface DaemonOptions {
+  loaded: LoadedConfig;
+  mitm: boolean;
+  listen: ListenSetting;
+  /** Set in the detached child: where its stderr goes. */
+  logFile: string | null;
+  env: NodeJS.ProcessEnv;
+  /** Called once every component listens (the foreground prints where). */
+  onReady?(url: string): void;
+}
+
+export async function runDaemon(o: DaemonOptions): Promise<number> {
+  const { loaded } = o;
+  const cfg = loaded.config.ccproxy;
+  const debug = cfg.debug === true || cfg.mitm.debug;
+  const logger = (component: string) => createLogger(component, { debug });
+  const log = logger('daemon');
+  const dir = loaded.dir;
+
+  claimPidFile(dir);
+  let stack;
+  try {
+    stack = await startStack({ loaded, mitm: o.mitm, listen: o.listen, logger, env: o.env });
+  } catch (err) {
+    removeFiles(dir, process.pid);
+    throw err;
+  }
+  const started = Date.now();
+  const control = await startControl(() => ({ pid: process.pid, uptimeSeconds: Math.round((Date.now() - started) / 1000), writer: stack.counters() }));
+  writeState(dir, {
+    pid: process.pid,
+    startedAt: new Date(started).toISOString(),
+    url: stack.url,
+    mitm: o.mitm,
+    detached: o.logFile !== null,
+    logFile: o.logFile,
+    caCert: stack.caCert,
+    controlPort: control.port,
+    components: stack.components,
+    database: stack.database,
+  });
+  const c = stack.components;
+  if (o.mitm) {
+    log.info(`listening on ${stack.url} (reverse capture) → gateway ${c.gateway!.url} → forward capture ${c.forward!.url} → providers; traces to ${stack.database!.url}`);
+  } else {
+    log.info(`gateway listening on ${stack.url} (no capture: start with --mitm or set ccproxy.mitm.enabled to record traffic)`);
+  }
+  o.onReady?.(stack.url);
+
+  const signal = await new Promise<NodeJS.Signals>((resolve) => {
+    process.once('SIGINT', () => resolve('SIGINT'));
+    process.once('SIGTERM', () => resolve('SIGTERM'));
+    process.once('SIGHUP', () => resolve('SIGHUP'));
+  });
+  process.once('SIGINT', () => {
+    log.warn('second interrupt: stopping now');
+    removeFiles(dir, process.pid);
+    process.exit(130);
+  });
+  log.info(`${signal}: closing the listeners and draining the trace writer`);
+  const counters = await stack.close();
+  await control.close();
+  removeFiles(dir, process.pid);
+  if (counters) {
+    log.info(`stopped: ${counters.written} operations written, ${counters.spilled} spilled${counters.spilled ? ' (replayed on the next start)' : ''}, ${counters.dropped} dropped`);
+  } else {
+    log.info('stopped');
+  }
+  return 0;
+}

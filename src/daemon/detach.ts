@@ -1,0 +1,72 @@
+// `ccproxy start --detach`: the same command again as a background process (its own session, stdout and stderr
+// appended to ccproxy.log in the config directory). The parent returns only when the child's state file says
+// every component listens, or fails with the child's own error message taken from the log.
+import { spawn } from 'node:child_process';
+import { closeSync, mkdirSync, openSync, readFileSync, statSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { paths } from '../config/paths.js';
+import { UserError } from '../errors.js';
+import { readStateFile, type DaemonState } from './state.js';
+
+/** Set in the detached child's environment: the log file its stderr goes to. */
+export const DAEMON_LOG_ENV = 'CCPROXY_DAEMON_LOG';
+/** Opening the embedded database for the first time and migrating it takes a few seconds on a slow machine. */
+const READY_TIMEOUT_MS = 60_000;
+const POLL_MS = 100;
+
+const CLI = fileURLToPath(new URL('../cli/main.js', import.meta.url));
+
+export async function startDetached(dir: string, startArgv: string[], env: NodeJS.ProcessEnv): Promise<DaemonState> {
+  mkdirSync(dir, { recursive: true });
+  const logFile = paths.logFile(dir);
+  const offset = sizeOf(logFile);
+  const fd = openSync(logFile, 'a', 0o600);
+  const child = spawn(process.execPath, [CLI, 'start', ...startArgv], { detached: true, stdio: ['ignore', fd, fd], env: { ...env, [DAEMON_LOG_ENV]: logFile } });
+  closeSync(fd);
+  let exited: number | null | undefined;
+  let signal: NodeJS.Signals | null = null;
+  child.once('exit', (code, sig) => {
+    exited = code;
+    signal = sig;
+  });
+  const deadline = Date.now() + READY_TIMEOUT_MS;
+  for (;;) {
+    const state = readStateFile(dir);
+    if (state && state.pid === child.pid) {
+      child.unref();
+      return state;
+    }
+    if (exited !== undefined) {
+      const reason = reasonFromLog(logFile, offset) ?? `the background process exited (${signal ?? `code ${exited}`}) before it was ready; see ${logFile}`;
+      throw new UserError(reason, exited || 1);
+    }
+    if (Date.now() > deadline) {
+      child.kill('SIGTERM');
+      throw new UserError(`the background process (pid ${child.pid}) was not ready after ${READY_TIMEOUT_MS / 1000}s and was stopped; see ${logFile}`);
+    }
+    await sleep(POLL_MS);
+  }
+}
+
+/** The child's error as the CLI printed it (`ccproxy: …` and the lines after it), from this start's part of the log. */
+export function reasonFromLog(logFile: string, offset: number): string | null {
+  let text: string;
+  try {
+    text = readFileSync(logFile).subarray(offset).toString('utf8');
+  } catch {
+    return null;
+  }
+  const lines = text.split('\n');
+  const at = lines.findIndex((l) => l.startsWith('ccproxy: '));
+  if (at < 0) return null;
+  return lines.slice(at).join('\n').replace(/^ccproxy: /, '').trimEnd();
+}
+
+function sizeOf(file: string): number {
+  try {
+    return statSync(file).size;
+  } catch {
+    return 0;
+  }
+}

@@ -1,0 +1,149 @@
+// Everything `ccproxy start` runs, in one process. Without capture: the gateway on the main port. With it (the
+// spec's dual-proxy flow): the trace store, the reverse capture on the main port forwarding to the gateway on an
+// internal loopback port, and the gateway's provider calls sent through the forward capture (ccproxy.mitm.port),
+// which any other client may use as HTTPS_PROXY. Closing goes from the client side inwards, then drains the writer.
+import { parseDocument } from 'yaml';
+import { bodyLimit } from '../capture/pipeline.js';
+import { ConfigError, type LoadedConfig } from '../config/load.js';
+import { UserError } from '../errors.js';
+import type { ListenSetting } from '../gateway/config.js';
+import { startGateway, type RunningGateway } from '../gateway/start.js';
+import type { Logger } from '../log.js';
+import { startForwardProxy } from '../proxy/forward.js';
+import type { RunningProxy } from '../proxy/listen.js';
+import { startReverseProxy } from '../proxy/reverse.js';
+import { loadOrCreateCA } from '../proxy/tls/ca.js';
+import { openTraceStore, type TraceStore } from '../store/store.js';
+import type { WriterCounters } from '../store/writer.js';
+import type { ComponentName, ComponentState, DaemonState } from './state.js';
+
+/** How long stopping waits for queued traces to reach the database before spilling the rest. */
+export const DRAIN_MS = 5_000;
+
+export interface StackOptions {
+  loaded: LoadedConfig;
+  /** Both capture points and the trace store around the gateway. */
+  mitm: boolean;
+  listen: ListenSetting;
+  /** A logger per component: every line carries its name. */
+  logger(component: string): Logger;
+  env: NodeJS.ProcessEnv;
+}
+
+export interface RunningStack {
+  url: string;
+  components: Partial<Record<ComponentName, ComponentState>>;
+  database: DaemonState['database'];
+  caCert: string | null;
+  counters(): WriterCounters | null;
+  /** Closes the listeners, then drains the writer (bounded) and closes the database. */
+  close(): Promise<WriterCounters | null>;
+}
+
+export async function startStack(o: StackOptions): Promise<RunningStack> {
+  const { loaded, listen } = o;
+  const cfg = loaded.config.ccproxy;
+  const mitm = cfg.mitm;
+  const gatewayLog = o.logger('gateway');
+  const closers: (() => Promise<unknown>)[] = [];
+  const closeAll = async () => {
+    for (const c of closers.reverse()) await c().catch(() => {});
+  };
+  try {
+    if (!o.mitm) {
+      const gw = await listenOrExplain(() => startGateway({ loaded, host: listen.host, port: listen.port, logger: gatewayLog, env: o.env }), listen.host, listen.port, listen.portSource, '--port or ccproxy.port');
+      return {
+        url: gw.url,
+        components: { gateway: { url: gw.url, port: gw.port } },
+        database: null,
+        caCert: null,
+        counters: () => null,
+        close: async () => {
+          await gw.close();
+          return null;
+        },
+      };
+    }
+
+    const dbLog = o.logger('database');
+    const store: TraceStore = await openTraceStore(loaded, dbLog);
+    closers.push(() => store.close(DRAIN_MS));
+    const ca = await loadOrCreateCA(mitm.cert_dir ?? loaded.dir);
+    const capture = (direction: 0 | 1, log: Logger) => ({
+      host: mitm.listen_host,
+      sink: store.writer,
+      capture: { direction, bodyLimit: bodyLimit(mitm.max_body_size), captureBodies: mitm.capture_bodies, redact: mitm.redact, redactHeaders: mitm.redact_headers, llmHosts: mitm.llm_hosts },
+      log,
+      connectTimeoutMs: mitm.connect_timeout * 1000,
+      idleTimeoutMs: mitm.idle_timeout * 1000,
+    });
+
+    const forward: RunningProxy = await listenOrExplain(
+      () => startForwardProxy({ ...capture(1, o.logger('mitm-forward')), port: mitm.port, ca, excludedHosts: mitm.excluded_hosts }),
+      mitm.listen_host,
+      mitm.port,
+      mitmPortSource(loaded), 'CCPROXY_MITM_PORT or ccproxy.mitm.port',
+    );
+    closers.push(() => forward.close());
+    const forwardUrl = forward.url;
+
+    // Every provider call of the gateway goes through the forward capture: no NO_PROXY exemptions.
+    const gatewayEnv = { ...o.env, HTTPS_PROXY: forwardUrl, HTTP_PROXY: forwardUrl, https_proxy: forwardUrl, http_proxy: forwardUrl, NO_PROXY: '', no_proxy: '' };
+    const gw: RunningGateway = await startGateway({ loaded, host: '127.0.0.1', port: 0, logger: gatewayLog, env: gatewayEnv });
+    closers.push(() => gw.close());
+
+    const reverse: RunningProxy = await listenOrExplain(
+      () => startReverseProxy({ ...capture(0, o.logger('mitm-reverse')), host: listen.host, port: listen.port, upstream: new URL(gw.url) }),
+      listen.host,
+      listen.port,
+      listen.portSource, '--port or ccproxy.port',
+    );
+    closers.push(() => reverse.close());
+
+    const b = store.db.backend;
+    const database: DaemonState['database'] =
+      b.kind === 'embedded' ? { kind: 'embedded', url: b.url, port: b.port, dataDir: b.dataDir } : { kind: 'server', url: b.safeUrl, source: b.source };
+    return {
+      url: reverse.url,
+      components: {
+        reverse: { url: reverse.url, port: reverse.port },
+        gateway: { url: gw.url, port: gw.port },
+        forward: { url: forward.url, port: forward.port },
+        database: { url: database.url, port: b.kind === 'embedded' ? b.port : null },
+      },
+      database,
+      caCert: ca.certPath,
+      counters: () => store.writer.counters(),
+      close: async () => {
+        await reverse.close();
+        await gw.close();
+        await forward.close();
+        return store.close(DRAIN_MS);
+      },
+    };
+  } catch (err) {
+    await closeAll();
+    if (err instanceof ConfigError) throw new ConfigError(`${err.message}\nccproxy start: not started`);
+    throw err;
+  }
+}
+
+/** Listens, turning "in use" and "no such address" into one message naming the port and its setting. */
+async function listenOrExplain<T>(start: () => Promise<T>, host: string, port: number, setting: string, hint: string): Promise<T> {
+  try {
+    return await start();
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    if (e.code === 'EADDRINUSE') throw new UserError(`port ${port} on ${host} is in use (from ${setting}); choose another with ${hint}`);
+    if (e.code === 'EADDRNOTAVAIL') throw new UserError(`cannot listen on ${host}: no such local address (${hint.includes('mitm') ? 'ccproxy.mitm.listen_host' : 'ccproxy.host or --host'})`);
+    if (e.code === 'EACCES') throw new UserError(`not allowed to listen on port ${port} (from ${setting}); choose another with ${hint}`);
+    throw err;
+  }
+}
+
+/** Where ccproxy.mitm.port came from: the environment, the file, or the default. */
+export function mitmPortSource(loaded: LoadedConfig): string {
+  if (loaded.sources.port) return loaded.sources.port;
+  const inFile = loaded.text ? parseDocument(loaded.text).hasIn(['ccproxy', 'mitm', 'port']) : false;
+  return inFile ? `${loaded.file} (ccproxy.mitm.port)` : 'the default ccproxy.mitm.port';
+}
