@@ -6,7 +6,7 @@ import { after, before, describe, test } from 'node:test';
 import Anthropic from '@anthropic-ai/sdk';
 import { httpsStandIn, providerCA, startTestGateway, type TestGateway } from './helpers/gateway.js';
 import { startCapture, type RunningCapture } from './helpers/proxy.js';
-import type { StandIn } from './helpers/standin.js';
+import { StandIn } from './helpers/standin.js';
 
 describe('gateway: outbound calls through HTTPS_PROXY (the forward capture)', () => {
   let ca: Awaited<ReturnType<typeof providerCA>>;
@@ -14,6 +14,8 @@ describe('gateway: outbound calls through HTTPS_PROXY (the forward capture)', ()
   let cap: RunningCapture & { dir: string };
   let gw: TestGateway;
   let direct: TestGateway;
+  let plain: StandIn;
+  let plainGw: TestGateway;
   const models = () => `model_list:\n  - model_name: claude-x\n    litellm_params:\n      model: anthropic/claude-x-upstream\n      api_base: ${provider.url}\n`;
   before(async () => {
     ca = await providerCA();
@@ -22,11 +24,18 @@ describe('gateway: outbound calls through HTTPS_PROXY (the forward capture)', ()
     cap = await startCapture(['--mode', 'forward'], undefined, { NODE_EXTRA_CA_CERTS: ca.certPath });
     const yaml = `ccproxy:\n  mitm:\n    cert_dir: ${cap.dir}\n`;
     gw = await startTestGateway({ configYaml: models(), ccproxyYaml: yaml }, { HTTPS_PROXY: cap.url });
+    plain = await new StandIn().start();
+    plainGw = await startTestGateway(
+      { configYaml: `model_list:\n  - model_name: claude-x\n    litellm_params:\n      model: anthropic/claude-x-upstream\n      api_base: ${plain.url}\n`, ccproxyYaml: yaml },
+      { HTTPS_PROXY: cap.url, HTTP_PROXY: cap.url },
+    );
     direct = await startTestGateway({ configYaml: models(), ccproxyYaml: yaml }, { https_proxy: cap.url, NO_PROXY: '127.0.0.1', NODE_EXTRA_CA_CERTS: ca.certPath });
   });
   after(async () => {
     await gw?.stop();
     await direct?.stop();
+    await plainGw?.stop();
+    await plain?.close();
     assert.equal(await cap?.stop(), 0);
     await provider?.close();
     ca?.remove();
@@ -55,5 +64,17 @@ describe('gateway: outbound calls through HTTPS_PROXY (the forward capture)', ()
     await viaProxy.messages.create({ model: 'claude-x', max_tokens: 5, messages: [{ role: 'user', content: 'hi' }] }, { headers: { 'x-claude-code-session-id': 'gw-marker' } });
     assert.equal((await cap.rows(`session_id = 'gw-marker'`)).length, 1);
     assert.equal((await cap.rows(`session_id = 'gw-no-proxy'`, 0)).length, 0);
+  });
+
+  test('a plain-http provider goes through HTTP_PROXY as an absolute-form request, so the forward capture records it', async () => {
+    const client = new Anthropic({ baseURL: plainGw.url, apiKey: 'sk-ant-api03-k', maxRetries: 0 });
+    const before = plain.seen.length;
+    await client.messages.create({ model: 'claude-x', max_tokens: 5, messages: [{ role: 'user', content: 'hi' }] }, { headers: { 'x-claude-code-session-id': 'gw-plain-http' } });
+    assert.equal(plain.seen.length, before + 1);
+    const [row] = await cap.rows(`session_id = 'gw-plain-http'`);
+    assert.ok(row, 'the forward capture wrote a row');
+    assert.equal(row.url, `${plain.url}/v1/messages`);
+    assert.equal(row.is_https, false);
+    assert.equal(row.status_code, 200);
   });
 });

@@ -42,6 +42,9 @@ export function createUpstream(o: UpstreamOptions): Upstream {
     httpProxy,
     httpsProxy,
     noProxy: pick(o.env, 'no_proxy'),
+    // A plain-http provider goes to an http proxy as an absolute-form request, not through a CONNECT tunnel:
+    // the forward capture records the former and passes a tunnel that does not start with TLS through blind.
+    proxyTunnel: false,
     requestTls: ca ? { ca } : {},
     proxyTls: ca ? { ca } : {},
   } as ConstructorParameters<typeof EnvHttpProxyAgent>[0]);
