@@ -77,4 +77,30 @@ describe('gateway: outbound calls through HTTPS_PROXY (the forward capture)', ()
     assert.equal(row.is_https, false);
     assert.equal(row.status_code, 200);
   });
+
+  test('a provider the forward capture cannot reach: 502 naming the deployment, and an error row', async () => {
+    const closed = new StandIn();
+    await closed.start();
+    await closed.close(); // a port nobody listens on now
+    const gone = await startTestGateway(
+      { configYaml: `model_list:\n  - model_name: claude-gone\n    litellm_params:\n      model: anthropic/claude-gone\n      api_base: ${closed.url}\n` },
+      { HTTPS_PROXY: cap.url, HTTP_PROXY: cap.url },
+    );
+    try {
+      const res = await fetch(`${gone.url}/v1/messages`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-api-key': 'sk-ant-api03-k', 'x-claude-code-session-id': 'gw-gone' },
+        body: JSON.stringify({ model: 'claude-gone', max_tokens: 5, messages: [{ role: 'user', content: 'hi' }] }),
+      });
+      assert.equal(res.status, 502);
+      const body = (await res.json()) as { error: { message: string; deployment: string; error_type: string } };
+      assert.equal(body.error.deployment, 'claude-gone');
+      assert.equal(body.error.error_type, 'connect_failed');
+      assert.match(body.error.message, /could not reach deployment "claude-gone"/);
+      const [row] = await cap.rows(`session_id = 'gw-gone'`);
+      assert.equal(row.error_type, 'connect_failed');
+    } finally {
+      await gone.stop();
+    }
+  });
 });

@@ -184,6 +184,20 @@ async function forward(p: GatewayParts, res: http.ServerResponse, o: Outbound): 
     p.log.warn(`"${o.d.name}" (${o.origin}): ${e.type}: ${e.message}`);
     return sendError(res, e.status, 'proxy_error', `ccproxy could not reach deployment "${o.d.name}" (${o.origin}): ${e.message}`, { error_type: e.type, deployment: o.d.name, upstream: o.origin });
   }
+  // The forward capture could not reach the provider (its 502/504 carries x-ccproxy-error): say so as the gateway
+  // does for its own network failures, naming the deployment.
+  const captureError = up.headers['x-ccproxy-error'];
+  if (typeof captureError === 'string' && up.statusCode >= 502) {
+    const text = await up.body.text().catch(() => '');
+    let message = text;
+    try {
+      message = (JSON.parse(text) as { error?: { message?: string } }).error?.message ?? text;
+    } catch {
+      /* not JSON: keep the text */
+    }
+    p.log.warn(`"${o.d.name}" (${o.origin}): ${captureError}: ${message}`);
+    return sendError(res, up.statusCode, 'proxy_error', `ccproxy could not reach deployment "${o.d.name}" (${o.origin}): ${message}`, { error_type: captureError, deployment: o.d.name, upstream: o.origin });
+  }
   res.writeHead(up.statusCode, endToEnd(up.headers as http.IncomingHttpHeaders) as http.OutgoingHttpHeaders);
   // Headers leave with the first chunk when it is already here, else on the next turn: a stream's headers never
   // wait for its first event.
