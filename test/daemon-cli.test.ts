@@ -203,4 +203,23 @@ describe('ccproxy run against a gateway-only stack (start --detach, no capture)'
     assert.notEqual(s.pid, before.pid);
     assert.equal(s.components.reverse.running, false);
   });
+
+  test('restart with a broken ccproxy.yaml refuses before stopping: the running one keeps running', async () => {
+    const before = (await status(env)).s;
+    const file = join(env.CCPROXY_CONFIG_DIR!, 'ccproxy.yaml');
+    const good = exists(env.CCPROXY_CONFIG_DIR!, 'ccproxy.yaml') ? readFileSync(file, 'utf8') : null;
+    writeFileSync(file, 'ccproxy:\n  mitm:\n    max_bodysize: 10\n');
+    try {
+      const r = await runCli(['restart'], env);
+      assert.equal(r.code, 1);
+      assert.match(r.stderr, /ccproxy\.yaml:3: ccproxy\.mitm\.max_bodysize: unknown field/);
+      assert.doesNotMatch(r.stdout, /stopped/);
+      const { code, s } = await status(env);
+      assert.equal(code, 0);
+      assert.equal(s.pid, before.pid);
+    } finally {
+      if (good === null) writeFileSync(file, '');
+      else writeFileSync(file, good);
+    }
+  });
 });

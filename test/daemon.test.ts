@@ -135,6 +135,10 @@ describe('ccproxy start --mitm --detach on the embedded database', () => {
     assert.match(readFileSync(join(cfg.dir, 'ccproxy.log'), 'utf8'), /\[daemon\] stopped: \d+ operations written, 0 spilled, 0 dropped/);
     const again = await runCli(['stop'], env);
     assert.equal(again.code, 0);
+    // Nothing ran, so restart cannot know how: it says so rather than guess.
+    const restart = await runCli(['restart'], env);
+    assert.equal(restart.code, 3);
+    assert.match(restart.stderr, /ccproxy is not running .*start it with: ccproxy start/);
     assert.match(again.stdout, /not running/);
   });
 

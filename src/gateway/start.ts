@@ -6,7 +6,7 @@ import type { Logger } from '../log.js';
 import { listen } from '../proxy/listen.js';
 import { loadModels, type ModelTable } from './config.js';
 import { OatSources } from './credentials.js';
-import { createHooks, type RoutingState } from './hooks.js';
+import { createHooks, type NamedHook, type RoutingState } from './hooks.js';
 import { createRule, type NamedRule } from './rules.js';
 import { createGatewayServer } from './server.js';
 import { createUpstream } from './upstream.js';
@@ -31,13 +31,16 @@ export interface RunningGateway {
   close(): Promise<void>;
 }
 
-export async function startGateway(o: GatewayOptions): Promise<RunningGateway> {
-  const env = o.env ?? process.env;
-  const { loaded } = o;
-  const cfg = loaded.config.ccproxy;
-  const models = o.models ?? loadModels(loaded.dir, env);
-  for (const w of models.warnings) o.logger.warn(w);
+/** What the configuration files say the gateway is: read and checked, every problem named by file and line. */
+export interface PreparedGateway {
+  state: RoutingState;
+  hooks: readonly NamedHook[];
+}
 
+export async function prepareGateway(loaded: LoadedConfig, env: NodeJS.ProcessEnv, logger: Logger, preloaded?: ModelTable): Promise<PreparedGateway> {
+  const cfg = loaded.config.ccproxy;
+  const models = preloaded ?? loadModels(loaded.dir, env);
+  for (const w of models.warnings) logger.warn(w);
   const at = (path: (string | number)[]) => locate(loaded.file, loaded.text ?? '', path);
   const problems: string[] = [];
   const rules: NamedRule[] = [];
@@ -60,7 +63,14 @@ export async function startGateway(o: GatewayOptions): Promise<RunningGateway> {
     problems.push(`${at(['ccproxy', 'hooks', i])}: ccproxy.hooks[${i}]: ${(err as Error).message}`);
   }
   if (problems.length > 0 || !hooks) throw new ConfigError(`invalid configuration:\n  ${problems.join('\n  ')}`);
+  return { state, hooks };
+}
 
+export async function startGateway(o: GatewayOptions): Promise<RunningGateway> {
+  const env = o.env ?? process.env;
+  const { loaded } = o;
+  const cfg = loaded.config.ccproxy;
+  const { state, hooks } = await prepareGateway(loaded, env, o.logger, o.models);
   const mitm = cfg.mitm;
   const upstream = createUpstream({ env, certDir: mitm.cert_dir ?? loaded.dir, connectTimeoutMs: mitm.connect_timeout * 1000, idleTimeoutMs: mitm.idle_timeout * 1000 });
   const server = createGatewayServer({ state, hooks, oat: new OatSources(cfg.oat_sources, env), upstream, env, log: o.logger });
