@@ -5,6 +5,8 @@ import { UserError } from '../errors.js';
 export interface Command {
   summary: string;
   usage: string;
+  /** More for --help: defaults, where settings come from. */
+  details?: string;
   /** Its arguments belong to another program (`ccproxy run`): only a leading --help is ours. */
   passThrough?: boolean;
   run(argv: string[]): Promise<number>;
@@ -28,9 +30,11 @@ const COMMANDS: Record<string, Loader> = {
   'mitm start': () => import('./commands/mitm-start.js'),
 };
 
-async function help(): Promise<string> {
-  const rows = await Promise.all(Object.entries(COMMANDS).map(async ([name, load]) => [name, (await load()).default.summary] as const));
+async function help(group?: string): Promise<string> {
+  const entries = Object.entries(COMMANDS).filter(([name]) => !group || name.startsWith(`${group} `));
+  const rows = await Promise.all(entries.map(async ([name, load]) => [name, (await load()).default.summary] as const));
   const width = Math.max(...rows.map(([n]) => n.length));
+  if (group) return [`Usage: ccproxy ${group} <${rows.map(([n]) => n.split(' ')[1]).join('|')}> [options]   (--help after one for its options)`, '', ...rows.map(([n, s]) => `  ${n.padEnd(width)}  ${s}`)].join('\n');
   return [
     'ccproxy — capture LLM API traffic into PostgreSQL',
     '',
@@ -39,8 +43,15 @@ async function help(): Promise<string> {
     'Commands:',
     ...rows.map(([n, s]) => `  ${n.padEnd(width)}  ${s}`),
     '',
-    'Environment: CCPROXY_CONFIG_DIR (default ~/.ccproxy), CCPROXY_DATABASE_URL or DATABASE_URL',
-    '(a PostgreSQL server; without one ccproxy uses its embedded database), CCPROXY_DEBUG=true.',
+    'Environment (each overrides ccproxy.yaml):',
+    '  CCPROXY_CONFIG_DIR            the config directory (default ~/.ccproxy)',
+    '  CCPROXY_DATABASE_URL, DATABASE_URL',
+    '                                a PostgreSQL server (without one: the embedded database)',
+    '  CCPROXY_DEBUG=true            one log line per exchange, counters every 5 s',
+    '  CCPROXY_MITM_PORT             the forward capture port (ccproxy.mitm.port, default 8081)',
+    '  CCPROXY_MITM_UPSTREAM         where `mitm start` in reverse mode sends requests',
+    '  CCPROXY_MITM_MAX_BODY_SIZE    bytes of each body kept (0 = all, up to 64 MiB)',
+    '  CCPROXY_MITM_MODE             reverse or forward, for `mitm start`',
   ].join('\n');
 }
 
@@ -58,13 +69,17 @@ async function main(argv: string[]): Promise<number> {
   const name = COMMANDS[two] ? two : COMMANDS[argv[0]!] ? argv[0]! : null;
   if (!name) {
     const group = Object.keys(COMMANDS).filter((k) => k.startsWith(`${argv[0]} `));
+    if (group.length > 0 && (argv[1] === '--help' || argv[1] === '-h')) {
+      console.log(await help(argv[0]));
+      return 0;
+    }
     if (group.length > 0) throw new UserError(`usage: ccproxy ${argv[0]} <${group.map((g) => g.split(' ')[1]).join('|')}> [options]`, 2);
     throw new UserError(`unknown command "${argv.join(' ')}"; run ccproxy --help for the list`, 2);
   }
   const command = (await COMMANDS[name]!()).default;
   const rest = argv.slice(name.split(' ').length);
   if (command.passThrough ? rest[0] === '--help' || rest[0] === '-h' : rest.includes('--help') || rest.includes('-h')) {
-    console.log(`${command.summary}\n\nUsage: ${command.usage}`);
+    console.log(`${command.summary}\n\nUsage: ${command.usage}${command.details ? `\n\n${command.details}` : ''}`);
     return 0;
   }
   return command.run(rest);

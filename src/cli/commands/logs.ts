@@ -30,6 +30,7 @@ export function lineFilter(component: string | undefined): (line: string) => boo
 const command: Command = {
   summary: 'Print the log of the background ccproxy (-f follows; a component name filters: gateway, reverse, forward, database, daemon)',
   usage: 'ccproxy logs [-f|--follow] [-n N] [gateway|reverse|forward|database|daemon]',
+  details: '-n N: the last N lines (default 50). The log is <config dir>/ccproxy.log; `database` includes the writer and retention lines.',
   async run(argv) {
     const { values, positionals } = parseFlags(argv, { follow: { type: 'boolean', short: 'f' }, lines: { type: 'string', short: 'n' } }, this.usage);
     if (positionals.length > 1) throw new UserError(`usage: ${this.usage}`, 2);

@@ -17,6 +17,11 @@ const DRAIN_MS = 5_000;
 const command: Command = {
   summary: 'Run one capture proxy in the foreground (reverse: to an upstream URL; forward: HTTPS_PROXY with TLS interception) until Ctrl-C',
   usage: 'ccproxy mitm start [--port N] [--mode reverse|forward] [--upstream URL] [--host ADDR]',
+  details: [
+    'Defaults: --port 8081 (ccproxy.mitm.port, CCPROXY_MITM_PORT; 0 picks a free port), --mode reverse (ccproxy.mitm.mode,',
+    'CCPROXY_MITM_MODE), --upstream http://localhost:4000 (ccproxy.mitm.upstream_proxy, CCPROXY_MITM_UPSTREAM),',
+    '--host 127.0.0.1 (ccproxy.mitm.listen_host). Flags override the environment, which overrides ccproxy.yaml.',
+  ].join('\n'),
   async run(argv) {
     const { values } = parseFlags(
       argv,

@@ -83,6 +83,11 @@ export function describeStarted(s: DaemonState): string {
 const command: Command = {
   summary: 'Start the gateway; with --mitm both capture points around it (traces to the database); --detach runs it in the background',
   usage: START_USAGE,
+  details: [
+    'The main entry listens on --port/--host, else ccproxy.port/ccproxy.host (or litellm.port/host), default 127.0.0.1:4000;',
+    'with --mitm (or ccproxy.mitm.enabled) the forward capture listens on ccproxy.mitm.port (CCPROXY_MITM_PORT), default 8081,',
+    'and the gateway on a free loopback port. --detach: PID, state and log files in the config directory.',
+  ].join('\n'),
   async run(argv) {
     const { values } = parseFlags(argv, START_OPTIONS, this.usage, false);
     return start({ mitm: values.mitm ?? false, detach: values.detach ?? false, port: values.port, host: values.host });
