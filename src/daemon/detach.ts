@@ -17,7 +17,7 @@ const POLL_MS = 100;
 
 const CLI = fileURLToPath(new URL('../cli/main.js', import.meta.url));
 
-export async function startDetached(dir: string, startArgv: string[], env: NodeJS.ProcessEnv): Promise<DaemonState> {
+export async function startDetached(dir: string, startArgv: string[], env: NodeJS.ProcessEnv): Promise<DaemonState & { warnings: string[] }> {
   mkdirSync(dir, { recursive: true });
   const logFile = paths.logFile(dir);
   const offset = sizeOf(logFile);
@@ -35,7 +35,7 @@ export async function startDetached(dir: string, startArgv: string[], env: NodeJ
     const state = readStateFile(dir);
     if (state && state.pid === child.pid) {
       child.unref();
-      return state;
+      return { ...state, warnings: warningsFromLog(logFile, offset) };
     }
     if (exited !== undefined) {
       const reason = reasonFromLog(logFile, offset) ?? `the background process exited (${signal ?? `code ${exited}`}) before it was ready; see ${logFile}`;
@@ -61,6 +61,16 @@ export function reasonFromLog(logFile: string, offset: number): string | null {
   const at = lines.findIndex((l) => l.startsWith('ccproxy: '));
   if (at < 0) return null;
   return lines.slice(at).join('\n').replace(/^ccproxy: /, '').trimEnd();
+}
+
+/** Warnings the child logged while it started (a deployment ccproxy cannot call, say), to show the user at once. */
+export function warningsFromLog(logFile: string, offset: number): string[] {
+  try {
+    const text = readFileSync(logFile).subarray(offset).toString('utf8');
+    return text.split('\n').filter((l) => / (warn|error) +\[/.test(l)).map((l) => l.replace(/^\S+ +/, ''));
+  } catch {
+    return [];
+  }
 }
 
 function sizeOf(file: string): number {

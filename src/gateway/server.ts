@@ -137,7 +137,7 @@ async function handle(p: GatewayParts, req: http.IncomingMessage, res: http.Serv
   const payload = Buffer.from(JSON.stringify(body));
   headers['content-length'] = String(payload.length);
   const { origin, path: upPath } = endpointUrl(d.apiBase, d.format, ep.endpoint);
-  if (p.log.debugEnabled) p.log.debug(`${path} model=${requestedModel} label=${ctx.label ?? '-'} → ${d.name} (${d.provider ?? '?'}/${d.model}) ${origin}${upPath} auth=${choice.kind}`);
+  if (p.log.debugEnabled) p.log.debug(`${path} model=${requestedModel} label=${ctx.label === null ? '-' : ctx.label === 'default' && p.state.passthrough ? 'default (no rule matched: routed by the requested model)' : ctx.label} → ${d.name} (${d.provider ?? '?'}/${d.model}) ${origin}${upPath} auth=${choice.kind}`);
   await forward(p, res, { origin, path: upPath + query, headers, payload, d, choice });
 }
 

@@ -51,6 +51,7 @@ export async function start(r: StartRequest, env: NodeJS.ProcessEnv = process.en
     const argv = [...(r.mitm ? ['--mitm'] : []), '--detach', ...(r.port !== undefined ? ['--port', r.port] : []), ...(r.host !== undefined ? ['--host', r.host] : [])];
     const state = await startDetached(loaded.dir, argv, env);
     console.log(describeStarted(state));
+    for (const w of state.warnings) console.log(w);
     return 0;
   }
   return runDaemon({
