@@ -30,7 +30,7 @@ const modelEntrySchema = z
         api_base: httpUrl.optional(),
         api_key: z.string().min(1).optional(),
         extra_headers: z.record(z.string(), z.string()).optional(),
-      })
+      }, { error: (iss) => (iss.input === undefined ? 'missing: every model_list entry needs litellm_params, a mapping with model: provider/name' : 'expected a mapping with model: provider/name (and api_base, api_key, extra_headers)') })
       .loose(),
   })
   .loose();
