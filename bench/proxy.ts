@@ -111,6 +111,7 @@ export async function benchProxy(): Promise<void> {
     const fwdUrl = /listening on (http:\/\/\S+)/.exec(fwd.line)![1]!;
 
     const client = new pg.Client(db.url);
+    client.on('error', () => {}); // the database is dropped at the end while this client may still be open
     await client.connect();
     const countRows = (direction: number) => async () => Number((await client.query(`SELECT count(*) AS n FROM "CCProxy_HttpTraces" WHERE proxy_direction = $1 AND method = 'POST' AND path = '/v1/messages' AND status_code = 200`, [direction])).rows[0].n);
 
