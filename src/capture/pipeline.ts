@@ -120,7 +120,9 @@ const MAY_HAVE_SECRET = new RegExp(`${SECRET_FIELDS.join('|')}|\\\\u`, 'i');
 const MAY_HAVE_SESSION = /user_id|\\u/;
 
 async function storedBody(settings: CaptureSettings, headers: IncomingHttpHeaders | OutgoingHttpHeaders, copy: BodyCopy, wantSession: boolean) {
-  const decoded = await decodeBody(copy.bytes(), header(headers, 'content-encoding'), settings.bodyLimit);
+  const encoding = header(headers, 'content-encoding');
+  // The copy already stops at the limit: a body sent as it is needs no decoding step.
+  const decoded = encoding && encoding.toLowerCase() !== 'identity' ? await decodeBody(copy.bytes(), encoding, settings.bodyLimit) : { body: copy.bytes(), truncated: false };
   let body = decoded.body;
   const truncated = copy.truncated || decoded.truncated;
   const type = (header(headers, 'content-type') ?? '').toLowerCase();

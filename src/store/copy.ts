@@ -28,42 +28,30 @@ export function copyStatement(cols: readonly string[]): string {
 /** Rows (sharing one column set) in PostgreSQL's binary COPY tuple format, written into one buffer. */
 export function encodeRows(cols: readonly string[], rows: readonly Shape['rows'][number][]): Buffer {
   const types = cols.map((c) => COLUMN_BY_NAME.get(c)!.type);
-  // First pass: the exact size (and any value that cannot be encoded), so the payload is one allocation.
+  // One pass over the values: the buffer is sized by an upper bound (UTF-8 takes at most 3 bytes per UTF-16
+  // unit), so strings are measured once, by writing them.
   let size = 0;
   for (const row of rows) {
-    size += 2 + 4 + Buffer.byteLength(row.id);
-    for (let i = 0; i < cols.length; i++) size += 4 + valueSize(row.fields[cols[i]!] ?? null, types[i]!, cols[i]!);
+    size += 6 + row.id.length * 3;
+    for (let i = 0; i < cols.length; i++) size += 4 + bound(row.fields[cols[i]!] ?? null, types[i]!);
   }
   const buf = Buffer.allocUnsafe(size);
   let at = 0;
   for (const row of rows) {
     at = buf.writeInt16BE(cols.length + 1, at);
     at = writeText(buf, at, row.id);
-    for (let i = 0; i < cols.length; i++) at = writeValue(buf, at, row.fields[cols[i]!] ?? null, types[i]!);
+    for (let i = 0; i < cols.length; i++) at = writeValue(buf, at, row.fields[cols[i]!] ?? null, types[i]!, cols[i]!);
   }
   return buf.subarray(0, at);
 }
 
 const FIXED: Partial<Record<ColumnType, number>> = { integer: 4, 'double precision': 8, boolean: 1, 'timestamp without time zone': 8 };
 
-function valueSize(v: WireValue, type: ColumnType, name: string): number {
+function bound(v: WireValue, type: ColumnType): number {
   if (v === null) return 0;
-  switch (type) {
-    case 'bytea':
-      return (v as Buffer).length;
-    case 'jsonb':
-      return 1 + Buffer.byteLength(String(v));
-    case 'text':
-      return Buffer.byteLength(String(v));
-    case 'integer':
-      if (!Number.isInteger(v) || (v as number) < -0x80000000 || (v as number) > 0x7fffffff) throw new NotEncodable(`${name}: ${String(v)} is not a 32-bit integer`);
-      return 4;
-    case 'timestamp without time zone':
-      if (Number.isNaN(Date.parse(String(v)))) throw new NotEncodable(`${name}: ${String(v)} is not a timestamp`);
-      return 8;
-    default:
-      return FIXED[type]!;
-  }
+  if (type === 'bytea') return (v as Buffer).length;
+  if (type === 'text' || type === 'jsonb') return 1 + String(v).length * 3;
+  return FIXED[type]!;
 }
 
 function writeText(buf: Buffer, at: number, text: string): number {
@@ -72,7 +60,7 @@ function writeText(buf: Buffer, at: number, text: string): number {
   return at + 4 + n;
 }
 
-function writeValue(buf: Buffer, at: number, v: WireValue, type: ColumnType): number {
+function writeValue(buf: Buffer, at: number, v: WireValue, type: ColumnType, name: string): number {
   if (v === null) return buf.writeInt32BE(-1, at);
   switch (type) {
     case 'bytea': {
@@ -88,9 +76,12 @@ function writeValue(buf: Buffer, at: number, v: WireValue, type: ColumnType): nu
       buf[at + 4] = 1; // jsonb binary format version 1
       return at + 5 + n;
     }
-    case 'integer':
+    case 'integer': {
+      const n = v as number;
+      if (!Number.isInteger(n) || n < -0x80000000 || n > 0x7fffffff) throw new NotEncodable(`${name}: ${String(v)} is not a 32-bit integer`);
       at = buf.writeInt32BE(4, at);
-      return buf.writeInt32BE(v as number, at);
+      return buf.writeInt32BE(n, at);
+    }
     case 'double precision':
       at = buf.writeInt32BE(8, at);
       return buf.writeDoubleBE(v as number, at);
@@ -98,9 +89,12 @@ function writeValue(buf: Buffer, at: number, v: WireValue, type: ColumnType): nu
       at = buf.writeInt32BE(1, at);
       buf[at] = v ? 1 : 0;
       return at + 1;
-    case 'timestamp without time zone':
+    case 'timestamp without time zone': {
+      const ms = Date.parse(String(v));
+      if (Number.isNaN(ms)) throw new NotEncodable(`${name}: ${String(v)} is not a timestamp`);
       at = buf.writeInt32BE(8, at);
-      return buf.writeBigInt64BE(BigInt(Date.parse(String(v)) - PG_EPOCH_MS) * 1000n, at);
+      return buf.writeBigInt64BE(BigInt(ms - PG_EPOCH_MS) * 1000n, at);
+    }
   }
 }
 
