@@ -345,3 +345,63 @@ describe('gateway: oat_sources', () => {
     assert.equal(refused.json.error.type, 'authentication_error');
   });
 });
+
+describe('gateway: custom rules and hooks from module paths in the config directory', () => {
+  let ca: Awaited<ReturnType<typeof providerCA>>;
+  let provider: StandIn;
+  let gw: TestGateway;
+  before(async () => {
+    ca = await providerCA();
+    provider = await httpsStandIn(ca);
+    const deployment = (name: string, model: string) => `  - model_name: ${name}\n    litellm_params:\n      model: anthropic/${model}\n      api_base: ${provider.url}\n`;
+    const yaml = [
+      'ccproxy:',
+      '  rules:',
+      '    - name: quiet',
+      '      rule: ./rules/quiet.js:Quiet',
+      '      params: { word: shh }',
+      '  hooks:',
+      '    - ccproxy.hooks.rule_evaluator',
+      '    - ccproxy.hooks.model_router',
+      '    - ccproxy.hooks.forward_apikey',
+      '    - hook: ./hooks/tag.js',
+      '      params: { team: blue }',
+      '',
+    ].join('\n');
+    gw = await startTestGateway(
+      {
+        configYaml: `model_list:\n${deployment('claude-x', 'claude-x-upstream')}${deployment('quiet', 'claude-quiet-upstream')}`,
+        ccproxyYaml: yaml,
+        other: {
+          'rules/quiet.js': `export class Quiet {\n  constructor(params) { this.word = params.word; }\n  evaluate(request) { return JSON.stringify(request.messages).includes(this.word); }\n}\n`,
+          'hooks/tag.js': `export default function tag(ctx, params) {\n  ctx.headers['x-team'] = params.team;\n  ctx.headers['x-label'] = String(ctx.label);\n  if (ctx.body.metadata?.fail) throw new Error('the tag hook refused this request');\n}\n`,
+        },
+      },
+      { NODE_EXTRA_CA_CERTS: ca.certPath },
+    );
+  });
+  after(async () => {
+    await gw?.stop();
+    await provider?.close();
+    ca?.remove();
+  });
+
+  test('a custom rule labels the request and a custom hook changes what the provider gets', async () => {
+    const client = new Anthropic({ baseURL: gw.url, apiKey: 'sk-ant-api03-k', maxRetries: 0 });
+    await client.messages.create({ model: 'claude-x', max_tokens: 5, messages: [{ role: 'user', content: 'shh, quietly' }] });
+    let seen = provider.seen.at(-1)!;
+    assert.equal(JSON.parse(seen.body.toString()).model, 'claude-quiet-upstream', 'the custom rule routed it to its label');
+    assert.equal(seen.headers['x-team'], 'blue');
+    assert.equal(seen.headers['x-label'], 'quiet');
+    await client.messages.create({ model: 'claude-x', max_tokens: 5, messages: [{ role: 'user', content: 'out loud' }] });
+    seen = provider.seen.at(-1)!;
+    assert.equal(JSON.parse(seen.body.toString()).model, 'claude-x-upstream');
+    assert.equal(seen.headers['x-label'], 'default');
+    // A hook that throws fails the request with its message, and nothing is sent.
+    const before = provider.seen.length;
+    const r = await post(`${gw.url}/v1/messages`, { model: 'claude-x', max_tokens: 5, messages: [], metadata: { fail: true } }, { 'x-api-key': 'sk-ant-api03-k' });
+    assert.equal(r.status, 500);
+    assert.match(r.json.error.message, /the tag hook refused this request/);
+    assert.equal(provider.seen.length, before);
+  });
+});

@@ -1,7 +1,7 @@
 // Starts the gateway in-process on a temporary config directory (config.yaml + ccproxy.yaml written by the
 // test), and a stand-in provider with HTTPS from its own CA, as the gateway's tests need them.
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { loadConfig } from '../../src/config/load.js';
 import { startGateway, type RunningGateway } from '../../src/gateway/start.js';
 import { silentLogger } from '../../src/log.js';
@@ -14,8 +14,12 @@ export interface TestGateway extends RunningGateway {
   stop(): Promise<void>;
 }
 
-export async function startTestGateway(files: { configYaml: string; ccproxyYaml?: string }, env: Record<string, string> = {}): Promise<TestGateway> {
+export async function startTestGateway(files: { configYaml: string; ccproxyYaml?: string; other?: Record<string, string> }, env: Record<string, string> = {}): Promise<TestGateway> {
   const cfg = tempConfigDir();
+  for (const [name, text] of Object.entries(files.other ?? {})) {
+    mkdirSync(dirname(join(cfg.dir, name)), { recursive: true });
+    writeFileSync(join(cfg.dir, name), text);
+  }
   writeFileSync(join(cfg.dir, 'config.yaml'), files.configYaml);
   if (files.ccproxyYaml) writeFileSync(join(cfg.dir, 'ccproxy.yaml'), files.ccproxyYaml);
   const fullEnv = { PATH: process.env.PATH ?? '/usr/bin:/bin', CCPROXY_CONFIG_DIR: cfg.dir, ...env };
