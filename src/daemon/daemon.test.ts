@@ -1,8 +1,9 @@
 // Unit tests of the daemon's pure parts: ccproxy run's environment and bundle, the log filter, the reason
 // start --detach reads from the log, and stale PID files.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { once } from 'node:events';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import tls from 'node:tls';
 import { test } from 'node:test';
@@ -11,7 +12,8 @@ import { paths } from '../config/paths.js';
 import { loadOrCreateCA } from '../proxy/tls/ca.js';
 import { clientEnv, reachable, writeCombinedBundle } from './client-env.js';
 import { reasonFromLog } from './detach.js';
-import { claimPidFile, findRunning, readPid, type DaemonState } from './state.js';
+import { claimPidFile, findRunning, isCcproxy, readPid, type DaemonState } from './state.js';
+import { stopDaemon } from './stop.js';
 import { tempConfigDir } from '../../test/helpers/pg.js';
 
 const state = (mitm: boolean): DaemonState => ({
@@ -93,9 +95,52 @@ test('a PID file whose process is gone is stale: removed, then claimable', () =>
     assert.equal(readPid(cfg.dir), null);
     claimPidFile(cfg.dir);
     assert.equal(readPid(cfg.dir), process.pid);
-    writeFileSync(paths.pidFile(cfg.dir), `${process.ppid}\n`);
-    assert.throws(() => claimPidFile(cfg.dir), /already running \(pid \d+, starting/);
+    const daemon = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)', 'ccproxy-test-daemon'], { stdio: 'ignore' });
+    try {
+      writeFileSync(paths.pidFile(cfg.dir), `${daemon.pid}\n`);
+      assert.throws(() => claimPidFile(cfg.dir), /already running \(pid \d+, starting/);
+    } finally {
+      daemon.kill('SIGKILL');
+    }
   } finally {
+    cfg.remove();
+  }
+});
+
+test('a PID reused by an unrelated process is stale: not taken for ccproxy, and not signalled', async () => {
+  const cfg = tempConfigDir();
+  const other = spawn('sleep', ['30'], { stdio: 'ignore' });
+  try {
+    writeFileSync(paths.pidFile(cfg.dir), `${other.pid}\n`);
+    assert.equal(isCcproxy(other.pid!), false);
+    assert.deepEqual(findRunning(cfg.dir), { running: false, stalePid: other.pid });
+    writeFileSync(paths.pidFile(cfg.dir), `${other.pid}\n`);
+    const r = await stopDaemon(cfg.dir, 200);
+    assert.equal(r.notRunning, true);
+    assert.equal(other.exitCode, null, 'still running');
+    assert.equal(other.signalCode, null);
+  } finally {
+    other.kill('SIGKILL');
+    cfg.remove();
+  }
+});
+
+test('stop: a daemon that ignores SIGTERM is killed after the wait, and its files are removed', async () => {
+  const cfg = tempConfigDir();
+  const stubborn = spawn(process.execPath, ['-e', 'process.on("SIGTERM", () => {}); console.log("ready"); setInterval(() => {}, 1000)', 'ccproxy-test-daemon'], { stdio: ['ignore', 'pipe', 'ignore'] });
+  try {
+    await once(stubborn.stdout!, 'data'); // its SIGTERM handler is in place
+    writeFileSync(paths.pidFile(cfg.dir), `${stubborn.pid}\n`);
+    writeFileSync(paths.stateFile(cfg.dir), JSON.stringify({ ...state(false), pid: stubborn.pid }));
+    const exit = once(stubborn, 'exit');
+    const r = await stopDaemon(cfg.dir, 300);
+    assert.equal(r.killed, true);
+    assert.equal(r.pid, stubborn.pid);
+    assert.deepEqual(await exit, [null, 'SIGKILL']);
+    assert.equal(readPid(cfg.dir), null);
+    assert.equal(existsSync(paths.stateFile(cfg.dir)), false);
+  } finally {
+    stubborn.kill('SIGKILL');
     cfg.remove();
   }
 });

@@ -1,7 +1,7 @@
 // The running ccproxy as other commands find it: a PID file (created exclusively, so two cannot start in one
 // config directory) and a state file written once every component listens (pid, ports, URLs, log file,
 // database backend, control port). A file whose process is gone is stale and is removed, never an error.
-import { closeSync, openSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { paths } from '../config/paths.js';
 import { UserError } from '../errors.js';
 import { isAlive } from '../store/embedded.js';
@@ -52,9 +52,24 @@ export type Found =
   | { running: false; stalePid: number | null };
 
 /** The ccproxy running for this config directory, if any; stale PID and state files are removed on the way. */
+/**
+ * Whether the process with this pid is a ccproxy (its command line names the CLI). After a crash the pid may
+ * belong to an unrelated process by now: that one must not be taken for ccproxy, let alone signalled. Where
+ * /proc is not there to ask, a live pid is taken at its word.
+ */
+export function isCcproxy(pid: number): boolean {
+  let cmdline: string;
+  try {
+    cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ');
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code !== 'ENOENT' || !existsSync('/proc/self');
+  }
+  return /ccproxy|cli[\\/]main\.js/.test(cmdline);
+}
+
 export function findRunning(dir: string): Found {
   const pid = readPid(dir);
-  if (pid !== null && isAlive(pid)) {
+  if (pid !== null && isAlive(pid) && isCcproxy(pid)) {
     const state = readStateFile(dir);
     return { running: true, pid, state: state?.pid === pid ? state : null };
   }
