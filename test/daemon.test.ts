@@ -4,15 +4,17 @@
 // `status --json`, `logs`, `stop` leaving nothing behind, and kill -9 followed by `start`.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
+import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { after, before, describe, test } from 'node:test';
 import { accepts } from '../src/daemon/stop.js';
 import { isAlive } from '../src/store/embedded.js';
-import { runCli } from './helpers/cli.js';
+import { runCli, startCli } from './helpers/cli.js';
 import { exists, SONNET, startProvider, stackConfig, status, stopAndCheck, type Provider, type Status } from './helpers/daemon.js';
 
 const SDK_CLIENT = fileURLToPath(new URL('./fixtures/sdk-client.js', import.meta.url));
@@ -120,6 +122,22 @@ describe('ccproxy start --mitm --detach on the embedded database', () => {
     assert.ok(forward.stdout.includes(`POST ${provider.url}/v1/messages`), forward.stdout);
     const last = await runCli(['logs', '-n', '1'], env);
     assert.equal(last.stdout.trim().split('\n').length, 1);
+  });
+
+  test('logs -f: new lines of the component appear as they are written; Ctrl-C ends it', { timeout: 30_000 }, async () => {
+    const follower = startCli(['logs', '-f', '-n', '0', 'reverse'], env);
+    const lines = createInterface({ input: follower.stdout! });
+    const seen: string[] = [];
+    lines.on('line', (l) => seen.push(l));
+    await sleep(300); // the follower has read to the end of the log
+    const res = await fetch(`${running.url}/health?follow-marker`);
+    assert.equal(res.status, 200);
+    await res.arrayBuffer();
+    while (!seen.some((l) => l.includes('follow-marker'))) await once(lines, 'line');
+    assert.ok(seen.every((l) => l.includes(' [mitm-reverse] ')), seen.join('\n'));
+    follower.kill('SIGINT');
+    const [code] = await once(follower, 'exit');
+    assert.equal(code, 0);
   });
 
   test('stop: the writer drains, no process, no open port, no PID or state file', async () => {
