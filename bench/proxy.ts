@@ -123,13 +123,14 @@ export async function benchProxy(): Promise<void> {
     ];
     const hasMitmdump = spawnSync('mitmdump', ['--version']).status === 0;
     if (hasMitmdump) {
-      const conf = join(work, 'mitmproxy');
+      // One confdir each: two mitmdumps creating a CA in the same directory at once can end up with different ones.
+      const conf = join(work, 'mitmproxy-forward');
       const mrPort = await freePort();
       const mfPort = await freePort();
       // The spec's settings (stream_large_bodies=1m), no capture addon: mitmdump at its fastest.
-      const common = ['-q', '--set', `confdir=${conf}`, '--set', 'stream_large_bodies=1m'];
-      children.push(spawn('mitmdump', [...common, '--mode', `reverse:http://127.0.0.1:${ports.http}`, '--listen-host', '127.0.0.1', '--listen-port', String(mrPort)], { stdio: 'ignore' }));
-      children.push(spawn('mitmdump', [...common, '--listen-host', '127.0.0.1', '--listen-port', String(mfPort), '--set', `ssl_verify_upstream_trusted_ca=${upstreamCa.certPath}`], { stdio: 'ignore' }));
+      const common = ['-q', '--set', 'stream_large_bodies=1m'];
+      children.push(spawn('mitmdump', [...common, '--set', `confdir=${join(work, 'mitmproxy-reverse')}`, '--mode', `reverse:http://127.0.0.1:${ports.http}`, '--listen-host', '127.0.0.1', '--listen-port', String(mrPort)], { stdio: 'ignore' }));
+      children.push(spawn('mitmdump', [...common, '--set', `confdir=${conf}`, '--listen-host', '127.0.0.1', '--listen-port', String(mfPort), '--set', `ssl_verify_upstream_trusted_ca=${upstreamCa.certPath}`], { stdio: 'ignore' }));
       await waitForMitmdump(mrPort);
       await waitForMitmdump(mfPort);
       scenarios.push({ name: 'mitmdump reverse', url: `http://127.0.0.1:${mrPort}/v1/messages`, sent: 0 });
