@@ -48,3 +48,29 @@ test('while one process holds the data folder, other commands go through its por
   assert.equal(url.code, 3, 'nobody serves it now');
   assert.match(url.stderr, /no ccproxy process is serving the embedded database/);
 });
+
+test('a writer pointed at the embedded database by URL (as if a server) writes without COPY, nothing spilled', async () => {
+  const holder = await serve();
+  const other = tempConfigDir();
+  try {
+    const { loadConfig } = await import('../src/config/load.js');
+    const { openTraceStore } = await import('../src/store/store.js');
+    const { silentLogger } = await import('../src/log.js');
+    const store = await openTraceStore(loadConfig({ CCPROXY_CONFIG_DIR: other.dir, CCPROXY_DATABASE_URL: holder.url }), silentLogger);
+    assert.equal(store.db.backend.kind, 'server');
+    for (let i = 0; i < 50; i++) {
+      store.writer.create(`via-url-${i}`, { method: 'POST', url: 'http://x/v1/messages', host: 'x', path: '/v1/messages', start_time: new Date(), traffic_type: 'llm' });
+      store.writer.complete(`via-url-${i}`, { status_code: 200, end_time: new Date(), duration_ms: 1 });
+    }
+    assert.equal(await store.writer.flush(20_000), true);
+    const c = await store.close();
+    assert.equal(c.spilled, 0);
+    assert.equal(c.written, 100);
+    const count = await runCli(['db', 'sql', '--json', `SELECT count(*) AS n FROM "CCProxy_HttpTraces" WHERE trace_id LIKE 'via-url-%' AND status_code = 200`], env);
+    assert.deepEqual(JSON.parse(count.stdout), [{ n: 50 }]);
+  } finally {
+    other.remove();
+    holder.child.kill('SIGTERM');
+    await once(holder.child, 'exit');
+  }
+});

@@ -13,6 +13,15 @@ const SIGNATURE = Buffer.from('PGCOPY\n\xff\r\n\0', 'latin1');
 /** Microseconds between the Unix epoch and PostgreSQL's (2000-01-01). */
 const PG_EPOCH_MS = 946_684_800_000;
 
+/**
+ * Whether the database takes COPY FROM STDIN. PGlite served over its socket (another ccproxy's embedded
+ * database, reached through its URL) loses the protocol's synchronisation on COPY, so it gets upserts only.
+ */
+export async function carriesCopy(client: pg.ClientBase): Promise<boolean> {
+  const { rows } = await client.query<{ v: string }>('SELECT version() AS v');
+  return !/PGlite/i.test(rows[0]?.v ?? '');
+}
+
 /** Thrown when a value cannot be put in binary form (an integer out of range): the rows take the upsert path. */
 export class NotEncodable extends Error {}
 

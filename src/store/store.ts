@@ -4,6 +4,7 @@ import type { LoadedConfig } from '../config/load.js';
 import { paths } from '../config/paths.js';
 import type { Logger } from '../log.js';
 import { explainDbError, isConnectionError, openDatabase, withClient, type Database } from './database.js';
+import { carriesCopy } from './copy.js';
 import { migrate } from './migrations.js';
 import { startRetention } from './prune.js';
 import { TraceWriter, type WriterCounters, type WriterOptions } from './writer.js';
@@ -19,8 +20,13 @@ export async function openTraceStore(loaded: LoadedConfig, log: Logger, override
   const mitm = loaded.config.ccproxy.mitm;
   const db = await openDatabase(loaded, { migrate: false });
   let reachable = true;
+  let copy = db.backend.kind === 'server';
   try {
-    db.migrated = await withClient(db.pool, migrate);
+    db.migrated = await withClient(db.pool, async (client) => {
+      const migrated = await migrate(client);
+      copy &&= await carriesCopy(client);
+      return migrated;
+    });
   } catch (err) {
     if (!isConnectionError(err)) {
       await db.close();
@@ -35,7 +41,7 @@ export async function openTraceStore(loaded: LoadedConfig, log: Logger, override
     spillDir: paths.spillDir(loaded.dir),
     rejectedFile: paths.rejectedFile(loaded.dir),
     log: log.child('writer'),
-    copy: db.backend.kind === 'server',
+    copy,
     ...overrides,
   }).start({ spilling: !reachable });
   const stopRetention = startRetention(db, mitm.retention_days, log.child('retention'));

@@ -7,7 +7,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from '../log.js';
 import { isConnectionError, withClient, type Database } from './database.js';
 import { migrate } from './migrations.js';
-import { copyRows, NotEncodable } from './copy.js';
+import { carriesCopy, copyRows, NotEncodable } from './copy.js';
 import { absorb, buildUpserts, countOps, encodeOp, groupByShape, makeOp, mergeOps, type Op } from './ops.js';
 import { Spill } from './spill.js';
 import type { TraceFields } from './table.js';
@@ -424,7 +424,10 @@ export class TraceWriter {
   }
 
   private async ensureSchema(): Promise<void> {
-    await withClient(this.db.pool, migrate);
+    await withClient(this.db.pool, async (client) => {
+      await migrate(client);
+      if (this.copyEnabled && !(await carriesCopy(client))) this.copyEnabled = false;
+    });
   }
 
   private idle(): boolean {
