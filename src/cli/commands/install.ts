@@ -1,5 +1,6 @@
 // `ccproxy install [--force]`: writes commented ccproxy.yaml and config.yaml into the config directory to start
-// from. An existing file is kept unless --force says otherwise; keeping one is reported and exits 1.
+// from. An existing file is kept unless --force says otherwise; keeping one is reported, not an error, so
+// `ccproxy install && ccproxy start …` can be run again as it is.
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { configDir, paths } from '../../config/paths.js';
 import { CCPROXY_YAML, CONFIG_YAML } from '../../config/templates.js';
@@ -19,7 +20,7 @@ const command: Command = {
       [paths.modelsFile(dir), CONFIG_YAML],
     ] as const) {
       if (existsSync(file) && !values.force) {
-        process.stderr.write(`ccproxy: kept ${file}: it exists (ccproxy install --force overwrites it)\n`);
+        console.log(`kept ${file}: it exists (ccproxy install --force overwrites it)`);
         kept++;
         continue;
       }
@@ -28,7 +29,7 @@ const command: Command = {
       console.log(`${existed ? 'overwrote' : 'wrote'} ${file}`);
     }
     if (kept === 0) console.log(`next: ccproxy start --mitm --detach, then ccproxy run <command>`);
-    return kept > 0 ? 1 : 0;
+    return 0;
   },
 };
 export default command;
