@@ -7,10 +7,12 @@ import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import * as netModule from 'node:net';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
+import { accepts } from '../src/daemon/stop.js';
 import { loadOrCreateCA } from '../src/proxy/tls/ca.js';
 import { createTempDatabase, serverAvailable, SERVER_URL } from '../test/helpers/pg.js';
 
@@ -60,20 +62,11 @@ async function load(s: Scenario, extra: string[] = []): Promise<Record<string, n
 
 async function waitForMitmdump(port: number): Promise<void> {
   for (let i = 0; i < 100; i++) {
-    const ok = await new Promise<boolean>((resolve) => {
-      const s = require_net().connect(port, '127.0.0.1', () => {
-        s.destroy();
-        resolve(true);
-      });
-      s.on('error', () => resolve(false));
-    });
-    if (ok) return;
+    if (await accepts('127.0.0.1', port)) return;
     await sleep(100);
   }
   throw new Error(`mitmdump did not listen on ${port}`);
 }
-import * as netModule from 'node:net';
-const require_net = () => netModule;
 
 function freePort(): Promise<number> {
   return new Promise((resolve) => {

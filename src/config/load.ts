@@ -30,21 +30,27 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): LoadedConfig {
       throw new ConfigError(`cannot read ${file}: ${(err as Error).message}`);
     }
   }
-  const config = parseYamlWith(file, text ?? '', configSchema, 'ccproxy:');
+  const raw = text === undefined || text.trim() === '' ? {} : parseYaml(file, text, 'ccproxy:');
+  const config = validate(file, text ?? '', raw, configSchema);
   const sources: Record<string, string> = {};
-  if (config.ccproxy.mitm.database_url) sources.database_url = `${file} (ccproxy.mitm.database_url)`;
+  // Settings the file sets, for messages; the environment may override them below.
+  const inFile = (raw as { ccproxy?: { mitm?: Record<string, unknown> } }).ccproxy?.mitm ?? {};
+  for (const field of Object.keys(inFile)) if (inFile[field] !== undefined && inFile[field] !== null) sources[field] = `${file} (ccproxy.mitm.${field})`;
   applyEnv(config, env, sources);
   return { dir, file, fileExists: text !== undefined, text, config, sources };
 }
 
-/** Where a ccproxy.mitm setting came from, for messages: a flag, a variable, or the file. */
+/** Where a ccproxy.mitm setting came from, for messages: a flag, a variable, the file, or the default. */
 export function sourceOf(loaded: LoadedConfig, field: string): string {
-  return loaded.sources[field] ?? `${loaded.file} (ccproxy.mitm.${field})`;
+  return loaded.sources[field] ?? `the default ccproxy.mitm.${field}`;
 }
 
 /** Parses YAML text and validates it with `schema`; every problem is reported as `file:line: field: what`. */
 export function parseYamlWith<S extends z.ZodType>(file: string, text: string, schema: S, topKey: string): z.output<S> {
-  const raw = text.trim() === '' ? {} : parseYaml(file, text, topKey);
+  return validate(file, text, text.trim() === '' ? {} : parseYaml(file, text, topKey), schema);
+}
+
+function validate<S extends z.ZodType>(file: string, text: string, raw: unknown, schema: S): z.output<S> {
   const parsed = schema.safeParse(raw);
   if (!parsed.success) throw new ConfigError(describeIssues(file, text, parsed.error.issues));
   return parsed.data;

@@ -2,15 +2,12 @@
 // spec's dual-proxy flow): the trace store, the reverse capture on the main port forwarding to the gateway on an
 // internal loopback port, and the gateway's provider calls sent through the forward capture (ccproxy.mitm.port),
 // which any other client may use as HTTPS_PROXY. Closing goes from the client side inwards, then drains the writer.
-import { parseDocument } from 'yaml';
-import { bodyLimit } from '../capture/pipeline.js';
-import { ConfigError, type LoadedConfig } from '../config/load.js';
-import { UserError } from '../errors.js';
+import { ConfigError, sourceOf, type LoadedConfig } from '../config/load.js';
 import type { ListenSetting } from '../gateway/config.js';
 import { startGateway, type RunningGateway } from '../gateway/start.js';
 import type { Logger } from '../log.js';
 import { startForwardProxy } from '../proxy/forward.js';
-import type { RunningProxy } from '../proxy/listen.js';
+import { captureOptions, listenOrExplain, type RunningProxy } from '../proxy/listen.js';
 import { startReverseProxy } from '../proxy/reverse.js';
 import { loadOrCreateCA } from '../proxy/tls/ca.js';
 import { openTraceStore, type TraceStore } from '../store/store.js';
@@ -42,6 +39,7 @@ export interface RunningStack {
 
 export async function startStack(o: StackOptions): Promise<RunningStack> {
   const { loaded, listen } = o;
+  const mainEntry = { ...listen, portHint: '--port or ccproxy.port', hostHint: 'ccproxy.host or --host' };
   const cfg = loaded.config.ccproxy;
   const mitm = cfg.mitm;
   const gatewayLog = o.logger('gateway');
@@ -51,7 +49,7 @@ export async function startStack(o: StackOptions): Promise<RunningStack> {
   };
   try {
     if (!o.mitm) {
-      const gw = await listenOrExplain(() => startGateway({ loaded, host: listen.host, port: listen.port, logger: gatewayLog, env: o.env }), listen.host, listen.port, listen.portSource, '--port or ccproxy.port');
+      const gw = await listenOrExplain(() => startGateway({ loaded, host: listen.host, port: listen.port, logger: gatewayLog, env: o.env }), mainEntry);
       return {
         url: gw.url,
         components: { gateway: { url: gw.url, port: gw.port } },
@@ -69,21 +67,15 @@ export async function startStack(o: StackOptions): Promise<RunningStack> {
     const store: TraceStore = await openTraceStore(loaded, dbLog);
     closers.push(() => store.close(DRAIN_MS));
     const ca = await loadOrCreateCA(mitm.cert_dir ?? loaded.dir);
-    const capture = (direction: 0 | 1, log: Logger) => ({
-      host: mitm.listen_host,
-      sink: store.writer,
-      capture: { direction, bodyLimit: bodyLimit(mitm.max_body_size), captureBodies: mitm.capture_bodies, redact: mitm.redact, redactHeaders: mitm.redact_headers, llmHosts: mitm.llm_hosts },
-      log,
-      connectTimeoutMs: mitm.connect_timeout * 1000,
-      idleTimeoutMs: mitm.idle_timeout * 1000,
-    });
+    const capture = (direction: 0 | 1, log: Logger) => captureOptions(mitm, direction, store.writer, log);
 
-    const forward: RunningProxy = await listenOrExplain(
-      () => startForwardProxy({ ...capture(1, o.logger('mitm-forward')), port: mitm.port, ca, excludedHosts: mitm.excluded_hosts }),
-      mitm.listen_host,
-      mitm.port,
-      mitmPortSource(loaded), 'CCPROXY_MITM_PORT or ccproxy.mitm.port',
-    );
+    const forward: RunningProxy = await listenOrExplain(() => startForwardProxy({ ...capture(1, o.logger('mitm-forward')), port: mitm.port, ca, excludedHosts: mitm.excluded_hosts }), {
+      host: mitm.listen_host,
+      port: mitm.port,
+      portSource: sourceOf(loaded, 'port'),
+      portHint: 'CCPROXY_MITM_PORT or ccproxy.mitm.port',
+      hostHint: 'ccproxy.mitm.listen_host',
+    });
     closers.push(() => forward.close());
     const forwardUrl = forward.url;
 
@@ -94,9 +86,7 @@ export async function startStack(o: StackOptions): Promise<RunningStack> {
 
     const reverse: RunningProxy = await listenOrExplain(
       () => startReverseProxy({ ...capture(0, o.logger('mitm-reverse')), host: listen.host, port: listen.port, upstream: new URL(gw.url) }),
-      listen.host,
-      listen.port,
-      listen.portSource, '--port or ccproxy.port',
+      mainEntry,
     );
     closers.push(() => reverse.close());
 
@@ -126,24 +116,4 @@ export async function startStack(o: StackOptions): Promise<RunningStack> {
     if (err instanceof ConfigError) throw new ConfigError(`${err.message}\nccproxy start: not started`);
     throw err;
   }
-}
-
-/** Listens, turning "in use" and "no such address" into one message naming the port and its setting. */
-async function listenOrExplain<T>(start: () => Promise<T>, host: string, port: number, setting: string, hint: string): Promise<T> {
-  try {
-    return await start();
-  } catch (err) {
-    const e = err as NodeJS.ErrnoException;
-    if (e.code === 'EADDRINUSE') throw new UserError(`port ${port} on ${host} is in use (from ${setting}); choose another with ${hint}`);
-    if (e.code === 'EADDRNOTAVAIL') throw new UserError(`cannot listen on ${host}: no such local address (${hint.includes('mitm') ? 'ccproxy.mitm.listen_host' : 'ccproxy.host or --host'})`);
-    if (e.code === 'EACCES') throw new UserError(`not allowed to listen on port ${port} (from ${setting}); choose another with ${hint}`);
-    throw err;
-  }
-}
-
-/** Where ccproxy.mitm.port came from: the environment, the file, or the default. */
-export function mitmPortSource(loaded: LoadedConfig): string {
-  if (loaded.sources.port) return loaded.sources.port;
-  const inFile = loaded.text ? parseDocument(loaded.text).hasIn(['ccproxy', 'mitm', 'port']) : false;
-  return inFile ? `${loaded.file} (ccproxy.mitm.port)` : 'the default ccproxy.mitm.port';
 }

@@ -181,8 +181,7 @@ async function forward(p: GatewayParts, res: http.ServerResponse, o: Outbound): 
   } catch (err) {
     if (abort.signal.aborted) return;
     const e = classifyOutboundError(err);
-    p.log.warn(`"${o.d.name}" (${o.origin}): ${e.type}: ${e.message}`);
-    return sendError(res, e.status, 'proxy_error', `ccproxy could not reach deployment "${o.d.name}" (${o.origin}): ${e.message}`, { error_type: e.type, deployment: o.d.name, upstream: o.origin });
+    return unreachable(p, res, o, e.status, e.type, e.message);
   }
   // The forward capture could not reach the provider (its 502/504 carries x-ccproxy-error): say so as the gateway
   // does for its own network failures, naming the deployment.
@@ -195,8 +194,7 @@ async function forward(p: GatewayParts, res: http.ServerResponse, o: Outbound): 
     } catch {
       /* not JSON: keep the text */
     }
-    p.log.warn(`"${o.d.name}" (${o.origin}): ${captureError}: ${message}`);
-    return sendError(res, up.statusCode, 'proxy_error', `ccproxy could not reach deployment "${o.d.name}" (${o.origin}): ${message}`, { error_type: captureError, deployment: o.d.name, upstream: o.origin });
+    return unreachable(p, res, o, up.statusCode, captureError, message);
   }
   res.writeHead(up.statusCode, endToEnd(up.headers as http.IncomingHttpHeaders) as http.OutgoingHttpHeaders);
   // Headers leave with the first chunk when it is already here, else on the next turn: a stream's headers never
@@ -210,6 +208,12 @@ async function forward(p: GatewayParts, res: http.ServerResponse, o: Outbound): 
     res.destroy();
   });
   body.pipe(res);
+}
+
+/** The deployment could not be reached (by the gateway, or by the forward capture on its behalf): 502/504 naming it. */
+function unreachable(p: GatewayParts, res: http.ServerResponse, o: Outbound, status: number, type: string, message: string): void {
+  p.log.warn(`"${o.d.name}" (${o.origin}): ${type}: ${message}`);
+  sendError(res, status, 'proxy_error', `ccproxy could not reach deployment "${o.d.name}" (${o.origin}): ${message}`, { error_type: type, deployment: o.d.name, upstream: o.origin });
 }
 
 async function readJson(req: http.IncomingMessage, res: http.ServerResponse): Promise<Record<string, unknown> | null> {

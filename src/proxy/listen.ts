@@ -1,6 +1,11 @@
 // Starting and stopping a capture listener: bind, report the address, and a shutdown that never hangs.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { bodyLimit } from '../capture/pipeline.js';
+import type { MitmConfig } from '../config/schema.js';
+import { UserError } from '../errors.js';
+import type { Logger } from '../log.js';
+import type { ExchangeContext } from './exchange.js';
 
 export interface RunningProxy {
   server: http.Server;
@@ -43,4 +48,39 @@ export async function listen(server: http.Server, host: string, port: number, on
         }, CLOSE_GRACE_MS).unref();
       }),
   };
+}
+
+/** What both capture listeners take from ccproxy.mitm, for one direction (0 reverse, 1 forward). */
+export function captureOptions(mitm: MitmConfig, direction: 0 | 1, sink: ExchangeContext['sink'], log: Logger): Omit<ExchangeContext, 'agents'> & { host: string } {
+  return {
+    host: mitm.listen_host,
+    sink,
+    capture: { direction, bodyLimit: bodyLimit(mitm.max_body_size), captureBodies: mitm.capture_bodies, redact: mitm.redact, redactHeaders: mitm.redact_headers, llmHosts: mitm.llm_hosts },
+    log,
+    connectTimeoutMs: mitm.connect_timeout * 1000,
+    idleTimeoutMs: mitm.idle_timeout * 1000,
+  };
+}
+
+export interface ListenSettings {
+  host: string;
+  port: number;
+  /** Where the port came from (`--port`, `CCPROXY_MITM_PORT`, a file and key, the default). */
+  portSource: string;
+  /** How to choose another port, and another address. */
+  portHint: string;
+  hostHint: string;
+}
+
+/** Listens, turning "in use", "no such address" and "not allowed" into one message naming the port and its setting. */
+export async function listenOrExplain<T>(start: () => Promise<T>, at: ListenSettings): Promise<T> {
+  try {
+    return await start();
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    if (e.code === 'EADDRINUSE') throw new UserError(`port ${at.port} on ${at.host} is in use (from ${at.portSource}); choose another with ${at.portHint}`);
+    if (e.code === 'EADDRNOTAVAIL') throw new UserError(`cannot listen on ${at.host}: no such local address (${at.hostHint})`);
+    if (e.code === 'EACCES') throw new UserError(`not allowed to listen on port ${at.port} (from ${at.portSource}); choose another with ${at.portHint}`);
+    throw err;
+  }
 }

@@ -3,6 +3,7 @@
 // yet come here (a trace's first write); anything else, and any replay, goes through the upserts.
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { setImmediate as turn } from 'node:timers/promises';
 import type pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { withClient } from './database.js';
@@ -120,8 +121,6 @@ export async function copyRows(pool: pg.Pool, { cols, rows }: Pick<Shape, 'cols'
   chunks.push(TRAILER);
   await withClient(pool, (client) => pipeline(Readable.from(spaced(chunks)), client.query(copyFrom(copyStatement(cols)))));
 }
-
-const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 async function* spaced(chunks: Buffer[]): AsyncGenerator<Buffer> {
   for (let i = 0; i < chunks.length; i++) {

@@ -2,9 +2,9 @@
 // (then the writer drains). Settings: ccproxy.yaml < environment (CCPROXY_MITM_*) < flags.
 import { loadConfig, sourceOf } from '../../config/load.js';
 import { UserError } from '../../errors.js';
-import { bodyLimit } from '../../capture/pipeline.js';
 import { createLogger } from '../../log.js';
 import { startForwardProxy } from '../../proxy/forward.js';
+import { captureOptions, listenOrExplain } from '../../proxy/listen.js';
 import { startReverseProxy } from '../../proxy/reverse.js';
 import { loadOrCreateCA } from '../../proxy/tls/ca.js';
 import { openTraceStore } from '../../store/store.js';
@@ -60,23 +60,13 @@ const command: Command = {
 
     const log = createLogger(forward ? 'mitm-forward' : 'mitm-reverse', { debug: mitm.debug });
     const store = await openTraceStore(loaded, log);
-    const common = {
-      host: mitm.listen_host,
-      port: mitm.port,
-      sink: store.writer,
-      capture: { direction: forward ? 1 : 0, bodyLimit: bodyLimit(mitm.max_body_size), captureBodies: mitm.capture_bodies, redact: mitm.redact, redactHeaders: mitm.redact_headers, llmHosts: mitm.llm_hosts },
-      log,
-      connectTimeoutMs: mitm.connect_timeout * 1000,
-      idleTimeoutMs: mitm.idle_timeout * 1000,
-    } as const;
+    const at = { host: mitm.listen_host, port: mitm.port, portSource: sourceOf(loaded, 'port'), portHint: '--port', hostHint: 'ccproxy.mitm.listen_host or --host' };
+    const common = { ...captureOptions(mitm, forward ? 1 : 0, store.writer, log), port: mitm.port };
     let proxy;
     try {
-      proxy = forward ? await startForwardProxy({ ...common, ca: ca!, excludedHosts: mitm.excluded_hosts }) : await startReverseProxy({ ...common, upstream: upstream! });
+      proxy = await listenOrExplain(() => (forward ? startForwardProxy({ ...common, ca: ca!, excludedHosts: mitm.excluded_hosts }) : startReverseProxy({ ...common, upstream: upstream! })), at);
     } catch (err) {
       await store.close();
-      const e = err as NodeJS.ErrnoException;
-      if (e.code === 'EADDRINUSE') throw new UserError(`port ${mitm.port} on ${mitm.listen_host} is in use (from ${sourceOf(loaded, 'port')}); choose another with --port`);
-      if (e.code === 'EADDRNOTAVAIL') throw new UserError(`cannot listen on ${mitm.listen_host}: no such local address (ccproxy.mitm.listen_host or --host)`);
       throw err;
     }
     const where = forward ? `as HTTPS_PROXY (CA: ${ca!.certPath})` : `→ ${upstream!.origin}${upstream!.pathname === '/' ? '' : upstream!.pathname}`;
