@@ -1,8 +1,7 @@
 // New rows go in with binary COPY: PostgreSQL then parses and plans nothing per batch and skips the conflict
 // check, which costs it about a third of what a multi-row upsert does per row. Only rows that cannot exist
 // yet come here (a trace's first write); anything else, and any replay, goes through the upserts.
-import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
+import type { Writable } from 'node:stream';
 import { setImmediate as turn } from 'node:timers/promises';
 import type pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
@@ -100,7 +99,7 @@ function writeValue(buf: Buffer, at: number, v: WireValue, type: ColumnType, nam
       buf[at] = v ? 1 : 0;
       return at + 1;
     case 'timestamp without time zone': {
-      const ms = Date.parse(String(v));
+      const ms = typeof v === 'number' ? v : Date.parse(String(v));
       if (Number.isNaN(ms)) throw new NotEncodable(`${name}: ${String(v)} is not a timestamp`);
       at = buf.writeInt32BE(8, at);
       return buf.writeBigInt64BE(BigInt(ms - PG_EPOCH_MS) * 1000n, at);
@@ -110,7 +109,8 @@ function writeValue(buf: Buffer, at: number, v: WireValue, type: ColumnType, nam
 
 /**
  * Runs one COPY on a client of the pool. Rows are encoded slice by slice before it starts (a value that cannot
- * be encoded throws NotEncodable then, with nothing sent), and the slices are sent one per turn of the event loop.
+ * be encoded throws NotEncodable then, with nothing sent), and the slices are sent one per turn of the event
+ * loop, waiting for the socket to drain when it is full. Resolves when the server has committed the COPY.
  */
 export async function copyRows(pool: pg.Pool, { cols, rows }: Pick<Shape, 'cols' | 'rows'>): Promise<void> {
   const chunks: Buffer[] = [HEADER];
@@ -119,12 +119,32 @@ export async function copyRows(pool: pg.Pool, { cols, rows }: Pick<Shape, 'cols'
     chunks.push(encodeRows(cols, rows.slice(i, i + SLICE_ROWS)));
   }
   chunks.push(TRAILER);
-  await withClient(pool, (client) => pipeline(Readable.from(spaced(chunks)), client.query(copyFrom(copyStatement(cols)))));
+  await withClient(pool, (client) => send(client.query(copyFrom(copyStatement(cols))), chunks));
 }
 
-async function* spaced(chunks: Buffer[]): AsyncGenerator<Buffer> {
-  for (let i = 0; i < chunks.length; i++) {
-    if (i > 1) await turn();
-    yield chunks[i]!;
-  }
+function send(stream: Writable, chunks: readonly Buffer[]): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    let failed = false;
+    stream.once('error', (err) => {
+      failed = true;
+      reject(err);
+    });
+    stream.once('finish', resolve);
+    let i = 0;
+    const next = () => {
+      if (failed) return;
+      // The signature and the first rows go together; each later slice on its own turn.
+      while (i < chunks.length) {
+        const ok = stream.write(chunks[i++]!);
+        if (i === 1) continue;
+        if (i < chunks.length) {
+          if (ok) setImmediate(next);
+          else stream.once('drain', next);
+          return;
+        }
+      }
+      stream.end();
+    };
+    next();
+  });
 }

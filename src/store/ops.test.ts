@@ -16,7 +16,7 @@ test('makeOp converts capture values to what PostgreSQL takes', () => {
   });
   assert.equal(op.id, 'id');
   assert.deepEqual(op.fields, {
-    start_time: '2026-01-02T03:04:05.678Z',
+    start_time: Date.UTC(2026, 0, 2, 3, 4, 5, 678),
     request_headers: '{"a":"xy"}',
     request_body: Buffer.from([1, 2, 3]),
     method: 'GET',
@@ -63,9 +63,16 @@ test('buildUpserts: one statement per column set; a null on a defaulted column i
   assert.equal(buildUpserts([makeOp('create', 'e', { method: 'GET' })])[0]!.text, sts[0]!.text);
 });
 
-test('a spilled operation reads back identical, bytes included', () => {
-  const op = makeOp('complete', 't', { response_body: Buffer.from([0, 255, 10, 13]), status_code: 200, response_headers: { 'x-a': '1' } });
-  const back = decodeOp(encodeOp(op));
-  assert.deepEqual(back, op);
-  assert.equal(encodeOp(op).includes('\n'), false);
+test('a spilled operation reads back identical, bytes and timestamps included', () => {
+  const op = makeOp('complete', 't', { response_body: Buffer.from([0, 255, 10, 13]), status_code: 200, response_headers: { 'x-a': '1' }, end_time: new Date('2026-01-02T03:04:05.678Z') });
+  const line = encodeOp(op);
+  assert.equal(line.includes('"end_time":"2026-01-02T03:04:05.678Z"'), true, 'the spill file keeps timestamps readable');
+  assert.deepEqual(decodeOp(line), op);
+  assert.equal(line.includes('\n'), false);
+});
+
+test('upserts send timestamps as ISO text in UTC, whether they came as milliseconds or as text from an older spill', () => {
+  const [st] = buildUpserts([makeOp('create', 'a', { start_time: new Date('2026-01-02T03:04:05.678Z') }), { kind: 'create', id: 'b', fields: { start_time: '2026-01-02T03:04:06.000Z' }, bytes: 0, n: 1 }]);
+  assert.deepEqual(st!.values, ['a', '2026-01-02T03:04:05.678Z', 'b', '2026-01-02T03:04:06.000Z']);
+  assert.equal(makeOp('create', 'c', { start_time: new Date(NaN) }).fields.start_time, null, 'an invalid date is no value, not a failed batch');
 });

@@ -19,7 +19,10 @@ export const countOps = (ops: readonly Op[]) => ops.reduce((sum, op) => sum + op
 const NUL = /\u0000/g;
 const noNul = (s: string) => (s.includes('\u0000') ? s.replace(NUL, '') : s);
 
-/** Converts capture values to what PostgreSQL accepts: UTC timestamps, JSON text without NUL, Buffers. */
+/**
+ * Converts capture values to what PostgreSQL accepts: JSON text without NUL, Buffers, and timestamps as
+ * milliseconds since the epoch (UTC), which COPY encodes as they are and upserts and the spill turn into ISO text.
+ */
 export function makeOp(kind: Op['kind'], id: string, fields: TraceFields): Op {
   const out: Record<string, WireValue> = {};
   let bytes = 0;
@@ -44,9 +47,11 @@ export function makeOp(kind: Op['kind'], id: string, fields: TraceFields): Op {
         out[name] = json.includes('\\u0000') ? json.replace(/\\u0000/g, '') : json;
         break;
       }
-      case 'timestamp without time zone':
-        out[name] = (value as Date).toISOString();
+      case 'timestamp without time zone': {
+        const ms = typeof value === 'number' ? value : (value as Date).getTime();
+        out[name] = Number.isFinite(ms) ? ms : null;
         break;
+      }
       case 'text':
         out[name] = noNul(String(value));
         break;
@@ -117,9 +122,13 @@ export function groupByShape(rows: readonly Op[]): Shape[] {
 export function buildUpserts(rows: readonly Op[]): Statement[] {
   return groupByShape(rows).map(({ mask, cols, rows: group }) => {
     const values: WireValue[] = [];
+    const stamps = cols.map(isTimestamp);
     for (const row of group) {
       values.push(row.id);
-      for (const c of cols) values.push(row.fields[c] ?? null);
+      for (let i = 0; i < cols.length; i++) {
+        const v = row.fields[cols[i]!] ?? null;
+        values.push(stamps[i] ? isoText(v) : v);
+      }
     }
     return { text: upsertText(mask, cols, group.length), values, rows: group.length };
   });
@@ -143,10 +152,14 @@ function upsertText(mask: number, cols: string[], rows: number): string {
   return text;
 }
 
-/** One JSON line per operation; bytea as base64. */
+const isTimestamp = (name: string) => COLUMN_BY_NAME.get(name)?.type === 'timestamp without time zone';
+/** A timestamp as PostgreSQL reads it in text: milliseconds become ISO 8601 in UTC; text (older spill files) stays. */
+const isoText = (v: WireValue): WireValue => (typeof v === 'number' ? new Date(v).toISOString() : v);
+
+/** One JSON line per operation; bytea as base64, timestamps as ISO text. */
 export function encodeOp(op: Op): string {
   const f: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(op.fields)) f[k] = Buffer.isBuffer(v) ? v.toString('base64') : v;
+  for (const [k, v] of Object.entries(op.fields)) f[k] = Buffer.isBuffer(v) ? v.toString('base64') : isTimestamp(k) ? isoText(v) : v;
   return JSON.stringify(op.n > 1 ? { k: op.kind, id: op.id, f, n: op.n } : { k: op.kind, id: op.id, f });
 }
 
@@ -154,10 +167,15 @@ export function decodeOp(line: string): Op {
   const raw = JSON.parse(line) as { k: Op['kind']; id: string; f: Record<string, WireValue>; n?: number };
   let bytes = 0;
   for (const [k, v] of Object.entries(raw.f)) {
-    if (typeof v === 'string' && COLUMN_BY_NAME.get(k)?.type === 'bytea') {
+    if (typeof v !== 'string') continue;
+    const type = COLUMN_BY_NAME.get(k)?.type;
+    if (type === 'bytea') {
       const buf = Buffer.from(v, 'base64');
       bytes += buf.length;
       raw.f[k] = buf;
+    } else if (type === 'timestamp without time zone') {
+      const ms = Date.parse(v);
+      if (Number.isFinite(ms)) raw.f[k] = ms;
     }
   }
   return { kind: raw.k, id: raw.id, fields: raw.f, bytes, n: raw.n ?? 1 };
