@@ -5,7 +5,7 @@ import type { BodyCopy } from '../flow/body-copy.js';
 import type { TraceFields } from '../store/table.js';
 import { classify } from './classify.js';
 import { decodeBody } from './decode.js';
-import { redactForm, redactHeaders, redactJson, redactJsonText, redactQuery, SECRET_FIELDS, type HeaderMap } from './redact.js';
+import { redactForm, redactJson, redactJsonText, redactQuery, SECRET_FIELDS, storedHeaders, type HeaderMap } from './redact.js';
 import { sessionFromBody, sessionFromHeaders } from './session.js';
 
 /** The most body bytes kept per direction when max_body_size is 0 ("unlimited"): the full size is still recorded. */
@@ -36,11 +36,7 @@ export function bodyLimit(maxBodySize: number): number {
   return maxBodySize > 0 ? Math.min(maxBodySize, BODY_CEILING) : BODY_CEILING;
 }
 
-function headerJson(settings: CaptureSettings, headers: IncomingHttpHeaders | OutgoingHttpHeaders): HeaderMap {
-  const plain: HeaderMap = {};
-  for (const [k, v] of Object.entries(headers)) if (v !== undefined) plain[k] = Array.isArray(v) ? v.map(String) : String(v);
-  return settings.redact ? redactHeaders(plain, settings.redactHeaders) : plain;
-}
+const headerJson = (settings: CaptureSettings, headers: IncomingHttpHeaders | OutgoingHttpHeaders): HeaderMap => storedHeaders(headers, settings.redact, settings.redactHeaders);
 
 const header = (h: IncomingHttpHeaders | OutgoingHttpHeaders, name: string) => {
   const v = h[name];
@@ -65,20 +61,25 @@ export function requestStart(settings: CaptureSettings, r: SeenRequest): TraceFi
   };
 }
 
-/** The request body's columns, once it has been sent on; the session id from the body if no header gave one. */
-export async function requestBody(settings: CaptureSettings, headers: IncomingHttpHeaders | OutgoingHttpHeaders, copy: BodyCopy): Promise<TraceFields> {
-  const fields: TraceFields = { request_body_size: copy.size };
+/**
+ * The request body's columns, once it has been sent on; the session id from the body if no header gave one.
+ * Synchronous unless the body has to be decoded.
+ */
+export function requestBody(settings: CaptureSettings, headers: IncomingHttpHeaders | OutgoingHttpHeaders, copy: BodyCopy): MaybePromise<TraceFields> {
   const wantSession = !sessionFromHeaders(headers as Record<string, string>);
-  const stored = await storedBody(settings, headers, copy, wantSession);
-  if (wantSession && stored.json !== undefined) {
-    const s = sessionFromBody(stored.json);
-    if (s) fields.session_id = s;
-  }
-  if (settings.captureBodies) {
-    fields.request_body = stored.body;
-    fields.request_body_truncated = stored.truncated;
-  }
-  return fields;
+  return then(decoded(settings, headers, copy), (d) => {
+    const stored = storedBody(settings, headers, d, wantSession);
+    const fields: TraceFields = { request_body_size: copy.size };
+    if (wantSession && stored.json !== undefined) {
+      const s = sessionFromBody(stored.json);
+      if (s) fields.session_id = s;
+    }
+    if (settings.captureBodies) {
+      fields.request_body = stored.body;
+      fields.request_body_truncated = stored.truncated;
+    }
+    return fields;
+  });
 }
 
 export interface SeenResponse {
@@ -93,7 +94,8 @@ export interface SeenResponse {
   error?: { type: string; message: string };
 }
 
-export async function responseEnd(settings: CaptureSettings, r: SeenResponse): Promise<TraceFields> {
+/** The response's columns when it has ended or failed. Synchronous unless the body has to be decoded. */
+export function responseEnd(settings: CaptureSettings, r: SeenResponse): MaybePromise<TraceFields> {
   const fields: TraceFields = {
     status_code: r.status,
     response_headers: headerJson(settings, r.headers),
@@ -107,24 +109,33 @@ export async function responseEnd(settings: CaptureSettings, r: SeenResponse): P
     error_message: r.error?.message ?? null,
     error_type: r.error?.type ?? null,
   };
-  if (settings.captureBodies && r.copy) {
-    const stored = await storedBody(settings, r.headers, r.copy, false);
+  if (!settings.captureBodies || !r.copy) return fields;
+  return then(decoded(settings, r.headers, r.copy), (d) => {
+    const stored = storedBody(settings, r.headers, d, false);
     fields.response_body = stored.body;
     fields.response_body_truncated = stored.truncated;
-  }
-  return fields;
+    return fields;
+  });
+}
+
+export type MaybePromise<T> = T | Promise<T>;
+const then = <T, U>(v: MaybePromise<T>, f: (t: T) => U): MaybePromise<U> => (v instanceof Promise ? v.then(f) : f(v));
+
+/** The body as stored before redaction: decoded when it came encoded (on zlib's threads), else as it came. */
+function decoded(settings: CaptureSettings, headers: IncomingHttpHeaders | OutgoingHttpHeaders, copy: BodyCopy): MaybePromise<{ body: Buffer; truncated: boolean }> {
+  const encoding = header(headers, 'content-encoding');
+  // The copy already stops at the limit: a body sent as it is needs no decoding step.
+  if (!encoding || encoding.toLowerCase() === 'identity') return { body: copy.bytes(), truncated: copy.truncated };
+  return decodeBody(copy.bytes(), encoding, settings.bodyLimit).then((d) => ({ body: d.body, truncated: copy.truncated || d.truncated }));
 }
 
 /** Only bodies that may carry a session id or a token field are parsed: the rest are stored as they came. */
 const MAY_HAVE_SECRET = new RegExp(`${SECRET_FIELDS.join('|')}|\\\\u`, 'i');
 const MAY_HAVE_SESSION = /user_id|\\u/;
 
-async function storedBody(settings: CaptureSettings, headers: IncomingHttpHeaders | OutgoingHttpHeaders, copy: BodyCopy, wantSession: boolean) {
-  const encoding = header(headers, 'content-encoding');
-  // The copy already stops at the limit: a body sent as it is needs no decoding step.
-  const decoded = encoding && encoding.toLowerCase() !== 'identity' ? await decodeBody(copy.bytes(), encoding, settings.bodyLimit) : { body: copy.bytes(), truncated: false };
+function storedBody(settings: CaptureSettings, headers: IncomingHttpHeaders | OutgoingHttpHeaders, decoded: { body: Buffer; truncated: boolean }, wantSession: boolean) {
   let body = decoded.body;
-  const truncated = copy.truncated || decoded.truncated;
+  const truncated = decoded.truncated;
   const type = (header(headers, 'content-type') ?? '').toLowerCase();
   const jsonLike = body.length > 0 && (type.includes('json') || body[0] === 0x7b);
   const isForm = type.startsWith('application/x-www-form-urlencoded');

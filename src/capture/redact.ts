@@ -31,15 +31,24 @@ function secretNames(extra: readonly string[]): Set<string> {
   return names;
 }
 
-export function redactHeaders(headers: HeaderMap, extra: readonly string[] = []): HeaderMap {
-  const names = secretNames(extra);
+/**
+ * Headers as stored: plain strings (arrays for repeated headers), credentials reduced to fingerprints when
+ * `redact` is on. One pass over Node's header object, whose names are already lower case.
+ */
+export function storedHeaders(headers: Readonly<Record<string, string | string[] | number | undefined>>, redact: boolean, extra: readonly string[] = []): HeaderMap {
+  const names = redact ? secretNames(extra) : null;
   const out: HeaderMap = {};
-  for (const [k, v] of Object.entries(headers)) {
-    const name = k.toLowerCase();
-    out[k] = !names.has(name) ? v : Array.isArray(v) ? v.map((x) => redactValue(name, x)) : redactValue(name, v);
+  for (const k in headers) {
+    const v = headers[k];
+    if (v === undefined) continue;
+    const secret = names !== null && names.has(k.toLowerCase());
+    if (Array.isArray(v)) out[k] = secret ? v.map((x) => redactValue(k.toLowerCase(), String(x))) : v.map(String);
+    else out[k] = secret ? redactValue(k.toLowerCase(), String(v)) : typeof v === 'string' ? v : String(v);
   }
   return out;
 }
+
+export const redactHeaders = (headers: HeaderMap, extra: readonly string[] = []): HeaderMap => storedHeaders(headers, true, extra);
 
 /** Redacts token fields anywhere in a JSON value; returns null when there was nothing to redact. */
 export function redactJson(value: unknown): unknown | null {

@@ -5,7 +5,8 @@ import { randomUUID } from 'node:crypto';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import https from 'node:https';
 import { isIP, type Socket } from 'node:net';
-import { requestBody, requestStart, responseEnd, type CaptureSettings } from '../capture/pipeline.js';
+import type { Writable } from 'node:stream';
+import { requestBody, requestStart, responseEnd, type CaptureSettings, type MaybePromise } from '../capture/pipeline.js';
 import { redactQuery } from '../capture/redact.js';
 import { BodyCopy } from '../flow/body-copy.js';
 import type { Logger } from '../log.js';
@@ -59,16 +60,32 @@ const sniFor = (t: Target) => (t.secure && isIP(t.hostname) === 0 ? t.hostname :
 
 /**
  * Hands an exchange's rows to the sink in order (create, request body, completion) after the bytes have moved
- * on: each exchange keeps one promise chain. A failure is logged, never felt by the exchange.
+ * on. Rows whose fields are ready go at once; while one waits for a body to decode, later ones queue behind it.
+ * A failure is logged, never felt by the exchange.
  */
 function recorder(ctx: ExchangeContext, id: string) {
-  let chain: Promise<unknown> = Promise.resolve();
-  return (op: 'create' | 'update' | 'complete', fields: () => Promise<TraceFields> | TraceFields) => {
+  let waiting: Promise<void> | null = null;
+  const failed = (err: unknown) => ctx.log.warn(`capture of ${id} failed: ${(err as Error).message}`);
+  const hand = (op: 'create' | 'update' | 'complete', fields: () => MaybePromise<TraceFields>): Promise<void> | undefined => {
+    try {
+      const f = fields();
+      if (!(f instanceof Promise)) {
+        ctx.sink![op](id, f);
+        return;
+      }
+      return f.then((v) => ctx.sink![op](id, v)).catch(failed);
+    } catch (err) {
+      failed(err);
+    }
+  };
+  return (op: 'create' | 'update' | 'complete', fields: () => MaybePromise<TraceFields>) => {
     if (!ctx.sink) return;
-    chain = chain
-      .then(fields)
-      .then((f) => ctx.sink![op](id, f))
-      .catch((err) => ctx.log.warn(`capture of ${id} failed: ${(err as Error).message}`));
+    const p = waiting ? waiting.then(() => hand(op, fields)) : hand(op, fields);
+    if (!p) return;
+    const mine: Promise<void> = p.then(() => {
+      if (waiting === mine) waiting = null;
+    });
+    waiting = mine;
   };
 }
 
@@ -122,9 +139,7 @@ export function proxyExchange(ctx: ExchangeContext, req: IncomingMessage, res: S
   });
   up.setTimeout(ctx.idleTimeoutMs, () => up.destroy(new TimeoutError(`no data for ${ctx.idleTimeoutMs / 1000}s`)));
 
-  req.on('data', (c: Buffer) => reqCopy.push(c));
-  req.on('end', () => record('update', () => requestBody(ctx.capture, req.headers, reqCopy)));
-  req.pipe(up);
+  relay(req, up, reqCopy, () => record('update', () => requestBody(ctx.capture, req.headers, reqCopy)));
 
   up.on('response', (ures) => {
     upstreamRes = ures;
@@ -132,14 +147,13 @@ export function proxyExchange(ctx: ExchangeContext, req: IncomingMessage, res: S
     serverIp = ures.socket?.remoteAddress ?? null;
     serverPort = ures.socket?.remotePort ?? null;
     res.writeHead(ures.statusCode ?? 502, ures.statusMessage, endToEnd(ures.headers) as http.OutgoingHttpHeaders);
-    // Headers leave with the first body chunk when it came in the same packet (one write instead of two);
-    // otherwise on the next turn of the event loop, so a stream's headers never wait for its first event.
-    setImmediate(() => {
+    relay(ures, res, resCopy, () => done());
+    // Headers leave with the first body chunk when it came in the same packet (one write instead of two): the
+    // relay's first chunk is delivered on the tick queued just before this one. Otherwise they leave now, so a
+    // stream's headers never wait for its first event.
+    process.nextTick(() => {
       if (!res.headersSent && !res.destroyed) res.flushHeaders();
     });
-    ures.on('data', (c: Buffer) => resCopy.push(c));
-    ures.pipe(res);
-    ures.on('end', () => done());
     ures.on('error', (err) => {
       done({ type: 'upstream_reset', message: err.message });
       res.destroy(err);
@@ -168,6 +182,26 @@ export function proxyExchange(ctx: ExchangeContext, req: IncomingMessage, res: S
       upstreamRes?.destroy();
     }
   });
+}
+
+/**
+ * Moves a body on chunk by chunk while the capture keeps its copy, with backpressure (the source pauses until
+ * the destination drains, or goes away). Does what pipe() does here with a third of its listeners.
+ */
+function relay(from: IncomingMessage, to: Writable, copy: BodyCopy, onEnd: () => void): void {
+  const resume = () => from.resume();
+  from.on('data', (c: Buffer) => {
+    copy.push(c);
+    if (to.destroyed || to.write(c)) return;
+    from.pause();
+    to.once('drain', resume);
+  });
+  from.on('end', () => {
+    to.end();
+    onEnd();
+  });
+  // A destination that is gone never drains: the source is read to its end (into the copy only).
+  to.once('close', resume);
 }
 
 /** WebSocket and other upgrades pass through untouched (no row). */
