@@ -2,7 +2,14 @@
 // for a duration, directly or through an HTTP proxy (CONNECT + TLS for https targets). Prints JSON:
 // { requests, errors, rps, p50, p99 } (latencies in ms). With --ttfb=N it measures SSE time to first byte
 // instead: the median of N streams on one warm keep-alive connection.
+//
+// The throughput client speaks HTTP/1.1 on raw sockets (prebuilt request bytes, responses framed by
+// content-length or chunked encoding), as wrk does: it costs a fraction of what a general-purpose client does
+// per request, so on a small machine the proxies, not the client, are what is measured. `--client=undici`
+// uses undici's Agent/ProxyAgent instead, for comparison.
 import { readFileSync } from 'node:fs';
+import net from 'node:net';
+import tls from 'node:tls';
 import { Agent, ProxyAgent, request, type Dispatcher } from 'undici';
 
 const args = Object.fromEntries(process.argv.slice(2).map((a) => a.replace(/^--/, '').split('=')) as [string, string][]);
@@ -46,23 +53,147 @@ if (args.ttfb) {
   let errors = 0;
   const end = performance.now() + seconds * 1000;
   const start = performance.now();
-  await Promise.all(
-    Array.from({ length: connections }, async () => {
-      while (performance.now() < end) {
-        const t0 = performance.now();
-        try {
-          const res = await request(url, { method: 'POST', body, headers: { 'content-type': 'application/json', 'anthropic-version': '2023-06-01' }, dispatcher });
-          await res.body.dump();
-          if (res.statusCode !== 200) errors++;
-          else lat.push(performance.now() - t0);
-        } catch {
-          errors++;
-        }
-      }
-    }),
-  );
+  const one = args.client === 'undici' ? undiciLoop : rawLoop;
+  await Promise.all(Array.from({ length: connections }, () => one(end, lat, () => errors++)));
   const elapsed = (performance.now() - start) / 1000;
   lat.sort((a, b) => a - b);
   console.log(JSON.stringify({ requests: lat.length + errors, errors, rps: lat.length / elapsed, p50: lat[Math.floor(lat.length * 0.5)] ?? 0, p99: lat[Math.floor(lat.length * 0.99)] ?? 0 }));
 }
 await dispatcher.close();
+
+async function undiciLoop(end: number, lat: number[], error: () => void): Promise<void> {
+  while (performance.now() < end) {
+    const t0 = performance.now();
+    try {
+      const res = await request(url, { method: 'POST', body, headers: { 'content-type': 'application/json', 'anthropic-version': '2023-06-01' }, dispatcher });
+      await res.body.dump();
+      if (res.statusCode !== 200) error();
+      else lat.push(performance.now() - t0);
+    } catch {
+      error();
+    }
+  }
+}
+
+/** One keep-alive connection sending the same request back to back; a new connection after an error or a close. */
+async function rawLoop(end: number, lat: number[], error: () => void): Promise<void> {
+  const target = new URL(url);
+  const secure = target.protocol === 'https:';
+  const port = Number(target.port) || (secure ? 443 : 80);
+  // Through a proxy, plain http goes in absolute form; https is tunnelled with CONNECT.
+  const requestTarget = proxy && !secure ? target.href : target.pathname + target.search;
+  const raw = Buffer.from(
+    `POST ${requestTarget} HTTP/1.1\r\nhost: ${target.host}\r\ncontent-type: application/json\r\nanthropic-version: 2023-06-01\r\ncontent-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+  );
+  while (performance.now() < end) {
+    let socket: net.Socket;
+    try {
+      socket = await openSocket(target.hostname, port, secure);
+    } catch {
+      error();
+      await new Promise((r) => setTimeout(r, 10));
+      continue;
+    }
+    const reader = responses(socket);
+    try {
+      while (performance.now() < end) {
+        const t0 = performance.now();
+        socket.write(raw);
+        const r = await reader.next();
+        if (r.status !== 200) error();
+        else lat.push(performance.now() - t0);
+        if (r.close) break;
+      }
+    } catch {
+      error();
+    } finally {
+      socket.destroy();
+    }
+  }
+}
+
+async function openSocket(host: string, port: number, secure: boolean): Promise<net.Socket> {
+  let socket: net.Socket;
+  if (proxy) {
+    const p = new URL(proxy);
+    socket = await connected(net.connect({ host: p.hostname, port: Number(p.port), noDelay: true }), 'connect');
+    if (secure) {
+      socket.write(`CONNECT ${host}:${port} HTTP/1.1\r\nhost: ${host}:${port}\r\n\r\n`);
+      const reply = await responses(socket).next(true);
+      if (reply.status !== 200) throw new Error(`CONNECT answered ${reply.status}`);
+      socket.removeAllListeners('data');
+      socket.removeAllListeners('error');
+    }
+  } else {
+    socket = await connected(net.connect({ host, port, noDelay: true }), 'connect');
+  }
+  if (!secure) return socket;
+  return connected(tls.connect({ socket, servername: net.isIP(host) ? undefined : host, ca, ALPNProtocols: ['http/1.1'] }), 'secureConnect');
+}
+
+function connected<T extends net.Socket>(s: T, event: string): Promise<T> {
+  return new Promise((resolve, reject) => {
+    s.once(event, () => {
+      s.off('error', reject);
+      resolve(s);
+    });
+    s.once('error', reject);
+  });
+}
+
+/**
+ * Reads responses off a socket, one per next(): the status, and whether the server closes after it. Bodies are
+ * framed by content-length or chunked encoding; `headOnly` (a CONNECT reply) ends at the blank line.
+ */
+function responses(socket: net.Socket) {
+  let buf: Buffer = Buffer.alloc(0);
+  let want: ((v: { status: number; close: boolean } | Error) => void) | null = null;
+  let headOnly = false;
+  let failure: Error | null = null;
+  const fail = (err: Error) => {
+    failure = err;
+    want?.(err);
+    want = null;
+  };
+  const tryParse = () => {
+    if (!want) return;
+    const headEnd = buf.indexOf('\r\n\r\n');
+    if (headEnd < 0) return;
+    const head = buf.toString('latin1', 0, headEnd);
+    const status = Number(head.slice(9, 12));
+    const lower = head.toLowerCase();
+    const close = /\r\nconnection: *close/.test(lower);
+    let total = headEnd + 4;
+    if (!headOnly) {
+      const length = /\r\ncontent-length: *(\d+)/.exec(lower);
+      if (length) {
+        total += Number(length[1]);
+        if (buf.length < total) return;
+      } else if (/\r\ntransfer-encoding: *chunked/.test(lower)) {
+        const last = buf.indexOf('\r\n0\r\n\r\n', headEnd);
+        if (last < 0) return;
+        total = last + 7;
+      }
+    }
+    buf = buf.subarray(total);
+    const w = want;
+    want = null;
+    w({ status, close });
+  };
+  socket.on('data', (c: Buffer) => {
+    buf = buf.length === 0 ? c : Buffer.concat([buf, c]);
+    tryParse();
+  });
+  socket.on('error', fail);
+  socket.on('close', () => fail(new Error('connection closed')));
+  return {
+    next(connectReply = false): Promise<{ status: number; close: boolean }> {
+      if (failure) return Promise.reject(failure);
+      headOnly = connectReply;
+      return new Promise((resolve, reject) => {
+        want = (v) => (v instanceof Error ? reject(v) : resolve(v));
+        tryParse();
+      });
+    },
+  };
+}
