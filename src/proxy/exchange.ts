@@ -11,7 +11,7 @@ import { redactQuery } from '../capture/redact.js';
 import { BodyCopy } from '../flow/body-copy.js';
 import type { Logger } from '../log.js';
 import type { TraceFields } from '../store/table.js';
-import { endToEnd } from './hop.js';
+import { endToEndRaw } from './hop.js';
 import { classifyUpstreamError, errorBody, TimeoutError, type ErrorType } from './upstream-error.js';
 
 /** Where a capture point hands its rows: the trace writer, or nothing. */
@@ -107,8 +107,8 @@ export function proxyExchange(ctx: ExchangeContext, req: IncomingMessage, res: S
   let serverIp: string | null = null;
   let serverPort: number | null = null;
 
-  const headers = endToEnd(req.headers);
-  headers.host = target.hostHeader;
+  // Headers go on as they came (names' case, repeats, order), without the hop-by-hop ones and with our Host.
+  const headers = endToEndRaw(req.rawHeaders, target.hostHeader);
   const up = (target.secure ? https : http).request({
     hostname: target.hostname,
     port: target.port,
@@ -146,7 +146,7 @@ export function proxyExchange(ctx: ExchangeContext, req: IncomingMessage, res: S
     ttfb = performance.now() - t0;
     serverIp = ures.socket?.remoteAddress ?? null;
     serverPort = ures.socket?.remotePort ?? null;
-    res.writeHead(ures.statusCode ?? 502, ures.statusMessage, endToEnd(ures.headers) as http.OutgoingHttpHeaders);
+    res.writeHead(ures.statusCode ?? 502, ures.statusMessage, endToEndRaw(ures.rawHeaders));
     relay(ures, res, resCopy, () => done());
     // Headers leave with the first body chunk when it came in the same packet (one write instead of two): the
     // relay's first chunk is delivered on the tick queued just before this one. Otherwise they leave now, so a

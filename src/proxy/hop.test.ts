@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { BodyCopy } from '../flow/body-copy.js';
-import { endToEnd } from './hop.js';
+import { endToEnd, endToEndRaw } from './hop.js';
 
 test('hop-by-hop headers are dropped, including those the Connection header names', () => {
   const out = endToEnd({
@@ -16,6 +16,12 @@ test('hop-by-hop headers are dropped, including those the Connection header name
     'content-type': 'application/json',
   });
   assert.deepEqual(out, { 'x-api-key': 'k', 'content-type': 'application/json' });
+});
+
+test('on raw headers: the same headers dropped, case and repeats kept, Host replaced', () => {
+  const raw = ['Host', 'localhost:4000', 'Connection', 'close, X-Hop', 'Keep-Alive', 'timeout=5', 'X-Hop', '1', 'Proxy-Authorization', 'Basic x', 'Transfer-Encoding', 'chunked', 'Set-Cookie', 'a=1', 'Set-Cookie', 'b=2', 'X-Api-Key', 'k'];
+  assert.deepEqual(endToEndRaw(raw, 'api.example:443'), ['Host', 'api.example:443', 'Set-Cookie', 'a=1', 'Set-Cookie', 'b=2', 'X-Api-Key', 'k']);
+  assert.deepEqual(endToEndRaw(['Content-Type', 'text/plain', 'TE', 'trailers']), ['Content-Type', 'text/plain']);
 });
 
 test('BodyCopy keeps up to its limit and counts everything', () => {

@@ -20,3 +20,27 @@ export function endToEnd(headers: IncomingHttpHeaders, keep: readonly string[] =
   }
   return out;
 }
+
+/**
+ * The same for headers as they came on the wire (`rawHeaders`: name, value, name, value…), keeping each name's
+ * case and every repeat in order, as a flat list Node sends without building a header object. `host`, when
+ * given, replaces the Host header (first in the list).
+ */
+export function endToEndRaw(raw: readonly string[], host?: string): string[] {
+  let named: Set<string> | null = null;
+  for (let i = 0; i < raw.length; i += 2) {
+    if (raw[i]!.length !== 10 || raw[i]!.toLowerCase() !== 'connection') continue;
+    for (const t of raw[i + 1]!.split(',')) {
+      const name = t.trim().toLowerCase();
+      if (name && name !== 'close' && name !== 'keep-alive') (named ??= new Set()).add(name);
+    }
+  }
+  const out: string[] = host === undefined ? [] : ['Host', host];
+  for (let i = 0; i < raw.length; i += 2) {
+    const k = raw[i]!;
+    const lower = k.toLowerCase();
+    if (HOP.has(lower) || (named !== null && named.has(lower)) || (host !== undefined && lower === 'host')) continue;
+    out.push(k, raw[i + 1]!);
+  }
+  return out;
+}
