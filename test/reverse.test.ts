@@ -2,6 +2,8 @@
 // to a stand-in provider; the rows are checked column by column.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { once, type EventEmitter } from 'node:events';
 import http from 'node:http';
 import net from 'node:net';
 import { promisify } from 'node:util';
@@ -352,5 +354,106 @@ describe('reverse capture while the database is down', { skip: await (await impo
       await provider.close();
       await target.drop();
     }
+  });
+});
+
+describe('reverse capture: large bodies stream through with backpressure, both ways', () => {
+  const SIZE = 64 * 1024 * 1024;
+  const CHUNK = Buffer.alloc(256 * 1024, 'ccproxy ');
+  const sha = () => createHash('sha256');
+  const expected = (() => {
+    const h = sha();
+    for (let n = 0; n < SIZE; n += CHUNK.length) h.update(CHUNK);
+    return h.digest('hex');
+  })();
+  let upstream: http.Server;
+  let cap: RunningCapture;
+  /** Bytes the client had sent when the upstream started reading, and what the upstream wrote before the client read. */
+  const seen = { clientSent: 0, sentWhenRead: -1, upstreamWritten: 0, writtenWhenRead: -1, uploadSha: '', uploadBytes: 0 };
+
+  /** Writes SIZE bytes, waiting for each drain, counting as it goes. */
+  async function writeAll(w: NodeJS.WritableStream & { write(c: Buffer): boolean }, count: (n: number) => void) {
+    for (let n = 0; n < SIZE; n += CHUNK.length) {
+      count(CHUNK.length);
+      if (!w.write(CHUNK)) await once(w as unknown as EventEmitter, 'drain');
+    }
+    w.end();
+  }
+
+  before(async () => {
+    upstream = http.createServer((req, res) => {
+      if (req.url === '/upload') {
+        // The upstream reads nothing for a while: a proxy with backpressure stops taking the client's bytes.
+        req.pause();
+        setTimeout(() => {
+          seen.sentWhenRead = seen.clientSent;
+          const h = sha();
+          req.on('data', (c: Buffer) => {
+            h.update(c);
+            seen.uploadBytes += c.length;
+          });
+          req.on('end', () => {
+            seen.uploadSha = h.digest('hex');
+            res.end('ok');
+          });
+          req.resume();
+        }, 1500);
+      } else {
+        req.resume();
+        res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': SIZE });
+        void writeAll(res, (n) => (seen.upstreamWritten += n));
+      }
+    });
+    await new Promise<void>((r) => upstream.listen(0, '127.0.0.1', r));
+    cap = await startCapture(['--upstream', `http://127.0.0.1:${(upstream.address() as net.AddressInfo).port}`], 'ccproxy:\n  mitm:\n    max_body_size: 65536\n');
+  });
+  after(async () => {
+    await cap?.stop();
+    upstream?.closeAllConnections();
+    await new Promise((r) => upstream?.close(r));
+  });
+
+  test('a 64 MB upload: the proxy holds back the client while the upstream does not read; every byte arrives', async () => {
+    const res = await new Promise<http.IncomingMessage>((resolve, reject) => {
+      const req = http.request(`${cap.url}/upload`, { method: 'POST', headers: { 'content-type': 'application/octet-stream', 'content-length': SIZE, 'x-claude-code-session-id': 'big-upload' } }, resolve);
+      req.on('error', reject);
+      void writeAll(req, (n) => (seen.clientSent += n));
+    });
+    res.resume();
+    await once(res, 'end');
+    assert.equal(res.statusCode, 200);
+    assert.ok(seen.sentWhenRead >= 0 && seen.sentWhenRead < SIZE / 2, `the client had sent ${seen.sentWhenRead} of ${SIZE} bytes before the upstream read any`);
+    assert.equal(seen.uploadBytes, SIZE);
+    assert.equal(seen.uploadSha, expected, 'the upstream got the bytes as sent');
+    const [r] = await cap.rows(`session_id = 'big-upload'`);
+    assert.equal(r.request_body_size, SIZE, 'the full size is recorded');
+    assert.equal(r.request_body.length, 65536, 'the copy stops at max_body_size');
+    assert.equal(r.request_body_truncated, true);
+  });
+
+  test('a 64 MB download: the proxy holds back the upstream while the client does not read; every byte arrives', async () => {
+    const res = await new Promise<http.IncomingMessage>((resolve, reject) => {
+      const req = http.request(`${cap.url}/download`, { headers: { 'x-claude-code-session-id': 'big-download' } }, resolve);
+      req.on('error', reject);
+      req.end();
+    });
+    res.pause();
+    await new Promise((r) => setTimeout(r, 1500));
+    seen.writtenWhenRead = seen.upstreamWritten;
+    const h = sha();
+    let got = 0;
+    res.on('data', (c: Buffer) => {
+      h.update(c);
+      got += c.length;
+    });
+    res.resume();
+    await once(res, 'end');
+    assert.ok(seen.writtenWhenRead < SIZE / 2, `the upstream had written ${seen.writtenWhenRead} of ${SIZE} bytes before the client read any`);
+    assert.equal(got, SIZE);
+    assert.equal(h.digest('hex'), expected, 'the client got the bytes as sent');
+    const [r] = await cap.rows(`session_id = 'big-download'`);
+    assert.equal(r.response_body_size, SIZE);
+    assert.equal(r.response_body.length, 65536);
+    assert.equal(r.response_body_truncated, true);
   });
 });

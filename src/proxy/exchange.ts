@@ -186,18 +186,27 @@ export function proxyExchange(ctx: ExchangeContext, req: IncomingMessage, res: S
 
 /**
  * Moves a body on chunk by chunk while the capture keeps its copy, with backpressure (the source pauses until
- * the destination drains, or goes away). Does what pipe() does here with a third of its listeners.
+ * the destination drains, or goes away). Does what pipe() does here with a third of its listeners. The end is
+ * sent once the last chunk has been written: on a TLS socket an end behind a pending write costs an empty write.
  */
 function relay(from: IncomingMessage, to: Writable, copy: BodyCopy, onEnd: () => void): void {
   const resume = () => from.resume();
+  let pending = 0;
+  let ended = false;
+  const written = () => {
+    if (--pending === 0 && ended) to.end();
+  };
   from.on('data', (c: Buffer) => {
     copy.push(c);
-    if (to.destroyed || to.write(c)) return;
+    if (to.destroyed) return;
+    pending++;
+    if (to.write(c, written)) return;
     from.pause();
     to.once('drain', resume);
   });
   from.on('end', () => {
-    to.end();
+    ended = true;
+    if (pending === 0) to.end();
     onEnd();
   });
   // A destination that is gone never drains: the source is read to its end (into the copy only).
