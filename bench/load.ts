@@ -121,8 +121,8 @@ async function openSocket(host: string, port: number, secure: boolean): Promise<
       socket.write(`CONNECT ${host}:${port} HTTP/1.1\r\nhost: ${host}:${port}\r\n\r\n`);
       const reply = await responses(socket).next(true);
       if (reply.status !== 200) throw new Error(`CONNECT answered ${reply.status}`);
-      socket.removeAllListeners('data');
-      socket.removeAllListeners('error');
+      // The reply's reader is done: TLS takes the socket from here.
+      for (const event of ['data', 'error', 'close']) socket.removeAllListeners(event);
     }
   } else {
     socket = await connected(net.connect({ host, port, noDelay: true }), 'connect');

@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import zlib from 'node:zlib';
 import { classify } from './classify.js';
 import { decodeBody } from './decode.js';
-import { fingerprint, redactForm, redactHeaders, redactJson, redactJsonText, redactQuery } from './redact.js';
+import { fingerprint, redactForm, redactJson, redactJsonText, redactQuery, storedHeaders } from './redact.js';
 import { sessionFromBody, sessionFromHeaders } from './session.js';
 
 test('classification follows the spec: llm patterns, then mcp, then localhost, else web', () => {
@@ -35,7 +35,7 @@ test('session ids: header first, then JSON user_id, then the legacy form', () =>
 });
 
 test('redaction keeps a fingerprint: same key, same mark; different keys, different marks', () => {
-  const h = redactHeaders({ Authorization: 'Bearer sk-ant-oat01-secret', 'x-api-key': 'sk-ant-api03-key', 'set-cookie': ['a=1', 'b=2'], 'x-custom-token': 't', accept: '*/*' }, ['X-Custom-Token']);
+  const h = storedHeaders({ Authorization: 'Bearer sk-ant-oat01-secret', 'x-api-key': 'sk-ant-api03-key', 'set-cookie': ['a=1', 'b=2'], 'x-custom-token': 't', accept: '*/*' }, true, ['X-Custom-Token']);
   assert.equal(h.Authorization, `Bearer ${fingerprint('sk-ant-oat01-secret')}`);
   assert.match(String(h['x-api-key']), /^\[redacted len=16 sha256=[0-9a-f]{8}\]$/);
   assert.deepEqual(h['set-cookie'], [fingerprint('a=1'), fingerprint('b=2')]);

@@ -48,8 +48,6 @@ export function storedHeaders(headers: Readonly<Record<string, string | string[]
   return out;
 }
 
-export const redactHeaders = (headers: HeaderMap, extra: readonly string[] = []): HeaderMap => storedHeaders(headers, true, extra);
-
 /** Redacts token fields anywhere in a JSON value; returns null when there was nothing to redact. */
 export function redactJson(value: unknown): unknown | null {
   let changed = false;

@@ -5,18 +5,21 @@ import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http';
 
 const HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'proxy-authenticate', 'proxy-authorization', 'te', 'trailer', 'transfer-encoding', 'upgrade']);
 
-export function endToEnd(headers: IncomingHttpHeaders, keep: readonly string[] = []): OutgoingHttpHeaders {
-  const named = new Set(
-    String(headers.connection ?? '')
-      .split(',')
-      .map((t) => t.trim().toLowerCase())
-      .filter(Boolean),
-  );
+/** The header names a Connection header lists (its `close` and `keep-alive` options are not header names). */
+function namedBy(connection: string | string[] | undefined, into: Set<string> = new Set()): Set<string> {
+  for (const t of String(connection ?? '').split(',')) {
+    const name = t.trim().toLowerCase();
+    if (name && name !== 'close' && name !== 'keep-alive') into.add(name);
+  }
+  return into;
+}
+
+export function endToEnd(headers: IncomingHttpHeaders): OutgoingHttpHeaders {
+  const named = namedBy(headers.connection);
   const out: OutgoingHttpHeaders = {};
-  for (const [k, v] of Object.entries(headers)) {
-    if (v === undefined) continue;
-    if ((HOP.has(k) || named.has(k)) && !keep.includes(k)) continue;
-    out[k] = v;
+  for (const k in headers) {
+    const v = headers[k];
+    if (v !== undefined && !HOP.has(k) && !named.has(k)) out[k] = v;
   }
   return out;
 }
@@ -29,11 +32,7 @@ export function endToEnd(headers: IncomingHttpHeaders, keep: readonly string[] =
 export function endToEndRaw(raw: readonly string[], host?: string): string[] {
   let named: Set<string> | null = null;
   for (let i = 0; i < raw.length; i += 2) {
-    if (raw[i]!.length !== 10 || raw[i]!.toLowerCase() !== 'connection') continue;
-    for (const t of raw[i + 1]!.split(',')) {
-      const name = t.trim().toLowerCase();
-      if (name && name !== 'close' && name !== 'keep-alive') (named ??= new Set()).add(name);
-    }
+    if (raw[i]!.length === 10 && raw[i]!.toLowerCase() === 'connection') named = namedBy(raw[i + 1], named ?? undefined);
   }
   const out: string[] = host === undefined ? [] : ['Host', host];
   for (let i = 0; i < raw.length; i += 2) {
