@@ -65,14 +65,8 @@ function withoutPassword(url: string): string {
 
 /** undici's own error codes mapped onto the capture proxies' error types (and the status the client gets). */
 export function classifyOutboundError(err: unknown): { type: ErrorType; status: number; message: string } {
-  const e = err as { code?: string; message?: string; cause?: unknown };
-  const code = e?.code ?? '';
-  const message = e?.message ?? String(err);
-  if (code === 'UND_ERR_CONNECT_TIMEOUT' || code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT') return { type: 'timeout', status: 504, message };
-  if (code.startsWith('UND_ERR_') && e.cause) {
-    const inner = classifyUpstreamError(e.cause);
-    return { ...inner, message: `${message}: ${inner.message}` };
-  }
-  if (/tunnel/i.test(message)) return { type: 'connect_failed', status: 502, message };
-  return classifyUpstreamError(err);
+  const c = classifyUpstreamError(err);
+  // A proxy that would not open the tunnel.
+  if (c.type === 'upstream_reset' && /tunnel/i.test(c.message)) return { ...c, type: 'connect_failed' };
+  return c;
 }

@@ -2,17 +2,18 @@
 // headers are forwarded as soon as they arrive and each chunk as it arrives, while a bounded copy of each
 // body goes to the trace pipeline. Capture problems never change or fail the exchange.
 import { randomUUID } from 'node:crypto';
+import diagnostics from 'node:diagnostics_channel';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import https from 'node:https';
 import { isIP, type Socket } from 'node:net';
-import type { Writable } from 'node:stream';
+import { Agent, type Dispatcher } from 'undici';
 import { requestBody, requestStart, responseEnd, type CaptureSettings, type MaybePromise } from '../capture/pipeline.js';
 import { redactQuery } from '../capture/redact.js';
 import { BodyCopy } from '../flow/body-copy.js';
 import type { Logger } from '../log.js';
 import type { TraceFields } from '../store/table.js';
-import { endToEndRaw } from './hop.js';
-import { classifyUpstreamError, errorBody, TimeoutError, type ErrorType } from './upstream-error.js';
+import { endToEndRaw, headerObject } from './hop.js';
+import { classifyUpstreamError, errorBody, type ErrorType } from './upstream-error.js';
 
 /** Where a capture point hands its rows: the trace writer, or nothing. */
 export interface TraceSink {
@@ -27,7 +28,8 @@ export interface ExchangeContext {
   log: Logger;
   connectTimeoutMs: number;
   idleTimeoutMs: number;
-  agents: { http: http.Agent; https: https.Agent };
+  /** Keep-alive pools to the upstreams, one per origin. */
+  upstream: Dispatcher;
 }
 
 /** Where the request goes. */
@@ -49,11 +51,19 @@ export interface Seen {
   isHttps: boolean;
 }
 
-export function keepAliveAgents(): ExchangeContext['agents'] {
-  return { http: new http.Agent({ keepAlive: true, maxSockets: 256 }), https: new https.Agent({ keepAlive: true, maxSockets: 256 }) };
+/**
+ * The upstream client: undici's keep-alive pools (one per origin), whose dispatch API hands over the response's
+ * raw headers and each body chunk with backpressure, at about half the cost per exchange of node:http's client.
+ * A connection must open within the connect timeout; headers, and then each body chunk, must come within the
+ * idle timeout.
+ */
+export function upstreamAgent(connectTimeoutMs: number, idleTimeoutMs: number): Agent {
+  return new Agent({ connections: 256, connect: { timeout: connectTimeoutMs }, headersTimeout: idleTimeoutMs, bodyTimeout: idleTimeoutMs });
 }
 
 export const targetName = (t: Target) => `${t.secure ? 'https' : 'http'}://${t.hostHeader}`;
+
+const originOf = (t: Target) => `${t.secure ? 'https' : 'http'}://${isIP(t.hostname) === 6 ? `[${t.hostname}]` : t.hostname}:${t.port}`;
 
 /** SNI carries host names only, never IP addresses (RFC 6066). */
 const sniFor = (t: Target) => (t.secure && isIP(t.hostname) === 0 ? t.hostname : undefined);
@@ -89,129 +99,192 @@ function recorder(ctx: ExchangeContext, id: string) {
   };
 }
 
-export function proxyExchange(ctx: ExchangeContext, req: IncomingMessage, res: ServerResponse, target: Target, seen: Seen, upstreamName = targetName(target)) {
-  const id = randomUUID();
-  const start = new Date();
-  const t0 = performance.now();
-  const record = recorder(ctx, id);
-  record('create', () =>
-    requestStart(ctx.capture, { method: req.method ?? 'GET', url: seen.url, host: seen.host, path: seen.path, headers: req.headers, clientIp: req.socket.remoteAddress ?? null, isHttps: seen.isHttps, start }),
-  );
-  const limit = ctx.capture.captureBodies ? ctx.capture.bodyLimit : 0;
-  const reqCopy = new BodyCopy(limit);
-  const resCopy = new BodyCopy(limit);
-  let ttfb: number | null = null;
-  let finished = false;
-  let upstreamRes: IncomingMessage | null = null;
-  // Read when the response arrives: a keep-alive socket goes back to the pool (and away) at its end.
-  let serverIp: string | null = null;
-  let serverPort: number | null = null;
+export function proxyExchange(ctx: ExchangeContext, req: IncomingMessage, res: ServerResponse, target: Target, seen: Seen, upstreamName = targetName(target)): void {
+  new Exchange(ctx, req, res, target, seen, upstreamName).run();
+}
 
-  // Headers go on as they came (names' case, repeats, order), without the hop-by-hop ones and with our Host.
-  const headers = endToEndRaw(req.rawHeaders, target.hostHeader);
-  const up = (target.secure ? https : http).request({
-    hostname: target.hostname,
-    port: target.port,
-    method: req.method,
-    path: target.path,
-    headers,
-    agent: target.secure ? ctx.agents.https : ctx.agents.http,
-    servername: sniFor(target),
-  });
+/**
+ * One exchange, as the handler undici calls: the request body streams from the client (undici reads it, with
+ * backpressure) while a copy is kept; the response's headers are forwarded as they arrive, then each chunk, and
+ * undici stops reading the upstream while the client is slow.
+ */
+class Exchange implements Dispatcher.DispatchHandler {
+  private readonly id = randomUUID();
+  private readonly startedAt = new Date();
+  private readonly t0 = performance.now();
+  private readonly record: ReturnType<typeof recorder>;
+  private readonly reqCopy: BodyCopy;
+  private readonly resCopy: BodyCopy;
+  private ttfb: number | null = null;
+  private finished = false;
+  private status: number | null = null;
+  private rawResponseHeaders: Buffer[] | null = null;
+  private serverIp: string | null = null;
+  private serverPort: number | null = null;
+  private abort: ((err?: Error) => void) | null = null;
+  private resume: (() => void) | null = null;
+  private copying = false;
+  private clientGone = false;
+  private pending = 0;
+  private ended = false;
+  /** The upstream socket the request went out on (see the diagnostics subscriber below). */
+  socket: Socket | null = null;
 
-  const done = (error?: { type: ErrorType; message: string }) => {
-    if (finished) return;
-    finished = true;
-    const end = new Date();
-    record('complete', () =>
-      responseEnd(ctx.capture, { status: upstreamRes?.statusCode ?? null, headers: upstreamRes?.headers ?? {}, copy: upstreamRes ? resCopy : null, start, end, ttfbMs: ttfb, serverIp, serverPort, error }),
+  constructor(
+    private readonly ctx: ExchangeContext,
+    private readonly req: IncomingMessage,
+    private readonly res: ServerResponse,
+    private readonly target: Target,
+    private readonly seen: Seen,
+    private readonly upstreamName: string,
+  ) {
+    this.record = recorder(ctx, this.id);
+    const limit = ctx.capture.captureBodies ? ctx.capture.bodyLimit : 0;
+    this.reqCopy = new BodyCopy(limit);
+    this.resCopy = new BodyCopy(limit);
+  }
+
+  run(): void {
+    const { ctx, req, res, seen, target } = this;
+    this.record('create', () =>
+      requestStart(ctx.capture, { method: req.method ?? 'GET', url: seen.url, host: seen.host, path: seen.path, headers: req.headers, clientIp: req.socket.remoteAddress ?? null, isHttps: seen.isHttps, start: this.startedAt }),
     );
-    if (ctx.log.debugEnabled) ctx.log.debug(`${req.method} ${redactQuery(seen.url)} → ${upstreamRes?.statusCode ?? error?.type} ${Math.round(performance.now() - t0)} ms`);
-  };
+    req.once('end', () => this.record('update', () => requestBody(ctx.capture, req.headers, this.reqCopy)));
+    // A request without a body is passed on without one (no chunked encoding added to a GET).
+    const hasBody = req.headers['transfer-encoding'] !== undefined || (req.headers['content-length'] !== undefined && req.headers['content-length'] !== '0');
+    if (!hasBody) req.resume();
+    res.on('drain', () => this.resume?.());
+    // The client went away before the response ended: stop the upstream exchange too.
+    res.on('close', () => {
+      if (res.writableFinished || this.finished) return;
+      this.clientGone = true;
+      this.done({ type: 'client_aborted', message: 'the client closed the connection before the response ended' });
+      this.abort?.(new Error('the client went away'));
+    });
+    try {
+      ctx.upstream.dispatch(
+        {
+          origin: originOf(target),
+          path: target.path,
+          method: (req.method ?? 'GET') as Dispatcher.HttpMethod,
+          // Headers go on as they came (names' case, repeats, order), without the hop-by-hop ones and with our
+          // Host. Expect is answered by our own server (100 Continue), so the upstream gets the body at once.
+          headers: endToEndRaw(req.rawHeaders, target.hostHeader, EXPECT),
+          body: hasBody ? req : null,
+          // undici takes a server name per request (its types leave it out); without one it derives it from Host.
+          servername: sniFor(target),
+        } as Dispatcher.DispatchOptions,
+        this,
+      );
+    } catch (err) {
+      this.onError(err as Error);
+    }
+  }
 
-  // A connect timeout on a fresh socket; an idle timeout for the whole exchange.
-  up.on('socket', (s: Socket) => {
-    if (!s.connecting) return;
-    const timer = setTimeout(() => up.destroy(new TimeoutError(`no connection within ${ctx.connectTimeoutMs / 1000}s`)), ctx.connectTimeoutMs);
-    const clear = () => clearTimeout(timer);
-    s.once('connect', clear);
-    s.once('close', clear);
-  });
-  up.setTimeout(ctx.idleTimeoutMs, () => up.destroy(new TimeoutError(`no data for ${ctx.idleTimeoutMs / 1000}s`)));
+  onConnect(abort: (err?: Error) => void): void {
+    if (this.clientGone) return abort(new Error('the client went away'));
+    this.abort = abort;
+    // undici attaches its own reader right after this: both see every chunk.
+    this.copyRequestBody();
+  }
 
-  relay(req, up, reqCopy, () => record('update', () => requestBody(ctx.capture, req.headers, reqCopy)));
+  /** Keeps a copy of the request body as it streams (read to its end here if undici never takes it). */
+  private copyRequestBody(): void {
+    if (this.copying) return;
+    this.copying = true;
+    this.req.on('data', (c: Buffer) => this.reqCopy.push(c));
+  }
 
-  up.on('response', (ures) => {
-    upstreamRes = ures;
-    ttfb = performance.now() - t0;
-    serverIp = ures.socket?.remoteAddress ?? null;
-    serverPort = ures.socket?.remotePort ?? null;
-    res.writeHead(ures.statusCode ?? 502, ures.statusMessage, endToEndRaw(ures.rawHeaders));
-    relay(ures, res, resCopy, () => done());
-    // Headers leave with the first body chunk when it came in the same packet (one write instead of two): the
-    // relay's first chunk is delivered on the tick queued just before this one. Otherwise they leave now, so a
-    // stream's headers never wait for its first event.
+  onHeaders(statusCode: number, raw: Buffer[], resume: () => void, statusText: string): boolean {
+    const { res } = this;
+    this.status = statusCode;
+    this.rawResponseHeaders = raw;
+    this.resume = resume;
+    this.ttfb = performance.now() - this.t0;
+    // Read now: a keep-alive socket goes back to the pool (and may close) once the response ends.
+    this.serverIp = this.socket?.remoteAddress ?? null;
+    this.serverPort = this.socket?.remotePort ?? null;
+    if (res.destroyed) return false;
+    res.writeHead(statusCode, statusText, endToEndRaw(latin1(raw)));
+    // Headers leave with the first body chunk when it came in the same packet (one write instead of two).
+    // Otherwise they leave now, so a stream's headers never wait for its first event.
     process.nextTick(() => {
       if (!res.headersSent && !res.destroyed) res.flushHeaders();
     });
-    ures.on('error', (err) => {
-      done({ type: 'upstream_reset', message: err.message });
-      res.destroy(err);
-    });
-    ures.on('aborted', () => done({ type: 'upstream_reset', message: 'upstream closed the response before its end' }));
-  });
+    return true;
+  }
 
-  up.on('error', (err) => {
-    if (finished) return;
-    const e = classifyUpstreamError(err);
-    done({ type: e.type, message: e.message });
-    if (!res.headersSent) {
-      const body = errorBody(upstreamName, e.type, e.message);
+  onData(chunk: Buffer): boolean {
+    this.resCopy.push(chunk);
+    if (this.res.destroyed) return true;
+    this.pending++;
+    return this.res.write(chunk, this.written);
+  }
+
+  /** The end goes out once the last chunk is written: on a TLS socket an end behind a pending write costs an empty write. */
+  private readonly written = () => {
+    if (--this.pending === 0 && this.ended) this.res.end();
+  };
+
+  onComplete(): void {
+    this.ended = true;
+    if (this.pending === 0) this.res.end();
+    this.done();
+  }
+
+  onError(err: Error): void {
+    if (this.finished) return;
+    const { res } = this;
+    // A client that left mid-upload fails the upstream request too: that is the client's doing.
+    if (this.clientGone || res.destroyed || res.socket?.destroyed) {
+      this.done({ type: 'client_aborted', message: 'the client closed the connection before the response ended' });
+      return;
+    }
+    const e = classifyUpstreamError(err, { connectMs: this.ctx.connectTimeoutMs, idleMs: this.ctx.idleTimeoutMs });
+    this.done({ type: e.type, message: e.message });
+    // The request body is still read to its end, for the row, when undici never took it.
+    if (!this.copying && !this.req.readableEnded) {
+      this.copyRequestBody();
+      this.req.resume();
+    }
+    if (!res.headersSent && this.status === null) {
+      const body = errorBody(this.upstreamName, e.type, e.message);
       res.writeHead(e.status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), 'x-ccproxy-error': e.type });
       res.end(body);
     } else {
       res.destroy();
     }
-  });
+  }
 
-  // The client went away before the response ended: stop the upstream exchange too.
-  res.on('close', () => {
-    if (!res.writableFinished && !finished) {
-      done({ type: 'client_aborted', message: 'the client closed the connection before the response ended' });
-      up.destroy();
-      upstreamRes?.destroy();
-    }
-  });
+  private done(error?: { type: ErrorType; message: string }): void {
+    if (this.finished) return;
+    this.finished = true;
+    const end = new Date();
+    const { ctx, startedAt: start, status } = this;
+    const raw = this.rawResponseHeaders;
+    this.record('complete', () =>
+      responseEnd(ctx.capture, { status, headers: raw ? headerObject(latin1(raw)) : {}, copy: raw ? this.resCopy : null, start, end, ttfbMs: this.ttfb, serverIp: this.serverIp, serverPort: this.serverPort, error }),
+    );
+    if (ctx.log.debugEnabled) ctx.log.debug(`${this.req.method} ${redactQuery(this.seen.url)} → ${error?.type ?? status} ${Math.round(performance.now() - this.t0)} ms`);
+  }
 }
+
+const EXPECT = ['expect'];
+
+const latin1 = (raw: readonly Buffer[]): string[] => raw.map((b) => b.toString('latin1'));
 
 /**
- * Moves a body on chunk by chunk while the capture keeps its copy, with backpressure (the source pauses until
- * the destination drains, or goes away). Does what pipe() does here with a third of its listeners. The end is
- * sent once the last chunk has been written: on a TLS socket an end behind a pending write costs an empty write.
+ * Which upstream socket carried a request: undici announces each request it writes, with its socket, on a
+ * diagnostics channel. The socket's address is read when the row is made (a pooled socket may be gone later,
+ * but its address stays readable).
  */
-function relay(from: IncomingMessage, to: Writable, copy: BodyCopy, onEnd: () => void): void {
-  const resume = () => from.resume();
-  let pending = 0;
-  let ended = false;
-  const written = () => {
-    if (--pending === 0 && ended) to.end();
-  };
-  from.on('data', (c: Buffer) => {
-    copy.push(c);
-    if (to.destroyed) return;
-    pending++;
-    if (to.write(c, written)) return;
-    from.pause();
-    to.once('drain', resume);
-  });
-  from.on('end', () => {
-    ended = true;
-    if (pending === 0) to.end();
-    onEnd();
-  });
-  // A destination that is gone never drains: the source is read to its end (into the copy only).
-  to.once('close', resume);
-}
+let handlerKey: symbol | undefined;
+diagnostics.subscribe('undici:client:sendHeaders', (message) => {
+  const { request, socket } = message as { request: object; socket: Socket };
+  handlerKey ??= Object.getOwnPropertySymbols(request).find((s) => s.description === 'handler');
+  const handler = handlerKey && (request as Record<symbol, unknown>)[handlerKey];
+  if (handler instanceof Exchange) handler.socket = socket;
+});
 
 /** WebSocket and other upgrades pass through untouched (no row). */
 export function proxyUpgrade(req: IncomingMessage, client: Socket, head: Buffer, target: Target) {

@@ -6,10 +6,10 @@ import type { IncomingMessage } from 'node:http';
 import net, { type Socket } from 'node:net';
 import tls from 'node:tls';
 import type { CertificateAuthority } from './tls/ca.js';
-import { keepAliveAgents, proxyExchange, proxyUpgrade, recordError, rejectMalformed, type ExchangeContext, type Target } from './exchange.js';
+import { upstreamAgent, proxyExchange, proxyUpgrade, recordError, rejectMalformed, type ExchangeContext, type Target } from './exchange.js';
 import { createListener, listen, type RunningProxy } from './listen.js';
 
-export interface ForwardProxyOptions extends Omit<ExchangeContext, 'agents'> {
+export interface ForwardProxyOptions extends Omit<ExchangeContext, 'upstream'> {
   host: string;
   port: number;
   ca: CertificateAuthority;
@@ -40,7 +40,7 @@ function splitHostPort(authority: string, defaultPort: number): TunnelTarget {
 }
 
 export async function startForwardProxy(o: ForwardProxyOptions): Promise<RunningProxy> {
-  const ctx: ExchangeContext = { ...o, agents: keepAliveAgents() };
+  const ctx: ExchangeContext = { ...o, upstream: upstreamAgent(o.connectTimeoutMs, o.idleTimeoutMs) };
   const tunnels = new WeakMap<Socket, TunnelTarget>();
   /** CONNECT sockets leave the HTTP server's books: tracked here so shutdown can cut them. */
   const open = new Set<Socket>();
@@ -168,8 +168,7 @@ export async function startForwardProxy(o: ForwardProxyOptions): Promise<Running
     o.host,
     o.port,
     () => {
-      ctx.agents.http.destroy();
-      ctx.agents.https.destroy();
+      void ctx.upstream.destroy();
       inner.closeIdleConnections();
     },
     () => {

@@ -26,10 +26,10 @@ export function endToEnd(headers: IncomingHttpHeaders): OutgoingHttpHeaders {
 
 /**
  * The same for headers as they came on the wire (`rawHeaders`: name, value, name, value…), keeping each name's
- * case and every repeat in order, as a flat list Node sends without building a header object. `host`, when
- * given, replaces the Host header (first in the list).
+ * case and every repeat in order, as a flat list sent without building a header object. `host`, when given,
+ * replaces the Host header (first in the list); `drop` names more headers (lower case) to leave out.
  */
-export function endToEndRaw(raw: readonly string[], host?: string): string[] {
+export function endToEndRaw(raw: readonly string[], host?: string, drop?: readonly string[]): string[] {
   let named: Set<string> | null = null;
   for (let i = 0; i < raw.length; i += 2) {
     if (raw[i]!.length === 10 && raw[i]!.toLowerCase() === 'connection') named = namedBy(raw[i + 1], named ?? undefined);
@@ -38,8 +38,31 @@ export function endToEndRaw(raw: readonly string[], host?: string): string[] {
   for (let i = 0; i < raw.length; i += 2) {
     const k = raw[i]!;
     const lower = k.toLowerCase();
-    if (HOP.has(lower) || (named !== null && named.has(lower)) || (host !== undefined && lower === 'host')) continue;
+    if (HOP.has(lower) || (named !== null && named.has(lower)) || (host !== undefined && lower === 'host') || drop?.includes(lower)) continue;
     out.push(k, raw[i + 1]!);
+  }
+  return out;
+}
+
+/** Headers whose repeats Node's http module drops (the first one wins), as its `message.headers` documents. */
+const FIRST_WINS = new Set(['age', 'authorization', 'content-length', 'content-type', 'etag', 'expires', 'from', 'host', 'if-modified-since', 'if-unmodified-since', 'last-modified', 'location', 'max-forwards', 'proxy-authorization', 'referer', 'retry-after', 'server', 'user-agent']);
+
+/**
+ * Raw headers as the object Node's `message.headers` would be: lower-case names; set-cookie an array; cookie
+ * repeats joined with "; ", others with ", ", except those where the first wins. Rows store headers this way
+ * whichever side they came from.
+ */
+export function headerObject(raw: readonly string[]): Record<string, string | string[]> {
+  const out: Record<string, string | string[]> = Object.create(null);
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i]!.toLowerCase();
+    const value = raw[i + 1]!;
+    const prev = out[name];
+    if (name === 'set-cookie') {
+      if (prev === undefined) out[name] = [value];
+      else (prev as string[]).push(value);
+    } else if (prev === undefined) out[name] = value;
+    else if (!FIRST_WINS.has(name)) out[name] = `${prev as string}${name === 'cookie' ? '; ' : ', '}${value}`;
   }
   return out;
 }

@@ -51,7 +51,7 @@ export async function listen(server: http.Server, host: string, port: number, on
 }
 
 /** What both capture listeners take from ccproxy.mitm, for one direction (0 reverse, 1 forward). */
-export function captureOptions(mitm: MitmConfig, direction: 0 | 1, sink: ExchangeContext['sink'], log: Logger): Omit<ExchangeContext, 'agents'> & { host: string } {
+export function captureOptions(mitm: MitmConfig, direction: 0 | 1, sink: ExchangeContext['sink'], log: Logger): Omit<ExchangeContext, 'upstream'> & { host: string } {
   return {
     host: mitm.listen_host,
     sink,

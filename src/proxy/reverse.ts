@@ -1,17 +1,17 @@
 // The reverse capture point (proxy_direction 0): every request goes to one upstream URL (http or https), with
 // method, path, query and headers preserved and Host set for the upstream.
 import type { Socket } from 'node:net';
-import { keepAliveAgents, proxyExchange, proxyUpgrade, rejectMalformed, type ExchangeContext, type Target } from './exchange.js';
+import { upstreamAgent, proxyExchange, proxyUpgrade, rejectMalformed, type ExchangeContext, type Target } from './exchange.js';
 import { createListener, listen, type RunningProxy } from './listen.js';
 
-export interface ReverseProxyOptions extends Omit<ExchangeContext, 'agents'> {
+export interface ReverseProxyOptions extends Omit<ExchangeContext, 'upstream'> {
   upstream: URL;
   host: string;
   port: number;
 }
 
 export async function startReverseProxy(o: ReverseProxyOptions): Promise<RunningProxy> {
-  const ctx: ExchangeContext = { ...o, agents: keepAliveAgents() };
+  const ctx: ExchangeContext = { ...o, upstream: upstreamAgent(o.connectTimeoutMs, o.idleTimeoutMs) };
   const secure = o.upstream.protocol === 'https:';
   const base = o.upstream.pathname.replace(/\/$/, '');
   const upstreamName = o.upstream.origin + base;
@@ -31,7 +31,6 @@ export async function startReverseProxy(o: ReverseProxyOptions): Promise<Running
   server.on('upgrade', (req, socket: Socket, head: Buffer) => proxyUpgrade(req, socket, head, targetFor(req.url ?? '/')));
   server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => rejectMalformed(ctx, err, socket));
   return listen(server, o.host, o.port, () => {
-    ctx.agents.http.destroy();
-    ctx.agents.https.destroy();
+    void ctx.upstream.destroy();
   });
 }

@@ -3,15 +3,24 @@
 
 export type ErrorType = 'connect_failed' | 'dns_failed' | 'tls_failed' | 'timeout' | 'upstream_reset' | 'client_aborted' | 'client_tls_rejected' | 'bad_request';
 
-export class TimeoutError extends Error {
-  readonly code = 'CCPROXY_TIMEOUT';
+/** The configured timeouts, to say which one ran out. */
+export interface Timeouts {
+  connectMs: number;
+  idleMs: number;
 }
 
-export function classifyUpstreamError(err: unknown): { type: ErrorType; status: number; message: string } {
-  const e = err as NodeJS.ErrnoException & { reason?: string };
+/** Node's socket and DNS errors, and undici's own (whose cause, when it has one, says more). */
+export function classifyUpstreamError(err: unknown, timeouts?: Timeouts): { type: ErrorType; status: number; message: string } {
+  const e = err as NodeJS.ErrnoException & { cause?: unknown };
   const code = e?.code ?? '';
   const message = e?.message ?? String(err);
-  if (code === 'CCPROXY_TIMEOUT' || code === 'ETIMEDOUT' || code === 'ESOCKETTIMEDOUT') return { type: 'timeout', status: 504, message };
+  if (code === 'UND_ERR_CONNECT_TIMEOUT') return { type: 'timeout', status: 504, message: timeouts ? `no connection within ${timeouts.connectMs / 1000}s` : message };
+  if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT') return { type: 'timeout', status: 504, message: timeouts ? `no data for ${timeouts.idleMs / 1000}s` : message };
+  if (code.startsWith('UND_ERR_') && e.cause) {
+    const inner = classifyUpstreamError(e.cause, timeouts);
+    return { ...inner, message: `${message}: ${inner.message}` };
+  }
+  if (code === 'ETIMEDOUT' || code === 'ESOCKETTIMEDOUT') return { type: 'timeout', status: 504, message };
   if (code === 'ENOTFOUND' || code === 'EAI_AGAIN' || code === 'EAI_NONAME') return { type: 'dns_failed', status: 502, message };
   if (code === 'ECONNREFUSED' || code === 'EHOSTUNREACH' || code === 'ENETUNREACH' || code === 'EADDRNOTAVAIL') return { type: 'connect_failed', status: 502, message };
   if (/^(ERR_TLS_|ERR_SSL_|CERT_|UNABLE_TO_|DEPTH_ZERO|SELF_SIGNED|HOSTNAME_MISMATCH|ERR_OSSL)/.test(code) || /certificate|SSL routines|TLS/i.test(message)) {
