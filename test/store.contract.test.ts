@@ -1,11 +1,13 @@
 // One contract, two backends: the same tests against embedded PGlite and the PostgreSQL server.
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { paths } from '../src/config/paths.js';
 import { silentLogger } from '../src/log.js';
 import { openDatabase, type Database } from '../src/store/database.js';
 import { migrate } from '../src/store/migrations.js';
+import { encodeOp, makeOp } from '../src/store/ops.js';
 import { pruneOlderThan, startRetention } from '../src/store/prune.js';
 import { COLUMNS, INDEXES, SPEC_COLUMNS, indexName } from '../src/store/table.js';
 import { TraceWriter } from '../src/store/writer.js';
@@ -207,6 +209,27 @@ for (const backend of BACKENDS) {
       assert.equal(c.dropped, 0);
       assert.equal(c.failed, 0);
       assert.ok(c.replayed > 0);
+      assert.equal(c.spillPending, 0);
+    });
+
+    test('a spill that repeats rows already written (a batch cut off after its commit) replays them without loss', async () => {
+      const w = newWriter();
+      for (let i = 0; i < 5; i++) w.create(`dup-${i}`, { method: 'GET', url: `http://h/${i}` });
+      assert.ok(await w.flush(10_000));
+      // A spill segment left by a process that is gone: the same creates again, their completions, and new rows.
+      const lines: string[] = [];
+      for (let i = 0; i < 5; i++) lines.push(encodeOp(makeOp('create', `dup-${i}`, { method: 'GET', url: `http://h/${i}` })));
+      for (let i = 0; i < 5; i++) lines.push(encodeOp(makeOp('complete', `dup-${i}`, { status_code: 201 })));
+      for (let i = 0; i < 5; i++) lines.push(encodeOp(makeOp('create', `fresh-${i}`, { method: 'PUT' })));
+      mkdirSync(paths.spillDir(env.dir), { recursive: true });
+      writeFileSync(join(paths.spillDir(env.dir), `999999999-${Date.now()}-0.jsonl`), lines.join('\n') + '\n');
+      const again = newWriter();
+      assert.ok(await again.flush(20_000));
+      assert.equal(await count(`trace_id LIKE 'dup-%' AND status_code = 201 AND method = 'GET'`), 5);
+      assert.equal(await count(`trace_id LIKE 'fresh-%' AND method = 'PUT'`), 5);
+      const c = again.counters();
+      assert.equal(c.replayed, 15);
+      assert.equal(c.failed, 0);
       assert.equal(c.spillPending, 0);
     });
 

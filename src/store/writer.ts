@@ -74,6 +74,9 @@ export class TraceWriter {
   private queue: Op[] = [];
   /** Creates (and the updates that followed them) waiting briefly for their completion, oldest first. */
   private held = new Map<string, { op: Op; at: number }>();
+  /** Operations on their way to the spill file at the end of this turn. */
+  private spillBuffer: Op[] = [];
+  private spillFlush: NodeJS.Immediate | null = null;
   private holdTimer: NodeJS.Timeout | null = null;
   private readonly holdMs: number;
   private inflight: Op[] | null = null;
@@ -126,7 +129,8 @@ export class TraceWriter {
   /** Records a request as soon as it is seen (in the database within `holdMs`, or with its completion). */
   create(traceId: string, fields: TraceFields): void {
     const op = makeOp('create', traceId, fields);
-    if (this.state !== 'normal' || this.holdMs <= 0) return this.enqueue(op);
+    // Held while spilling too: a finished exchange then goes to the spill file as one line, not three.
+    if (this.state === 'closed' || this.holdMs <= 0) return this.enqueue(op);
     this.c.enqueued++;
     const prev = this.held.get(traceId);
     if (prev) absorb(prev.op, op);
@@ -164,7 +168,7 @@ export class TraceWriter {
   counters(): WriterCounters {
     let held = 0;
     for (const { op } of this.held.values()) held += op.n;
-    return { state: this.state, queued: held + countOps(this.queue) + countOps(this.inflight ?? []), spillPending: this.spill.pendingOps, ...this.c };
+    return { state: this.state, queued: held + countOps(this.queue) + countOps(this.inflight ?? []), spillPending: this.spill.pendingOps + countOps(this.spillBuffer), ...this.c };
   }
 
   /** Queues held creates whose wait is over. */
@@ -229,6 +233,7 @@ export class TraceWriter {
     const rest = [...(this.inflight ?? []), ...this.queue.splice(0)];
     this.inflight = null;
     if (rest.length > 0) this.toSpill(rest);
+    this.flushSpill();
     this.spill.close();
     if (this.counterTimer) clearInterval(this.counterTimer);
     this.logCounters(true);
@@ -308,11 +313,12 @@ export class TraceWriter {
 
   /**
    * Writes a batch; rows the database refuses as invalid are isolated and set aside, never retried forever.
-   * Live batches send a trace's first write by COPY; replays (which may repeat rows) only upsert.
+   * A trace's first write goes by COPY, replays included, so a backlog drains as fast as it grew; a replay that
+   * repeats a row already written (a batch cut off after its commit) fails its COPY, whose rows are then upserted.
    */
-  private async write(ops: Op[], live = true): Promise<void> {
+  private async write(ops: Op[]): Promise<void> {
     try {
-      await this.writeRows(mergeOps(ops), live && this.copyEnabled);
+      await this.writeRows(mergeOps(ops), this.copyEnabled);
       this.c.written += countOps(ops);
       this.c.batches++;
     } catch (err) {
@@ -356,11 +362,28 @@ export class TraceWriter {
     void this.recover();
   }
 
+  /**
+   * Operations for the spill file are gathered for the rest of this turn of the event loop and appended with one
+   * write (at once after close): under a sustained overload that is one write per turn, not one per exchange.
+   */
   private toSpill(ops: Op[]): void {
+    for (const op of ops) this.spillBuffer.push(op);
+    this.c.spilled += countOps(ops);
+    if (this.state === 'closed') this.flushSpill();
+    else this.spillFlush ??= setImmediate(() => this.flushSpill());
+  }
+
+  /** Appends what waits for the spill file, synchronously. */
+  private flushSpill(): void {
+    if (this.spillFlush) clearImmediate(this.spillFlush);
+    this.spillFlush = null;
+    if (this.spillBuffer.length === 0) return;
+    const ops = this.spillBuffer;
+    this.spillBuffer = [];
     try {
       this.spill.append(ops);
-      this.c.spilled += countOps(ops);
     } catch (err) {
+      this.c.spilled -= countOps(ops);
       this.c.dropped += countOps(ops);
       this.opts.log.error(`LOST ${countOps(ops)} trace operations: the spill file in ${this.opts.spillDir} cannot be written: ${(err as Error).message}`);
     }
@@ -392,11 +415,15 @@ export class TraceWriter {
           const before = this.c.written;
           const done = await this.spill.replay(
             async (ops) => {
-              await this.write(ops, false);
+              await this.write(ops);
               this.c.replayed += countOps(ops);
             },
             this.opts.batchSize,
-            () => this.state === 'spilling',
+            // Whatever waits for the spill file goes in before the spill is read: the last check must see it all.
+            () => {
+              this.flushSpill();
+              return this.state === 'spilling';
+            },
             // Runs in the same synchronous step as the spill's last check: from here on, operations queue in memory.
             () => {
               this.state = 'normal';
@@ -431,7 +458,7 @@ export class TraceWriter {
   }
 
   private idle(): boolean {
-    return this.queue.length === 0 && this.inflight === null && !this.pumping && (this.state !== 'spilling' && this.spill.empty);
+    return this.queue.length === 0 && this.inflight === null && !this.pumping && this.state !== 'spilling' && this.spillBuffer.length === 0 && this.spill.empty;
   }
 
   private notify(): void {
