@@ -57,7 +57,7 @@ for (const backend of BACKENDS) {
 
       const db = await openDatabase(env.loaded);
       try {
-        assert.deepEqual(db.migrated!.applied.map((a) => a.version), [1, 2]);
+        assert.deepEqual(db.migrated!.applied.map((a) => a.version), [1, 2, 3]);
         const after = await columns(db);
         for (const [name, def] of before) assert.deepEqual(after.get(name), def, `${name} unchanged`);
         for (const added of ['proxy_direction', 'session_id', 'ttfb_ms', 'request_body_truncated', 'response_body_truncated']) {
@@ -68,6 +68,14 @@ for (const backend of BACKENDS) {
         assert.equal(r.proxy_direction, 0);
         const idx = (await db.pool.query(`SELECT count(*) AS n FROM pg_indexes WHERE tablename = 'CCProxy_HttpTraces' AND indexname <> 'CCProxy_HttpTraces_pkey'`)).rows[0];
         assert.equal(Number(idx.n), 8, 'the two existing indexes reused, six added');
+        // Bodies are compressed with lz4 where the server has it, and keep the default where it has not.
+        const client = await db.pool.connect();
+        const lz4 = await client.query(`SET default_toast_compression = 'lz4'`).then(() => true, () => false);
+        await client.query('RESET default_toast_compression').catch(() => {});
+        client.release();
+        const comp = await db.pool.query(`SELECT attname, attcompression FROM pg_attribute WHERE attrelid = '"CCProxy_HttpTraces"'::regclass AND attname IN ('request_body', 'response_body')`);
+        assert.equal(comp.rows.length, 2);
+        for (const r of comp.rows) assert.equal(r.attcompression, lz4 ? 'l' : '', `${r.attname} compression`);
       } finally {
         await db.close();
       }
