@@ -215,6 +215,26 @@ describe('reverse capture: unreachable upstream, redact off, bodies off, body li
     }
   });
 
+  test('an upstream that sends 103 Early Hints before its answer: the client gets the answer, the row its status', async () => {
+    const hints = net.createServer((c) =>
+      c.once('data', () => c.end('HTTP/1.1 103 Early Hints\r\nLink: </a.css>; rel=preload\r\n\r\nHTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 2\r\n\r\nok')),
+    );
+    await new Promise<void>((r) => hints.listen(0, '127.0.0.1', r));
+    const cap = await startCapture(['--upstream', `http://127.0.0.1:${(hints.address() as net.AddressInfo).port}`]);
+    try {
+      const res = await raw(`${cap.url}/hints`, { headers: { 'x-claude-code-session-id': 'hints' } });
+      assert.equal(res.status, 200);
+      assert.equal(res.body.toString(), 'ok');
+      const [r] = await cap.rows(`session_id = 'hints'`);
+      assert.equal(r.status_code, 200);
+      assert.equal(r.error_type, null);
+      assert.equal(r.response_headers['content-type'], 'text/plain');
+    } finally {
+      await cap.stop();
+      hints.close();
+    }
+  });
+
   test('redact: false stores raw values; capture_bodies: false keeps sizes only; max_body_size truncates', async () => {
     const provider = await new StandIn().start();
     const cap = await startCapture(['--upstream', provider.url], 'ccproxy:\n  mitm:\n    redact: false\n    capture_bodies: false\n');

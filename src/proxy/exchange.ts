@@ -118,7 +118,8 @@ class Exchange implements Dispatcher.DispatchHandler {
   private ttfb: number | null = null;
   private finished = false;
   private status: number | null = null;
-  private rawResponseHeaders: Buffer[] | null = null;
+  /** The response's headers as they came (name, value, …), as latin1 strings: byte for byte what was sent. */
+  private responseHeaders: string[] | null = null;
   private serverIp: string | null = null;
   private serverPort: number | null = null;
   private abort: ((err?: Error) => void) | null = null;
@@ -196,16 +197,19 @@ class Exchange implements Dispatcher.DispatchHandler {
   }
 
   onHeaders(statusCode: number, raw: Buffer[], resume: () => void, statusText: string): boolean {
+    // Informational responses (103 Early Hints, say) are not passed on, as before with node:http: the final one follows.
+    if (statusCode < 200) return true;
     const { res } = this;
     this.status = statusCode;
-    this.rawResponseHeaders = raw;
+    const headers = latin1(raw);
+    this.responseHeaders = headers;
     this.resume = resume;
     this.ttfb = performance.now() - this.t0;
     // Read now: a keep-alive socket goes back to the pool (and may close) once the response ends.
     this.serverIp = this.socket?.remoteAddress ?? null;
     this.serverPort = this.socket?.remotePort ?? null;
     if (res.destroyed) return false;
-    res.writeHead(statusCode, statusText, endToEndRaw(latin1(raw)));
+    res.writeHead(statusCode, statusText, endToEndRaw(headers));
     // Headers leave with the first body chunk when it came in the same packet (one write instead of two).
     // Otherwise they leave now, so a stream's headers never wait for its first event.
     process.nextTick(() => {
@@ -261,9 +265,9 @@ class Exchange implements Dispatcher.DispatchHandler {
     this.finished = true;
     const end = new Date();
     const { ctx, startedAt: start, status } = this;
-    const raw = this.rawResponseHeaders;
+    const raw = this.responseHeaders;
     this.record('complete', () =>
-      responseEnd(ctx.capture, { status, headers: raw ? headerObject(latin1(raw)) : {}, copy: raw ? this.resCopy : null, start, end, ttfbMs: this.ttfb, serverIp: this.serverIp, serverPort: this.serverPort, error }),
+      responseEnd(ctx.capture, { status, headers: raw ? headerObject(raw) : {}, copy: raw ? this.resCopy : null, start, end, ttfbMs: this.ttfb, serverIp: this.serverIp, serverPort: this.serverPort, error }),
     );
     if (ctx.log.debugEnabled) ctx.log.debug(`${this.req.method} ${redactQuery(this.seen.url)} → ${error?.type ?? status} ${Math.round(performance.now() - this.t0)} ms`);
   }
