@@ -85,7 +85,8 @@ test('a broken config.yaml is found by the background process; start --detach pr
   assert.ok(r.stderr.includes(`${join(dir, 'config.yaml')}:5: model_list[0].litellm_params.api_base: `), r.stderr);
   assert.match(r.stderr, /not started/);
   assert.equal((await status(env)).code, 3);
-  for (const f of ['ccproxy.pid', 'ccproxy.state.json']) assert.equal(exists(dir, f), false, f);
+  // Checked before anything is made: no CA, no embedded database.
+  for (const f of ['ccproxy.pid', 'ccproxy.state.json', 'ccproxy-ca.pem', 'pglite']) assert.equal(exists(dir, f), false, f);
 });
 
 test('a port in use names the port and the setting it came from', async () => {

@@ -3,7 +3,7 @@
 // internal loopback port, and the gateway's provider calls sent through the forward capture (ccproxy.mitm.port),
 // which any other client may use as HTTPS_PROXY. Closing goes from the client side inwards, then drains the writer.
 import { ConfigError, sourceOf, type LoadedConfig } from '../config/load.js';
-import type { ListenSetting } from '../gateway/config.js';
+import { loadModels, type ListenSetting } from '../gateway/config.js';
 import { startGateway, type RunningGateway } from '../gateway/start.js';
 import type { Logger } from '../log.js';
 import { startForwardProxy } from '../proxy/forward.js';
@@ -63,6 +63,9 @@ export async function startStack(o: StackOptions): Promise<RunningStack> {
       };
     }
 
+    // The gateway's model list is read first: a missing or broken config.yaml stops the start before anything
+    // is created (no database, no CA).
+    const models = loadModels(loaded.dir, o.env);
     const dbLog = o.logger('database');
     const store: TraceStore = await openTraceStore(loaded, dbLog);
     closers.push(() => store.close(DRAIN_MS));
@@ -81,7 +84,7 @@ export async function startStack(o: StackOptions): Promise<RunningStack> {
 
     // Every provider call of the gateway goes through the forward capture: no NO_PROXY exemptions.
     const gatewayEnv = { ...o.env, HTTPS_PROXY: forwardUrl, HTTP_PROXY: forwardUrl, https_proxy: forwardUrl, http_proxy: forwardUrl, NO_PROXY: '', no_proxy: '' };
-    const gw: RunningGateway = await startGateway({ loaded, host: '127.0.0.1', port: 0, logger: gatewayLog, env: gatewayEnv });
+    const gw: RunningGateway = await startGateway({ loaded, host: '127.0.0.1', port: 0, logger: gatewayLog, env: gatewayEnv, models });
     closers.push(() => gw.close());
 
     const reverse: RunningProxy = await listenOrExplain(
