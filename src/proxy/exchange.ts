@@ -53,7 +53,7 @@ export interface Seen {
 
 /**
  * The upstream client: undici's keep-alive pools (one per origin), whose dispatch API hands over the response's
- * raw headers and each body chunk with backpressure, at about half the cost per exchange of node:http's client.
+ * raw headers and each body chunk with backpressure, for less CPU per exchange than node:http's client.
  * A connection must open within the connect timeout; headers, and then each body chunk, must come within the
  * idle timeout.
  */
@@ -106,7 +106,9 @@ export function proxyExchange(ctx: ExchangeContext, req: IncomingMessage, res: S
 /**
  * One exchange, as the handler undici calls: the request body streams from the client (undici reads it, with
  * backpressure) while a copy is kept; the response's headers are forwarded as they arrive, then each chunk, and
- * undici stops reading the upstream while the client is slow.
+ * undici stops reading the upstream while the client is slow. It uses undici's first handler API (onConnect,
+ * onHeaders, onData…), still supported in undici 7: it hands over the raw header bytes without parsing them into
+ * an object, and the request keeps this very object as its handler (see the socket subscriber below).
  */
 class Exchange implements Dispatcher.DispatchHandler {
   private readonly id = randomUUID();
@@ -197,7 +199,7 @@ class Exchange implements Dispatcher.DispatchHandler {
   }
 
   onHeaders(statusCode: number, raw: Buffer[], resume: () => void, statusText: string): boolean {
-    // Informational responses (103 Early Hints, say) are not passed on, as before with node:http: the final one follows.
+    // Informational responses (103 Early Hints, say) are not passed on: the final response follows them.
     if (statusCode < 200) return true;
     const { res } = this;
     this.status = statusCode;
@@ -279,8 +281,8 @@ const latin1 = (raw: readonly Buffer[]): string[] => raw.map((b) => b.toString('
 
 /**
  * Which upstream socket carried a request: undici announces each request it writes, with its socket, on a
- * diagnostics channel. The socket's address is read when the row is made (a pooled socket may be gone later,
- * but its address stays readable).
+ * diagnostics channel; the request holds its handler under a symbol described "handler". Should a later undici
+ * change that, server_ip and server_port stay NULL (the capture tests check they are filled).
  */
 let handlerKey: symbol | undefined;
 diagnostics.subscribe('undici:client:sendHeaders', (message) => {
