@@ -215,6 +215,27 @@ describe('reverse capture: unreachable upstream, redact off, bodies off, body li
     }
   });
 
+  test('a request that cannot be sent on as it is (OPTIONS *) gets 400 naming the upstream, and a bad_request row', async () => {
+    const down = net.createServer((c) => c.destroy());
+    await new Promise<void>((r) => down.listen(0, '127.0.0.1', r));
+    const upstream = `http://127.0.0.1:${(down.address() as net.AddressInfo).port}`;
+    const cap = await startCapture(['--upstream', upstream]);
+    try {
+      const res = await raw(cap.url, { method: 'OPTIONS', path: '*', headers: { 'x-claude-code-session-id': 'star' } });
+      assert.equal(res.status, 400);
+      const body = JSON.parse(res.body.toString());
+      assert.equal(body.error.error_type, 'bad_request');
+      assert.equal(body.error.upstream, upstream);
+      const [r] = await cap.rows(`session_id = 'star'`);
+      assert.equal(r.error_type, 'bad_request');
+      assert.equal(r.status_code, null);
+      assert.equal(r.method, 'OPTIONS');
+    } finally {
+      await cap.stop();
+      down.close();
+    }
+  });
+
   test('an upstream that sends 103 Early Hints before its answer: the client gets the answer, the row its status', async () => {
     const hints = net.createServer((c) =>
       c.once('data', () => c.end('HTTP/1.1 103 Early Hints\r\nLink: </a.css>; rel=preload\r\n\r\nHTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 2\r\n\r\nok')),

@@ -16,6 +16,8 @@ export function classifyUpstreamError(err: unknown, timeouts?: Timeouts): { type
   const message = e?.message ?? String(err);
   if (code === 'UND_ERR_CONNECT_TIMEOUT') return { type: 'timeout', status: 504, message: timeouts ? `no connection within ${timeouts.connectMs / 1000}s` : message };
   if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT') return { type: 'timeout', status: 504, message: timeouts ? `no data for ${timeouts.idleMs / 1000}s` : message };
+  // What the upstream client refuses to send (a request target such as `*`): the request's fault, not the upstream's.
+  if (code === 'UND_ERR_INVALID_ARG' || code === 'UND_ERR_NOT_SUPPORTED') return { type: 'bad_request', status: 400, message: `the request cannot be sent on: ${message}` };
   if (code.startsWith('UND_ERR_') && e.cause) {
     const inner = classifyUpstreamError(e.cause, timeouts);
     return { ...inner, message: `${message}: ${inner.message}` };
@@ -30,5 +32,6 @@ export function classifyUpstreamError(err: unknown, timeouts?: Timeouts): { type
 }
 
 export function errorBody(upstream: string, type: ErrorType, message: string): string {
-  return JSON.stringify({ type: 'error', error: { type: 'proxy_error', error_type: type, message: `ccproxy could not reach ${upstream}: ${message}`, upstream } });
+  const what = type === 'bad_request' ? `ccproxy did not send the request to ${upstream}` : `ccproxy could not reach ${upstream}`;
+  return JSON.stringify({ type: 'error', error: { type: 'proxy_error', error_type: type, message: `${what}: ${message}`, upstream } });
 }
