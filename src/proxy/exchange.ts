@@ -57,8 +57,13 @@ export interface Seen {
  * A connection must open within the connect timeout; headers, and then each body chunk, must come within the
  * idle timeout.
  */
-export function upstreamAgent(connectTimeoutMs: number, idleTimeoutMs: number): Agent {
+function upstreamAgent(connectTimeoutMs: number, idleTimeoutMs: number): Agent {
   return new Agent({ connections: 256, connect: { timeout: connectTimeoutMs }, headersTimeout: idleTimeoutMs, bodyTimeout: idleTimeoutMs });
+}
+
+/** A listener's exchange context: its settings, and upstream pools made with its timeouts. */
+export function exchangeContext(o: Omit<ExchangeContext, 'upstream'>): ExchangeContext {
+  return { ...o, upstream: upstreamAgent(o.connectTimeoutMs, o.idleTimeoutMs) };
 }
 
 export const targetName = (t: Target) => `${t.secure ? 'https' : 'http'}://${t.hostHeader}`;

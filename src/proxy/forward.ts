@@ -6,7 +6,7 @@ import type { IncomingMessage } from 'node:http';
 import net, { type Socket } from 'node:net';
 import tls from 'node:tls';
 import type { CertificateAuthority } from './tls/ca.js';
-import { upstreamAgent, proxyExchange, proxyUpgrade, recordError, rejectMalformed, type ExchangeContext, type Target } from './exchange.js';
+import { exchangeContext, proxyExchange, proxyUpgrade, recordError, rejectMalformed, type ExchangeContext, type Target } from './exchange.js';
 import { createListener, listen, type RunningProxy } from './listen.js';
 
 export interface ForwardProxyOptions extends Omit<ExchangeContext, 'upstream'> {
@@ -40,7 +40,7 @@ function splitHostPort(authority: string, defaultPort: number): TunnelTarget {
 }
 
 export async function startForwardProxy(o: ForwardProxyOptions): Promise<RunningProxy> {
-  const ctx: ExchangeContext = { ...o, upstream: upstreamAgent(o.connectTimeoutMs, o.idleTimeoutMs) };
+  const ctx: ExchangeContext = exchangeContext(o);
   const tunnels = new WeakMap<Socket, TunnelTarget>();
   /** CONNECT sockets leave the HTTP server's books: tracked here so shutdown can cut them. */
   const open = new Set<Socket>();

@@ -1,7 +1,7 @@
 // The reverse capture point (proxy_direction 0): every request goes to one upstream URL (http or https), with
 // method, path, query and headers preserved and Host set for the upstream.
 import type { Socket } from 'node:net';
-import { upstreamAgent, proxyExchange, proxyUpgrade, rejectMalformed, type ExchangeContext, type Target } from './exchange.js';
+import { exchangeContext, proxyExchange, proxyUpgrade, rejectMalformed, type ExchangeContext, type Target } from './exchange.js';
 import { createListener, listen, type RunningProxy } from './listen.js';
 
 export interface ReverseProxyOptions extends Omit<ExchangeContext, 'upstream'> {
@@ -11,7 +11,7 @@ export interface ReverseProxyOptions extends Omit<ExchangeContext, 'upstream'> {
 }
 
 export async function startReverseProxy(o: ReverseProxyOptions): Promise<RunningProxy> {
-  const ctx: ExchangeContext = { ...o, upstream: upstreamAgent(o.connectTimeoutMs, o.idleTimeoutMs) };
+  const ctx: ExchangeContext = exchangeContext(o);
   const secure = o.upstream.protocol === 'https:';
   const base = o.upstream.pathname.replace(/\/$/, '');
   const upstreamName = o.upstream.origin + base;

@@ -43,7 +43,7 @@ export async function openTraceStore(loaded: LoadedConfig, log: Logger, override
     log: log.child('writer'),
     copy,
     ...overrides,
-  }).start({ spilling: !reachable });
+  }).start({ spilling: !reachable, schemaChecked: reachable });
   const stopRetention = startRetention(db, mitm.retention_days, log.child('retention'));
   return {
     db,

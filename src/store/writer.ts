@@ -96,6 +96,8 @@ export class TraceWriter {
   private readonly retryMax: number;
   /** Cleared if the database refuses COPY: upserts then carry everything. */
   private copyEnabled: boolean;
+  /** The schema is known to be in place (migrated, COPY checked) since the database last answered. */
+  private schemaChecked = false;
 
   constructor(
     private readonly db: Pick<Database, 'pool' | 'describe'> & { refresh?: () => Promise<void> },
@@ -110,9 +112,11 @@ export class TraceWriter {
 
   /**
    * Claims spill files left by processes that are gone and starts replaying them. With `spilling`, starts
-   * with the database known to be unreachable: everything goes to the spill until it answers.
+   * with the database known to be unreachable: everything goes to the spill until it answers. `schemaChecked`
+   * says the caller has just migrated and checked COPY, so a replay need not do it again.
    */
-  start(opts: { spilling?: boolean } = {}): this {
+  start(opts: { spilling?: boolean; schemaChecked?: boolean } = {}): this {
+    this.schemaChecked = opts.schemaChecked ?? false;
     const claimed = this.spill.claimOrphans();
     if (claimed > 0) this.opts.log.info(`replaying ${this.spill.pendingOps} operations spilled by an earlier process (${claimed} file(s) in ${this.opts.spillDir})`);
     if (claimed > 0 || opts.spilling) {
@@ -207,7 +211,6 @@ export class TraceWriter {
       this.hurry--;
     }
   }
-
 
   private async waitIdle(timeoutMs: number): Promise<boolean> {
     let timer: NodeJS.Timeout | undefined;
@@ -411,7 +414,7 @@ export class TraceWriter {
     try {
       while (this.state === 'spilling') {
         try {
-          if (failures > 0 || this.c.written === 0) await this.ensureSchema();
+          if (failures > 0 || !this.schemaChecked) await this.ensureSchema();
           const before = this.c.written;
           const done = await this.spill.replay(
             async (ops) => {
@@ -455,6 +458,7 @@ export class TraceWriter {
       await migrate(client);
       if (this.copyEnabled && !(await carriesCopy(client))) this.copyEnabled = false;
     });
+    this.schemaChecked = true;
   }
 
   private idle(): boolean {

@@ -31,7 +31,7 @@ const command: Command = {
       detach: flagsGiven ? (values.detach ?? false) : (before?.detached ?? false),
       port: values.port,
       host: values.host,
-    });
+    }, process.env, loaded);
   },
 };
 export default command;

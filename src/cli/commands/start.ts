@@ -39,9 +39,8 @@ function listenFor(loaded: LoadedConfig, r: StartRequest): ListenSetting {
   return at;
 }
 
-/** Starts ccproxy as asked; in the foreground this returns when it has stopped. */
-export async function start(r: StartRequest, env: NodeJS.ProcessEnv = process.env): Promise<number> {
-  const loaded = loadConfig(env);
+/** Starts ccproxy as asked (with the configuration already loaded, if given); in the foreground this returns when it has stopped. */
+export async function start(r: StartRequest, env: NodeJS.ProcessEnv = process.env, loaded: LoadedConfig = loadConfig(env)): Promise<number> {
   const mitm = r.mitm || loaded.config.ccproxy.mitm.enabled;
   const listen = listenFor(loaded, r);
   const childLog = env[DAEMON_LOG_ENV];
