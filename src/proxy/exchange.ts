@@ -10,6 +10,7 @@ import { Agent, type Dispatcher } from 'undici';
 import { requestBody, requestStart, responseEnd, type CaptureSettings, type MaybePromise } from '../capture/pipeline.js';
 import { redactQuery } from '../capture/redact.js';
 import { BodyCopy } from '../flow/body-copy.js';
+import type { WsMessage } from '../flow/websocket.js';
 import type { Logger } from '../log.js';
 import type { TraceFields } from '../store/table.js';
 import { endToEndRaw, headerObject } from './hop.js';
@@ -20,6 +21,8 @@ export interface TraceSink {
   create(traceId: string, fields: TraceFields): void;
   update(traceId: string, fields: TraceFields): void;
   complete(traceId: string, fields: TraceFields): void;
+  /** One message of an upgraded (WebSocket) connection whose upgrade is the trace `traceId`. */
+  wsMessage?(traceId: string, message: WsMessage): void;
 }
 
 export interface ExchangeContext {
