@@ -4,8 +4,7 @@
 // `start --mitm --detach` — with each client run through `ccproxy run` in a home directory of its own, so no
 // developer's settings or credentials reach it and nothing it writes lands in the developer's home.
 import { spawn } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
@@ -16,24 +15,23 @@ import { createTempDatabase, serverAvailable, tempConfigDir } from './pg.js';
 
 /** The client package (source tree, not dist/: it is installed where its package.json is). */
 export const CLIENTS_DIR = fileURLToPath(new URL('../../../test/clients/', import.meta.url));
-/** Written after a successful install: the hash of the package-lock.json it installed. */
-const INSTALLED_MARK = join(CLIENTS_DIR, 'node_modules', '.ccproxy-installed');
+/** npm's hidden lockfile: written last by a finished install, and valid while newer than package-lock.json. */
+const HIDDEN_LOCK = join(CLIENTS_DIR, 'node_modules', '.package-lock.json');
 /** Held while one test process installs; others wait for it. */
 const INSTALL_LOCK = join(CLIENTS_DIR, '.install-lock');
 /** Polling interval while another process installs. */
 const LOCK_POLL_MS = 250;
 
-function lockHash(): string {
-  return createHash('sha256').update(readFileSync(join(CLIENTS_DIR, 'package-lock.json'))).digest('hex');
-}
-
+/** Installed, by `npm ci` here or by .ci/run, from the package-lock.json that is there now. */
 function installed(): boolean {
-  return existsSync(INSTALLED_MARK) && readFileSync(INSTALLED_MARK, 'utf8').trim() === lockHash();
+  if (!existsSync(HIDDEN_LOCK)) return false;
+  if (statSync(HIDDEN_LOCK).mtimeMs < statSync(join(CLIENTS_DIR, 'package-lock.json')).mtimeMs) return false;
+  return (['claude', 'codex', 'gemini'] as const).every((name) => existsSync(clientBin(name)));
 }
 
 /**
  * Makes sure test/clients/node_modules holds exactly the locked clients: runs `npm ci --prefix test/clients` when it
- * is missing or was installed from another lock file. Safe when several test files ask at once: one installs (it
+ * is missing or older than the lock file. Safe when several test files ask at once: one installs (it
  * holds a lock directory with its pid), the others wait; a lock left by a process that died is taken over.
  */
 export async function ensureClients(): Promise<void> {
@@ -69,7 +67,6 @@ export async function ensureClients(): Promise<void> {
       child.on('close', (code) => resolve({ code, stdout, stderr }));
     });
     if (r.code !== 0) throw new Error(`npm ci --prefix ${CLIENTS_DIR} failed (exit ${r.code}):\n${r.stderr}${r.stdout}`);
-    writeFileSync(INSTALLED_MARK, `${lockHash()}\n`);
   } finally {
     rmSync(INSTALL_LOCK, { recursive: true, force: true });
   }

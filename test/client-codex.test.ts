@@ -1,0 +1,97 @@
+// Codex CLI, the real program from npm (pinned in test/clients), through `ccproxy run`. Codex reads no base-URL
+// variable and always calls api.openai.com, so ccproxy.yaml's `ccproxy.mitm.map_remote` sends it straight to an
+// HTTPS stand-in of the Responses API. Twice: once the stand-in speaks the Responses WebSocket (Codex's first
+// choice), and the conversation must be answered and recorded with its messages; once the stand-in refuses the
+// upgrade with 404, so Codex falls back to HTTPS+SSE, again answered and recorded. Codex's other calls (its plugin
+// catalogue on api.github.com and chatgpt.com) fail here and are tolerated.
+import assert from 'node:assert/strict';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { before, test } from 'node:test';
+import { clientBin, ensureClients, setMitmSettings, startClientStack } from './helpers/clients.js';
+import { startResponsesStandIn, type ResponsesMode } from './helpers/responses-standin.js';
+
+const PROMPT = 'Say hello to the stand-in.';
+const OPENAI = 'https://api.openai.com';
+
+before(ensureClients);
+
+async function codexThrough(mode: ResponsesMode) {
+  const standIn = await startResponsesStandIn(mode);
+  const stack = await startClientStack(standIn.caPath, (dir) => setMitmSettings(join(dir, 'ccproxy.yaml'), { map_remote: [{ from: OPENAI, to: standIn.url }] }));
+  const codexHome = join(stack.home, '.codex');
+  mkdirSync(codexHome);
+  try {
+    const r = await stack.run([clientBin('codex'), 'exec', '--skip-git-repo-check', PROMPT], { OPENAI_API_KEY: 'sk-proj-test-not-a-real-key', CODEX_HOME: codexHome });
+    assert.equal(r.code, 0, `codex exited ${r.code}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`);
+    assert.ok(r.stdout.includes(standIn.answer), `codex printed the stand-in's answer:\n${r.stdout}\n${r.stderr}`);
+    assert.equal((await stack.stop()).code, 0);
+    return { standIn, stack, stderr: r.stderr };
+  } catch (err) {
+    await stack.cleanup();
+    await standIn.close();
+    throw err;
+  }
+}
+
+test('Codex CLI over the Responses WebSocket, mapped to a stand-in: answered, the upgrade and its messages recorded', async () => {
+  const { standIn, stack } = await codexThrough('websocket');
+  try {
+    assert.ok(standIn.wsConnections() >= 1, 'Codex spoke the WebSocket form');
+    assert.ok(standIn.wsRequests.some((q) => q.type === 'response.create' && JSON.stringify(q.input).includes(PROMPT)), 'the prompt went over the WebSocket');
+    assert.equal(standIn.seen.filter((s) => !s.upgrade && s.url.startsWith('/v1/responses')).length, 0, 'no HTTPS fallback was needed');
+
+    const upgrades = await stack.sql<{ trace_id: string; status_code: number; url: string; original_url: string; end_time: string | null }>(
+      `SELECT trace_id, status_code, url, original_url, end_time FROM "CCProxy_HttpTraces"
+        WHERE proxy_direction = 1 AND split_part(path, '?', 1) = '/v1/responses' AND status_code = 101 ORDER BY start_time`,
+    );
+    assert.ok(upgrades.length >= 1, 'the upgrade is recorded');
+    for (const u of upgrades) {
+      assert.ok(u.url.startsWith(`${standIn.url}/v1/responses`) || u.url.startsWith(`wss://${standIn.host}:${standIn.port}/v1/responses`), `the row says where it really went: ${u.url}`);
+      assert.ok(u.original_url.startsWith(`${OPENAI}/v1/responses`) || u.original_url.startsWith('wss://api.openai.com/v1/responses'), `and what Codex asked for: ${u.original_url}`);
+      assert.notEqual(u.end_time, null, 'completed when the socket closed');
+    }
+    const messages = await stack.sql<{ trace_id: string; seq: number; direction: number; opcode: number; text: string | null }>(
+      `SELECT trace_id, seq, direction, opcode, CASE WHEN opcode = 1 THEN convert_from(payload, 'UTF8') END AS text
+         FROM "CCProxy_WebSocketMessages" WHERE trace_id IN (${upgrades.map((u) => `'${u.trace_id}'`).join(', ')}) ORDER BY trace_id, seq`,
+    );
+    const sent = messages.filter((m) => m.direction === 0 && m.opcode === 1).map((m) => JSON.parse(m.text!) as { type: string; input?: unknown });
+    const received = messages.filter((m) => m.direction === 1 && m.opcode === 1).map((m) => JSON.parse(m.text!) as { type: string; response?: { usage?: unknown } });
+    assert.ok(sent.some((q) => q.type === 'response.create' && JSON.stringify(q.input).includes(PROMPT)), 'the request message is stored, decoded');
+    assert.ok(received.some((e) => e.type === 'response.output_text.done' && JSON.stringify(e).includes(standIn.answer)), 'the answer is stored');
+    assert.ok(received.some((e) => e.type === 'response.completed' && e.response?.usage), 'with its usage');
+    for (const u of upgrades) {
+      const own = messages.filter((m) => m.trace_id === u.trace_id);
+      assert.deepEqual(own.map((m) => m.seq), own.map((_, i) => i), 'seq counts from 0 per connection');
+      assert.equal(own.at(-1)?.opcode, 8, 'the close is the last message');
+    }
+  } finally {
+    await stack.cleanup();
+    await standIn.close();
+  }
+});
+
+test('Codex CLI falls back to HTTPS+SSE when the upgrade is refused (404): answered and recorded', async () => {
+  const { standIn, stack } = await codexThrough('refuse-upgrade');
+  try {
+    assert.ok(standIn.seen.some((s) => s.upgrade), 'Codex tried the WebSocket first');
+    const posts = standIn.seen.filter((s) => !s.upgrade && s.method === 'POST' && s.url === '/v1/responses');
+    assert.ok(posts.length >= 1, 'then POSTed to /v1/responses');
+
+    const rows = await stack.sql<{ method: string; status_code: number; url: string; original_url: string; asked: boolean; answered: boolean }>(
+      `SELECT method, status_code, url, original_url,
+              position('${PROMPT}' in convert_from(request_body, 'UTF8')) > 0 AS asked,
+              position('${standIn.answer}' in convert_from(response_body, 'UTF8')) > 0 AS answered
+         FROM "CCProxy_HttpTraces" WHERE proxy_direction = 1 AND split_part(path, '?', 1) = '/v1/responses' ORDER BY start_time`,
+    );
+    const refused = rows.filter((x) => x.method === 'GET');
+    const answered = rows.filter((x) => x.method === 'POST' && x.status_code === 200);
+    assert.ok(refused.length >= 1 && refused.every((x) => x.status_code === 404), `the refused upgrades are recorded with their 404: ${JSON.stringify(rows)}`);
+    assert.equal(answered.length, posts.length, `every POST is recorded: ${JSON.stringify(rows)}`);
+    assert.ok(answered.every((x) => x.url === `${standIn.url}/v1/responses` && x.original_url === `${OPENAI}/v1/responses`), JSON.stringify(answered));
+    assert.ok(answered.some((x) => x.asked && x.answered), 'the prompt and the streamed answer are in the stored bodies');
+  } finally {
+    await stack.cleanup();
+    await standIn.close();
+  }
+});
