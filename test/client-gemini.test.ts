@@ -8,7 +8,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { clientBin, ensureClients, setApiBase, startClientStack, type ClientStack } from './helpers/clients.js';
-import { startGeminiStandIn, type GeminiStandIn } from './helpers/gemini-standin.js';
+import { startGeminiStandIn, type GeminiStandIn } from './helpers/gemini-api-standin.js';
 
 /** ~/.gemini/settings.json: no usage statistics (play.googleapis.com), no update check (the npm registry). */
 export const GEMINI_SETTINGS = { privacy: { usageStatisticsEnabled: false }, general: { enableAutoUpdate: false, enableAutoUpdateNotification: false } };
