@@ -1,54 +1,103 @@
 // Gemini CLI, the real program from npm (pinned in test/clients), headless through `ccproxy run` on the config.yaml
 // that `ccproxy install` writes, with only api_base edited so its Gemini deployments reach an HTTPS stand-in of the
-// Gemini API. `run` points the CLI at the gateway (GOOGLE_GEMINI_BASE_URL); the CLI first asks its model router
-// for JSON (a generateContent), then streams the answer (streamGenerateContent, SSE). Each call must be answered
-// and recorded at both ends. Usage statistics are turned off through the CLI's documented setting.
+// Gemini API. The CLI first asks its model router for JSON (a generateContent), then streams the answer
+// (streamGenerateContent, SSE); each call must be answered and recorded. Twice: as an API-key user whose settings
+// chose that auth type (`run` points the CLI at the gateway with GOOGLE_GEMINI_BASE_URL: both ends recorded), and
+// as a fresh headless user with nothing but GEMINI_API_KEY, the case a CI job has; there ccproxy.yaml's map_remote
+// sends generativelanguage.googleapis.com to the same stand-in, should the CLI go there itself. Usage statistics
+// and update checks are turned off through the CLI's documented settings.
 import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { clientBin, ensureClients, setApiBase, startClientStack, type ClientStack } from './helpers/clients.js';
+import { clientBin, ensureClients, setApiBase, setMitmSettings, startClientStack, type ClientStack } from './helpers/clients.js';
 import { startGeminiStandIn, type GeminiStandIn } from './helpers/gemini-api-standin.js';
 
 /** ~/.gemini/settings.json: no usage statistics (play.googleapis.com), no update check (the npm registry). */
 export const GEMINI_SETTINGS = { privacy: { usageStatisticsEnabled: false }, general: { enableAutoUpdate: false, enableAutoUpdateNotification: false } };
+/** What Gemini CLI writes once a user picks "Use Gemini API key". */
+const API_KEY_AUTH = { security: { auth: { selectedType: 'gemini-api-key' } } };
+const GOOGLE_API = 'https://generativelanguage.googleapis.com';
+const KEY = 'AIza-test-not-a-real-key';
+
+function home(dir: string, settings: object): string {
+  mkdirSync(join(dir, '.gemini'), { recursive: true });
+  writeFileSync(join(dir, '.gemini', 'settings.json'), JSON.stringify(settings, null, 2));
+  return dir;
+}
 
 let standIn: GeminiStandIn;
 let stack: ClientStack;
 before(async () => {
   await ensureClients();
   standIn = await startGeminiStandIn();
-  stack = await startClientStack(standIn.caPath, (dir) => setApiBase(join(dir, 'config.yaml'), 'gemini', standIn.url));
-  mkdirSync(join(stack.home, '.gemini'));
-  writeFileSync(join(stack.home, '.gemini', 'settings.json'), JSON.stringify(GEMINI_SETTINGS, null, 2));
+  stack = await startClientStack(standIn.caPath, (dir) => {
+    setApiBase(join(dir, 'config.yaml'), 'gemini', standIn.url);
+    setMitmSettings(join(dir, 'ccproxy.yaml'), { map_remote: [{ from: GOOGLE_API, to: standIn.url }] });
+  });
 });
 after(async () => {
   await stack?.cleanup();
   await standIn?.close();
 });
 
-test('Gemini CLI headless: answered by the stand-in through the gateway, every call recorded at both ends', async () => {
-  const r = await stack.run([clientBin('gemini'), '-p', 'Say hello to the stand-in.'], { GEMINI_API_KEY: 'AIza-test-not-a-real-key', GEMINI_CLI_TRUST_WORKSPACE: 'true' });
+/** Runs `gemini -p` in `homeDir`; returns the content calls the stand-in saw for it and the CLI's output. */
+async function ask(homeDir: string, prompt: string) {
+  const before = standIn.contentCalls().length;
+  const r = await stack.run([clientBin('gemini'), '-p', prompt], { HOME: homeDir, GEMINI_API_KEY: KEY, GEMINI_CLI_TRUST_WORKSPACE: 'true' });
+  return { r, calls: standIn.contentCalls().slice(before) };
+}
+
+function assertAnswered(r: { code: number | null; stdout: string; stderr: string }, calls: { url: string; headers: Record<string, unknown> }[]) {
   assert.equal(r.code, 0, `gemini exited ${r.code}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`);
   assert.ok(r.stdout.includes(standIn.answer), `gemini printed the stand-in's answer:\n${r.stdout}\n${r.stderr}`);
-
-  const calls = standIn.contentCalls();
   assert.ok(calls.some((c) => c.url.includes(':streamGenerateContent')), `the answer was streamed: ${calls.map((c) => c.url).join(', ')}`);
-  assert.ok(calls.every((c) => c.headers['x-goog-api-key'] === 'AIza-test-not-a-real-key' || new URL(c.url, 'https://x').searchParams.get('key') === 'AIza-test-not-a-real-key'), 'the client\'s key reached the provider');
+  assert.ok(calls.every((c) => c.headers['x-goog-api-key'] === KEY || new URL(c.url, 'https://x').searchParams.get('key') === KEY), 'the client\'s key reached the provider');
+}
 
-  assert.equal((await stack.stop()).code, 0);
-  const rows = await stack.sql<{ d: number; url: string; path: string; status_code: number | null; usage: boolean }>(
-    `SELECT proxy_direction AS d, url, path, status_code,
+/** Rows of the content calls whose request carried `prompt`, both directions. */
+async function rowsFor(prompt: string) {
+  return stack.sql<{ d: number; url: string; path: string; original_url: string | null; status_code: number | null; usage: boolean }>(
+    `SELECT proxy_direction AS d, url, path, original_url, status_code,
             position('usageMetadata' in convert_from(response_body, 'UTF8')) > 0 AS usage
-       FROM "CCProxy_HttpTraces" WHERE path LIKE '%/models/%:%generateContent%' ORDER BY start_time`,
+       FROM "CCProxy_HttpTraces"
+      WHERE path ~ '/models/[^/:]+:(generateContent|streamGenerateContent)' AND position('${prompt}' in convert_from(request_body, 'UTF8')) > 0
+      ORDER BY start_time`,
   );
-  const reverse = rows.filter((x) => x.d === 0);
-  const forward = rows.filter((x) => x.d === 1 && x.url.startsWith(`${standIn.url}/`));
-  assert.equal(reverse.length, calls.length, `every call the client made is recorded where it came in: ${JSON.stringify(rows)}`);
-  assert.equal(forward.length, calls.length, `every call the provider got is recorded where it went out: ${JSON.stringify(rows)}`);
-  for (const x of [...reverse, ...forward]) {
-    assert.equal(x.status_code, 200, JSON.stringify(x));
-    assert.ok(x.usage, `the stored answer carries usageMetadata: ${JSON.stringify(x)}`);
+}
+
+const KEY_USER = 'Say hello to the stand-in, API-key user.';
+const FRESH_USER = 'Say hello to the stand-in, fresh user.';
+let keyUserCalls: { url: string }[] = [];
+let freshCalls: { url: string }[] = [];
+
+test('Gemini CLI headless, API-key auth chosen in its settings: answered', async () => {
+  const { r, calls } = await ask(home(join(stack.home, 'key-user'), { ...GEMINI_SETTINGS, ...API_KEY_AUTH }), KEY_USER);
+  assertAnswered(r, calls);
+  keyUserCalls = calls;
+});
+
+test('Gemini CLI headless, fresh (only GEMINI_API_KEY): answered', async () => {
+  const { r, calls } = await ask(home(join(stack.home, 'fresh'), GEMINI_SETTINGS), FRESH_USER);
+  if (r.code === 41 && r.stderr.includes('Invalid auth method selected')) {
+    assert.fail(`Gemini CLI exited 41 ("Invalid auth method selected."): with GOOGLE_GEMINI_BASE_URL set and no auth type in its settings it selects the "gateway" auth type, which its headless check (validateAuthMethod) does not accept`);
   }
-  assert.deepEqual(forward.map((x) => x.path), calls.map((c) => c.url), 'the provider got the calls as recorded');
+  assertAnswered(r, calls);
+  freshCalls = calls;
+});
+
+test('Gemini CLI: every call recorded (at both ends through the gateway; at the forward capture with its original URL when mapped)', async () => {
+  assert.equal((await stack.stop()).code, 0);
+  for (const [prompt, calls] of [[KEY_USER, keyUserCalls], [FRESH_USER, freshCalls]] as const) {
+    if (calls.length === 0) continue;
+    const rows = await rowsFor(prompt);
+    const forward = rows.filter((x) => x.d === 1 && x.url.startsWith(`${standIn.url}/`));
+    assert.equal(forward.length, calls.length, `every call the provider got is recorded where it went out: ${JSON.stringify(rows)}`);
+    assert.deepEqual(forward.map((x) => x.path), calls.map((c) => c.url), 'the provider got the calls as recorded');
+    const reverse = rows.filter((x) => x.d === 0);
+    const mapped = forward.filter((x) => x.original_url?.startsWith(`${GOOGLE_API}/`));
+    assert.ok(reverse.length === calls.length || mapped.length === calls.length, `through the gateway, each call is also recorded where it came in; sent to Google, with the URL it asked for: ${JSON.stringify(rows)}`);
+    for (const x of rows) assert.ok(x.status_code === 200 && x.usage, `answered, usageMetadata stored: ${JSON.stringify(x)}`);
+  }
+  assert.ok(keyUserCalls.length + freshCalls.length > 0, 'a Gemini CLI run was answered');
 });
