@@ -281,7 +281,7 @@ class Exchange implements Dispatcher.DispatchHandler {
     this.record('complete', () =>
       responseEnd(ctx.capture, { status, headers: raw ? headerObject(raw) : {}, copy: raw ? this.resCopy : null, start, end, ttfbMs: this.ttfb, serverIp: this.serverIp, serverPort: this.serverPort, error }),
     );
-    if (ctx.log.debugEnabled) ctx.log.debug(`${this.req.method} ${redactQuery(this.seen.url)} → ${error?.type ?? status} ${Math.round(performance.now() - this.t0)} ms`);
+    if (ctx.log.debugEnabled) ctx.log.debug(`${this.req.method} ${redactQuery(this.seen.url)}${this.seen.originalUrl ? ` (mapped from ${redactQuery(this.seen.originalUrl)})` : ''} → ${error?.type ?? status} ${Math.round(performance.now() - this.t0)} ms`);
   }
 }
 

@@ -61,6 +61,7 @@ export async function startForwardProxy(o: ForwardProxyOptions): Promise<Running
   const ctx: ExchangeContext = exchangeContext(o);
   const mapRemote = new MapRemote(o.mapRemote ?? []);
   const ownAuth = o.unmappedProxyAuthorization ?? null;
+  for (const e of o.mapRemote ?? []) o.log.info(`map_remote: ${e.from} → ${e.to}`);
   /** Whether a request (or CONNECT) goes through map_remote: not when it carries the gateway's credentials. */
   const mappable = (req: IncomingMessage) => mapRemote.size > 0 && (ownAuth === null || req.headers['proxy-authorization'] !== ownAuth);
   /**
