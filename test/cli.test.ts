@@ -51,9 +51,10 @@ for (const backend of BACKENDS) {
       assert.match(first.stdout, /applied 1: spec table/);
       assert.match(first.stdout, /applied 2: capture extras/);
       assert.match(first.stdout, /applied 3: bodies compressed with lz4/);
+      assert.match(first.stdout, /applied 5: original_url/);
       const second = await runCli(['db', 'push'], env.env);
       assert.equal(second.code, 0);
-      assert.match(second.stdout, /schema is up to date \(version 3\)/);
+      assert.match(second.stdout, /schema is up to date \(version 5\)/);
     });
 
     describe('the spec example queries, verbatim, on seeded traces', () => {
