@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { startAnthropicStandIn, type AnthropicStandIn } from './helpers/anthropic-standin.js';
-import { clientBin, ensureClients, setApiBase, startClientStack, type ClientStack } from './helpers/clients.js';
+import { ensureClients, setApiBase, startClientStack, type ClientStack } from './helpers/clients.js';
 
 /** Claude Code's documented switches for the calls it makes besides the API (bootstrap, telemetry, updates). */
 export const CLAUDE_QUIET = { CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1', DISABLE_TELEMETRY: '1' };
@@ -25,7 +25,7 @@ after(async () => {
 });
 
 test('Claude Code: a session with a Bash tool round trip, answered by the stand-in and recorded at both ends', async () => {
-  const r = await stack.run([clientBin('claude'), '-p', 'Run the marker command with Bash and tell me what it printed.', '--allowedTools', 'Bash', '--output-format', 'json'], {
+  const r = await stack.run(['claude', '-p', 'Run the marker command with Bash and tell me what it printed.', '--allowedTools', 'Bash', '--output-format', 'json'], {
     ANTHROPIC_API_KEY: 'sk-ant-api03-test-not-a-real-key',
     ...CLAUDE_QUIET,
   });

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { before, test } from 'node:test';
-import { clientBin, ensureClients, setMitmSettings, startClientStack } from './helpers/clients.js';
+import { ensureClients, setMitmSettings, startClientStack } from './helpers/clients.js';
 import { startResponsesStandIn, type ResponsesMode } from './helpers/responses-standin.js';
 
 const PROMPT = 'Say hello to the stand-in.';
@@ -22,7 +22,7 @@ async function codexThrough(mode: ResponsesMode) {
   const codexHome = join(stack.home, '.codex');
   mkdirSync(codexHome);
   try {
-    const r = await stack.run([clientBin('codex'), 'exec', '--skip-git-repo-check', PROMPT], { OPENAI_API_KEY: 'sk-proj-test-not-a-real-key', CODEX_HOME: codexHome });
+    const r = await stack.run(['codex', 'exec', '--skip-git-repo-check', PROMPT], { OPENAI_API_KEY: 'sk-proj-test-not-a-real-key', CODEX_HOME: codexHome });
     assert.equal(r.code, 0, `codex exited ${r.code}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`);
     assert.ok(r.stdout.includes(standIn.answer), `codex printed the stand-in's answer:\n${r.stdout}\n${r.stderr}`);
     assert.equal((await stack.stop()).code, 0);

@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { clientBin, ensureClients, setApiBase, setMitmSettings, startClientStack, type ClientStack } from './helpers/clients.js';
+import { ensureClients, setApiBase, setMitmSettings, startClientStack, type ClientStack } from './helpers/clients.js';
 import { startGeminiStandIn, type GeminiStandIn } from './helpers/gemini-api-standin.js';
 
 /** ~/.gemini/settings.json: no usage statistics (play.googleapis.com), no update check (the npm registry). */
@@ -44,7 +44,7 @@ after(async () => {
 /** Runs `gemini -p` in `homeDir`; returns the content calls the stand-in saw for it and the CLI's output. */
 async function ask(homeDir: string, prompt: string) {
   const before = standIn.contentCalls().length;
-  const r = await stack.run([clientBin('gemini'), '-p', prompt], { HOME: homeDir, GEMINI_API_KEY: KEY, GEMINI_CLI_TRUST_WORKSPACE: 'true' });
+  const r = await stack.run(['gemini', '-p', prompt], { HOME: homeDir, GEMINI_API_KEY: KEY, GEMINI_CLI_TRUST_WORKSPACE: 'true' });
   return { r, calls: standIn.contentCalls().slice(before) };
 }
 

@@ -5,7 +5,7 @@
 // developer's settings or credentials reach it and nothing it writes lands in the developer's home.
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { delimiter, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { parseDocument, isMap, isSeq } from 'yaml';
@@ -77,9 +77,9 @@ export function clientBin(name: 'claude' | 'codex' | 'gemini'): string {
   return join(CLIENTS_DIR, 'node_modules', '.bin', name);
 }
 
-/** The version the client package pins (for messages). */
-export function pinnedVersion(pkg: string): string {
-  return (JSON.parse(readFileSync(join(CLIENTS_DIR, 'package.json'), 'utf8')) as { dependencies: Record<string, string> }).dependencies[pkg]!;
+/** PATH with the pinned clients first, so `ccproxy run claude` finds them by name as a user's shell would. */
+export function clientPath(): string {
+  return [join(CLIENTS_DIR, 'node_modules', '.bin'), process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin'].join(delimiter);
 }
 
 /**
@@ -120,7 +120,7 @@ export interface ClientStack {
   env: Record<string, string>;
   /** A home directory of the client's own. */
   home: string;
-  /** `ccproxy run <args>` in the client's home, with `extra` added to its environment. */
+  /** `ccproxy run <args>` in the client's home, with `extra` added to its environment and the pinned clients first on PATH. */
   run(args: string[], extra?: Record<string, string>, cwd?: string): Promise<CliResult>;
   /** `ccproxy db sql --json <sql>`, parsed. */
   sql<T = Record<string, any>>(sql: string): Promise<T[]>;
@@ -145,7 +145,7 @@ export async function startClientStack(caPath: string, edit: (dir: string) => vo
     dir: cfg.dir,
     env,
     home: homeDir.dir,
-    run: (args, extra = {}, cwd) => runCli(['run', ...args], { ...env, HOME: homeDir.dir, ...extra }, undefined, cwd ?? homeDir.dir),
+    run: (args, extra = {}, cwd) => runCli(['run', ...args], { ...env, HOME: homeDir.dir, PATH: clientPath(), ...extra }, undefined, cwd ?? homeDir.dir),
     sql: async (sql) => {
       const r = await runCli(['db', 'sql', '--json', sql], env);
       if (r.code !== 0) throw new Error(`ccproxy db sql failed (${r.code}): ${r.stderr}`);
