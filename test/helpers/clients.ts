@@ -21,6 +21,8 @@ const HIDDEN_LOCK = join(CLIENTS_DIR, 'node_modules', '.package-lock.json');
 const INSTALL_LOCK = join(CLIENTS_DIR, '.install-lock');
 /** Polling interval while another process installs. */
 const LOCK_POLL_MS = 250;
+/** A lock without a pid this long after it was made was left by a process that died before writing one. */
+const PIDLESS_LOCK_STALE_MS = 60_000;
 
 /** Installed, by `npm ci` here or by .ci/run, from the package-lock.json that is there now. */
 function installed(): boolean {
@@ -49,7 +51,8 @@ export async function ensureClients(): Promise<void> {
       } catch {
         /* the holder has not written its pid yet */
       }
-      if (pid && !isAlive(pid)) rmSync(INSTALL_LOCK, { recursive: true, force: true });
+      const pidless = !pid && Date.now() - (statSync(INSTALL_LOCK, { throwIfNoEntry: false })?.mtimeMs ?? Date.now()) > PIDLESS_LOCK_STALE_MS;
+      if ((pid && !isAlive(pid)) || pidless) rmSync(INSTALL_LOCK, { recursive: true, force: true });
       else await sleep(LOCK_POLL_MS);
       if (installed()) return;
     }
