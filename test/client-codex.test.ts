@@ -51,12 +51,19 @@ test('Codex CLI over the Responses WebSocket, mapped to a stand-in: answered, th
       assert.ok(u.original_url.startsWith(`${OPENAI}/v1/responses`) || u.original_url.startsWith('wss://api.openai.com/v1/responses'), `and what Codex asked for: ${u.original_url}`);
       assert.notEqual(u.end_time, null, 'completed when the socket closed');
     }
-    const messages = await stack.sql<{ trace_id: string; seq: number; direction: number; opcode: number; text: string | null }>(
-      `SELECT trace_id, seq, direction, opcode, CASE WHEN opcode = 1 THEN convert_from(payload, 'UTF8') END AS text
+    const messages = await stack.sql<{ trace_id: string; seq: number; direction: number; opcode: number; size: number; truncated: boolean; text: string | null }>(
+      `SELECT trace_id, seq, direction, opcode, size, truncated, CASE WHEN opcode = 1 THEN convert_from(payload, 'UTF8') END AS text
          FROM "CCProxy_WebSocketMessages" WHERE trace_id IN (${upgrades.map((u) => `'${u.trace_id}'`).join(', ')}) ORDER BY trace_id, seq`,
     );
-    const sent = messages.filter((m) => m.direction === 0 && m.opcode === 1).map((m) => JSON.parse(m.text!) as { type: string; input?: unknown });
-    const received = messages.filter((m) => m.direction === 1 && m.opcode === 1).map((m) => JSON.parse(m.text!) as { type: string; response?: { usage?: unknown } });
+    const parse = (m: (typeof messages)[number]) => {
+      try {
+        return JSON.parse(m.text ?? '') as { type: string; input?: unknown; response?: { usage?: unknown } };
+      } catch {
+        assert.fail(`stored text message ${m.trace_id}#${m.seq} (direction ${m.direction}, ${m.size} bytes on the wire, truncated ${m.truncated}) is not the JSON that was sent: ${JSON.stringify(m.text?.slice(0, 200))} (${m.text?.length} chars)`);
+      }
+    };
+    const sent = messages.filter((m) => m.direction === 0 && m.opcode === 1).map(parse);
+    const received = messages.filter((m) => m.direction === 1 && m.opcode === 1).map(parse);
     assert.ok(sent.some((q) => q.type === 'response.create' && JSON.stringify(q.input).includes(PROMPT)), 'the request message is stored, decoded');
     assert.ok(received.some((e) => e.type === 'response.output_text.done' && JSON.stringify(e).includes(standIn.answer)), 'the answer is stored');
     assert.ok(received.some((e) => e.type === 'response.completed' && e.response?.usage), 'with its usage');
