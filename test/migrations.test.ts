@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { openDatabase } from '../src/store/database.js';
 import { LATEST_VERSION } from '../src/store/migrations.js';
+import { COLUMNS } from '../src/store/table.js';
 import { BACKENDS } from './helpers/pg.js';
 
 /** What Prisma generates for the original model (before proxy_direction and session_id were added). */
@@ -83,15 +84,17 @@ for (const backend of BACKENDS) {
     });
 
     test('migration 4 on a database at version 3 adds the WebSocket messages table and keeps the traces', async () => {
-      // A database as the release before it left it: migrations 1 to 3 recorded, no messages table.
+      // A database as version 3 left it: migrations 1 to 3 recorded, no messages table, no later columns.
       const raw = await openDatabase(env.loaded, { migrate: false });
+      const later = COLUMNS.filter((c) => (c.migration ?? 0) > 3).map((c) => `DROP COLUMN ${c.name}`);
       await raw.pool.query(`DROP TABLE IF EXISTS "CCProxy_WebSocketMessages"; DELETE FROM "CCProxy_Migrations" WHERE version >= 4`);
+      if (later.length > 0) await raw.pool.query(`ALTER TABLE "CCProxy_HttpTraces" ${later.join(', ')}`);
       assert.equal((await raw.pool.query(`SELECT max(version) AS v FROM "CCProxy_Migrations"`)).rows[0].v, 3);
       await raw.close();
 
       const db = await openDatabase(env.loaded);
       try {
-        assert.equal(db.migrated!.applied[0]?.version, 4);
+        assert.deepEqual(db.migrated!.applied.map((a) => a.version), Array.from({ length: LATEST_VERSION - 3 }, (_, i) => i + 4));
         assert.equal(db.migrated!.applied[0]?.name, 'WebSocket messages table CCProxy_WebSocketMessages');
         assert.equal((await db.pool.query(`SELECT count(*)::int AS n FROM "CCProxy_HttpTraces" WHERE trace_id = 'from-python'`)).rows[0].n, 1);
         const cols = await db.pool.query(`SELECT column_name FROM information_schema.columns WHERE table_name = 'CCProxy_WebSocketMessages' ORDER BY ordinal_position`);
