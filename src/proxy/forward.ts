@@ -6,8 +6,9 @@ import type { IncomingMessage } from 'node:http';
 import net, { type Socket } from 'node:net';
 import tls from 'node:tls';
 import type { CertificateAuthority } from './tls/ca.js';
-import { exchangeContext, proxyExchange, proxyUpgrade, recordError, rejectMalformed, type ExchangeContext, type Target } from './exchange.js';
-import { createListener, listen, type RunningProxy } from './listen.js';
+import { exchangeContext, proxyExchange, recordError, rejectMalformed, type ExchangeContext, type Target } from './exchange.js';
+import { createListener, cutUpgrades, listen, type RunningProxy } from './listen.js';
+import { relayUpgrade } from './websocket.js';
 
 export interface ForwardProxyOptions extends Omit<ExchangeContext, 'upstream'> {
   host: string;
@@ -64,8 +65,11 @@ export async function startForwardProxy(o: ForwardProxyOptions): Promise<Running
   server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => {
     try {
       const url = new URL(req.url ?? '');
-      proxyUpgrade(req, socket, head, { secure: false, hostname: url.hostname, port: Number(url.port) || 80, path: url.pathname + url.search, hostHeader: url.host });
+      const path = url.pathname + url.search;
+      const target: Target = { secure: false, hostname: url.hostname.replace(/^\[|\]$/g, ''), port: Number(url.port) || 80, path, hostHeader: url.host };
+      relayUpgrade(ctx, req, socket, head, target, { url: url.toString(), host: target.hostname, path, isHttps: false });
     } catch {
+      socket.on('error', () => {});
       socket.end('HTTP/1.1 400 Bad Request\r\ncontent-length: 0\r\n\r\n');
     }
   });
@@ -81,7 +85,10 @@ export async function startForwardProxy(o: ForwardProxyOptions): Promise<Running
   inner.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => rejectMalformed(ctx, err, socket, true));
   inner.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => {
     const t = tunnels.get(socket)!;
-    proxyUpgrade(req, socket, head, { secure: true, hostname: t.host, port: t.port, path: req.url ?? '/', hostHeader: req.headers.host ?? t.host });
+    const path = req.url ?? '/';
+    const hostHeader = req.headers.host ?? (t.port === 443 ? t.host : `${t.host}:${t.port}`);
+    const target: Target = { secure: true, hostname: t.host, port: t.port, path, hostHeader };
+    relayUpgrade(ctx, req, socket, head, target, { url: `https://${hostHeader}${path}`, host: t.host, path, isHttps: true });
   });
 
   server.on('connect', (req: IncomingMessage, client: Socket, head: Buffer) => {
@@ -172,6 +179,7 @@ export async function startForwardProxy(o: ForwardProxyOptions): Promise<Running
       inner.closeIdleConnections();
     },
     () => {
+      cutUpgrades(ctx);
       inner.closeAllConnections();
       for (const s of open) s.destroy();
     },
