@@ -1,6 +1,7 @@
 // New rows go in with binary COPY: PostgreSQL then parses and plans nothing per batch and skips the conflict
-// check, which costs it about a third of what a multi-row upsert does per row. Only rows that cannot exist
-// yet come here (a trace's first write); anything else, and any replay, goes through the upserts.
+// check, which costs it about a third of what a multi-row upsert does per row. Only rows that should not exist
+// yet come here (a trace's first write, a WebSocket message); anything else goes through the upserts, and so do
+// rows whose COPY failed because a replay repeats them.
 import type { Writable } from 'node:stream';
 import { setImmediate as turn } from 'node:timers/promises';
 import type pg from 'pg';
@@ -8,6 +9,16 @@ import { from as copyFrom } from 'pg-copy-streams';
 import { withClient } from './database.js';
 import type { Shape, WireValue } from './ops.js';
 import { COLUMN_BY_NAME, TABLE, type ColumnType } from './table.js';
+import { WS_TABLE, WS_TYPES } from './ws-table.js';
+
+/** A table COPY writes to: its quoted name and its columns' types (the first column is the row's trace_id). */
+export interface CopyTarget {
+  table: string;
+  types: ReadonlyMap<string, ColumnType>;
+}
+
+export const TRACES_TARGET: CopyTarget = { table: TABLE, types: new Map([...COLUMN_BY_NAME].map(([name, c]) => [name, c.type])) };
+export const MESSAGES_TARGET: CopyTarget = { table: WS_TABLE, types: WS_TYPES };
 
 const SIGNATURE = Buffer.from('PGCOPY\n\xff\r\n\0', 'latin1');
 /** Microseconds between the Unix epoch and PostgreSQL's (2000-01-01). */
@@ -30,13 +41,13 @@ const SLICE_ROWS = 32;
 const HEADER = Buffer.concat([SIGNATURE, Buffer.alloc(8)]); // flags and header extension: none
 const TRAILER = Buffer.from([0xff, 0xff]); // a tuple count of -1
 
-export function copyStatement(cols: readonly string[]): string {
-  return `COPY ${TABLE} (trace_id${cols.map((c) => `, ${c}`).join('')}) FROM STDIN (FORMAT binary)`;
+export function copyStatement(cols: readonly string[], target: CopyTarget = TRACES_TARGET): string {
+  return `COPY ${target.table} (trace_id${cols.map((c) => `, ${c}`).join('')}) FROM STDIN (FORMAT binary)`;
 }
 
 /** Rows (sharing one column set) in PostgreSQL's binary COPY tuple format, written into one buffer. */
-export function encodeRows(cols: readonly string[], rows: readonly Shape['rows'][number][]): Buffer {
-  const types = cols.map((c) => COLUMN_BY_NAME.get(c)!.type);
+export function encodeRows(cols: readonly string[], rows: readonly Shape['rows'][number][], target: CopyTarget = TRACES_TARGET): Buffer {
+  const types = cols.map((c) => target.types.get(c)!);
   // One pass over the values: the buffer is sized by an upper bound (UTF-8 takes at most 3 bytes per UTF-16
   // unit), so strings are measured once, by writing them.
   let size = 0;
@@ -112,14 +123,14 @@ function writeValue(buf: Buffer, at: number, v: WireValue, type: ColumnType, nam
  * be encoded throws NotEncodable then, with nothing sent), and the slices are sent one per turn of the event
  * loop, waiting for the socket to drain when it is full. Resolves when the server has committed the COPY.
  */
-export async function copyRows(pool: pg.Pool, { cols, rows }: Pick<Shape, 'cols' | 'rows'>): Promise<void> {
+export async function copyRows(pool: pg.Pool, { cols, rows }: Pick<Shape, 'cols' | 'rows'>, target: CopyTarget = TRACES_TARGET): Promise<void> {
   const chunks: Buffer[] = [HEADER];
   for (let i = 0; i < rows.length; i += SLICE_ROWS) {
     if (i > 0) await turn();
-    chunks.push(encodeRows(cols, rows.slice(i, i + SLICE_ROWS)));
+    chunks.push(encodeRows(cols, rows.slice(i, i + SLICE_ROWS), target));
   }
   chunks.push(TRAILER);
-  await withClient(pool, (client) => send(client.query(copyFrom(copyStatement(cols))), chunks));
+  await withClient(pool, (client) => send(client.query(copyFrom(copyStatement(cols, target))), chunks));
 }
 
 function send(stream: Writable, chunks: readonly Buffer[]): Promise<void> {

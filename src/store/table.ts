@@ -1,4 +1,5 @@
 // The spec's "CCProxy_HttpTraces" table, column by column: one list drives the DDL, the writer and the schema check.
+import type { WireValue } from './ops.js';
 
 export const TABLE = '"CCProxy_HttpTraces"';
 export const TABLE_NAME = 'CCProxy_HttpTraces';
@@ -16,7 +17,7 @@ export interface Column {
   hasDefault?: boolean;
 }
 
-const col = (name: string, type: ColumnType, ddl: string, opts: Partial<Column> = {}): Column => ({ name, type, ddl, ...opts });
+export const col = (name: string, type: ColumnType, ddl: string, opts: Partial<Column> = {}): Column => ({ name, type, ddl, ...opts });
 
 export const COLUMNS: readonly Column[] = [
   col('trace_id', 'text', 'TEXT NOT NULL'),
@@ -68,6 +69,9 @@ export const INDEXES: readonly string[][] = [
 ];
 
 export const indexName = (cols: string[]) => `${TABLE_NAME}_${cols.join('_')}_idx`;
+
+/** A timestamp as PostgreSQL reads it in text: milliseconds become ISO 8601 in UTC; text (older spill files) stays. */
+export const isoText = (v: WireValue): WireValue => (typeof v === 'number' ? new Date(v).toISOString() : v);
 
 /** A trace row as the capture hands it over: any subset of columns besides trace_id. */
 export type TraceFields = Partial<{
