@@ -34,10 +34,10 @@ export class StandIn {
     this.secure = !!tlsOptions;
     const handler = (req: http.IncomingMessage, res: http.ServerResponse) => void this.handle(req, res);
     this.server = tlsOptions ? https.createServer(tlsOptions, handler) : http.createServer(handler);
-    // Upgrades: answer 101 and echo whatever comes (enough to see bytes pass both ways untouched).
+    // Upgrades: answer 101 to the protocol asked for and echo whatever comes (enough to see bytes pass both ways untouched).
     this.server.on('upgrade', (req: http.IncomingMessage, socket: import('node:net').Socket) => {
       this.seen.push({ method: req.method!, url: req.url!, headers: req.headers, body: Buffer.alloc(0), aborted: false });
-      socket.write('HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n');
+      socket.write(`HTTP/1.1 101 Switching Protocols\r\nUpgrade: ${req.headers.upgrade}\r\nConnection: Upgrade\r\n\r\n`);
       socket.pipe(socket);
     });
   }
