@@ -14,6 +14,8 @@ import { after, before, describe, test } from 'node:test';
 import { WebSocket, WebSocketServer } from 'ws';
 import { encodeFrame, OP_BINARY, OP_CLOSE, OP_PING, OP_TEXT } from '../src/proxy/ws-frames.js';
 import { loadOrCreateCA } from '../src/proxy/tls/ca.js';
+import { runCli } from './helpers/cli.js';
+import { startProvider, stackConfig, status, stopAndCheck } from './helpers/daemon.js';
 import { startCapture, type RunningCapture } from './helpers/proxy.js';
 import { tempConfigDir } from './helpers/pg.js';
 
@@ -67,10 +69,12 @@ async function readAll(s: net.Socket): Promise<Buffer> {
 /** A client that sends an Upgrade and leaves before any answer, by FIN or by RST. */
 async function leaveEarly(port: number, how: 'fin' | 'rst', requestTarget = '/') {
   const s = await rawUpgrade(port, upgradeLines(requestTarget));
+  s.resume(); // read whatever comes, so that the proxy's own FIN is seen
   await sleep(20);
+  const closed = s.closed ? Promise.resolve() : once(s, 'close');
   if (how === 'fin') s.end();
   else s.resetAndDestroy();
-  await once(s, 'close');
+  await closed;
 }
 
 /** An upstream that accepts connections and never answers. */
@@ -308,6 +312,39 @@ describe('WebSocket capture: a client that leaves before the answer, a failed up
     } finally {
       await rev.stop();
       silent.close();
+    }
+  });
+});
+
+describe('WebSocket capture: clients leaving early through a running daemon (start --mitm)', () => {
+  test('10 clients leaving before the answer at the main entry and at the forward capture: the daemon keeps serving, stop ends it', { timeout: 120_000 }, async () => {
+    const provider = await startProvider();
+    const cfg = stackConfig(provider.url);
+    const env = { CCPROXY_CONFIG_DIR: cfg.dir, NODE_EXTRA_CA_CERTS: provider.caPath };
+    const silent = await silentUpstream();
+    try {
+      const started = await runCli(['start', '--mitm', '--detach'], env);
+      assert.equal(started.code, 0, started.stderr);
+      const { s } = await status(env);
+      for (let i = 0; i < 10; i++) {
+        await leaveEarly(s.components.reverse.port!, i % 2 ? 'rst' : 'fin');
+        await leaveEarly(s.components.forward.port!, i % 2 ? 'rst' : 'fin', `http://127.0.0.1:${silent.port}/`);
+      }
+      // One more left pending at the forward capture while the daemon stops.
+      await rawUpgrade(s.components.forward.port!, upgradeLines(`http://127.0.0.1:${silent.port}/pending`));
+      const after = await status(env);
+      assert.equal(after.code, 0);
+      assert.equal(after.s.pid, s.pid, 'the same process still runs');
+      const health = await fetch(`${s.url}/health`);
+      assert.equal(health.status, 200, 'and still serves');
+      const stopped = await stopAndCheck(env, s.pid);
+      assert.equal(stopped.code, 0, stopped.stderr);
+      assert.match(stopped.stdout, /ccproxy stopped/);
+    } finally {
+      await stopAndCheck(env);
+      silent.close();
+      await provider.close();
+      cfg.remove();
     }
   });
 });
