@@ -7,9 +7,9 @@ import { setImmediate as turn } from 'node:timers/promises';
 import type pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { withClient } from './database.js';
-import type { Shape, WireValue } from './ops.js';
+import { groupByShape, type Op, type Shape, type WireValue } from './ops.js';
 import { COLUMN_BY_NAME, TABLE, type ColumnType } from './table.js';
-import { WS_TABLE, WS_TYPES } from './ws-table.js';
+import { WS_TABLE, WS_TYPES, WS_VALUE_COLUMNS } from './ws-table.js';
 
 /** A table COPY writes to: its quoted name and its columns' types (the first column is the row's trace_id). */
 export interface CopyTarget {
@@ -19,6 +19,21 @@ export interface CopyTarget {
 
 export const TRACES_TARGET: CopyTarget = { table: TABLE, types: new Map([...COLUMN_BY_NAME].map(([name, c]) => [name, c.type])) };
 export const MESSAGES_TARGET: CopyTarget = { table: WS_TABLE, types: WS_TYPES };
+
+export interface CopyPlan {
+  /** One COPY per table and column set: trace creates by shape, then the messages. */
+  copies: { target: CopyTarget; shape: Pick<Shape, 'cols' | 'rows'> }[];
+  /** Rows that go as upserts (a trace's later writes). */
+  rest: Op[];
+}
+
+/** Splits merged rows into what COPY may carry (rows that should be new) and the rest. */
+export function planCopies(rows: readonly Op[]): CopyPlan {
+  const copies: CopyPlan['copies'] = groupByShape(rows.filter((r) => r.kind === 'create')).map((shape) => ({ target: TRACES_TARGET, shape }));
+  const messages = rows.filter((r) => r.kind === 'ws');
+  if (messages.length > 0) copies.push({ target: MESSAGES_TARGET, shape: { cols: WS_VALUE_COLUMNS, rows: messages } });
+  return { copies, rest: rows.filter((r) => r.kind === 'complete') };
+}
 
 const SIGNATURE = Buffer.from('PGCOPY\n\xff\r\n\0', 'latin1');
 /** Microseconds between the Unix epoch and PostgreSQL's (2000-01-01). */

@@ -9,11 +9,10 @@ import type { WsMessage } from '../flow/websocket.js';
 import type { Logger } from '../log.js';
 import { isConnectionError, withClient, type Database } from './database.js';
 import { migrate } from './migrations.js';
-import { carriesCopy, copyRows, MESSAGES_TARGET, NotEncodable, TRACES_TARGET, type CopyTarget } from './copy.js';
-import { absorb, buildStatements, countOps, encodeOp, groupByShape, makeOp, makeWsOp, mergeOps, type Op, type Shape } from './ops.js';
+import { carriesCopy, copyRows, NotEncodable, planCopies } from './copy.js';
+import { absorb, buildStatements, countOps, encodeOp, makeOp, makeWsOp, mergeOps, type Op } from './ops.js';
 import { Spill } from './spill.js';
 import type { TraceFields } from './table.js';
-import { WS_VALUE_COLUMNS } from './ws-table.js';
 
 export interface WriterOptions {
   /** Operations held in memory (the spec's buffer of 1000). */
@@ -352,11 +351,9 @@ export class TraceWriter {
   private async writeRows(rows: Op[], copy: boolean): Promise<void> {
     let rest = rows;
     if (copy) {
-      rest = rows.filter((r) => r.kind === 'complete');
-      const copies: [CopyTarget, Pick<Shape, 'cols' | 'rows'>][] = groupByShape(rows.filter((r) => r.kind === 'create')).map((shape) => [TRACES_TARGET, shape]);
-      const messages = rows.filter((r) => r.kind === 'ws');
-      if (messages.length > 0) copies.push([MESSAGES_TARGET, { cols: WS_VALUE_COLUMNS, rows: messages }]);
-      for (const [target, shape] of copies) {
+      const plan = planCopies(rows);
+      rest = plan.rest;
+      for (const { target, shape } of plan.copies) {
         try {
           await copyRows(this.db.pool, shape, target);
         } catch (err) {

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { MESSAGES_TARGET, planCopies, TRACES_TARGET } from './copy.js';
 import { buildStatements, decodeOp, encodeOp, makeOp, makeWsOp, mergeOps } from './ops.js';
 import { buildWsInserts } from './ws-table.js';
 
@@ -54,4 +55,16 @@ test('a spilled message is a line of kind "ws" and reads back identical', () => 
   const line = encodeOp(op);
   assert.equal(line, '{"k":"ws","id":"t","f":{"seq":7,"direction":1,"at":"2026-11-23T12:00:00.123Z","opcode":1,"size":4,"payload":"AP8K","truncated":false}}');
   assert.deepEqual(decodeOp(line), op);
+});
+
+test('planCopies: trace creates by column set and the messages go by COPY; completions as upserts', () => {
+  const plan = planCopies(mergeOps([makeOp('create', 'a', { method: 'GET' }), makeWsOp('a', msg(0)), makeOp('complete', 'b', { status_code: 200 }), makeWsOp('b', msg(1))]));
+  assert.deepEqual(
+    plan.copies.map((c) => [c.target === TRACES_TARGET ? 'traces' : c.target === MESSAGES_TARGET ? 'messages' : '?', c.shape.cols, c.shape.rows.map((r) => r.id)]),
+    [
+      ['traces', ['method'], ['a']],
+      ['messages', ['seq', 'direction', 'at', 'opcode', 'size', 'payload', 'truncated'], ['a', 'b']],
+    ],
+  );
+  assert.deepEqual(plan.rest.map((r) => [r.kind, r.id]), [['complete', 'b']]);
 });
