@@ -53,6 +53,7 @@ for (const backend of BACKENDS) {
       assert.match(first.stdout, /applied 2: capture extras/);
       assert.match(first.stdout, /applied 3: bodies compressed with lz4/);
       assert.match(first.stdout, /applied 4: WebSocket messages table CCProxy_WebSocketMessages/);
+      assert.match(first.stdout, /applied 5: original_url/);
       const second = await runCli(['db', 'push'], env.env);
       assert.equal(second.code, 0);
       assert.match(second.stdout, new RegExp(`schema is up to date \\(version ${LATEST_VERSION}\\)`));

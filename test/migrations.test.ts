@@ -61,7 +61,7 @@ for (const backend of BACKENDS) {
         assert.deepEqual(db.migrated!.applied.map((a) => a.version), Array.from({ length: LATEST_VERSION }, (_, i) => i + 1));
         const after = await columns(db);
         for (const [name, def] of before) assert.deepEqual(after.get(name), def, `${name} unchanged`);
-        for (const added of ['proxy_direction', 'session_id', 'ttfb_ms', 'request_body_truncated', 'response_body_truncated']) {
+        for (const added of ['proxy_direction', 'session_id', 'ttfb_ms', 'request_body_truncated', 'response_body_truncated', 'original_url']) {
           assert.ok(after.has(added) && !before.has(added), `${added} added`);
         }
         const r = (await db.pool.query(`SELECT * FROM "CCProxy_HttpTraces" WHERE trace_id = 'from-python'`)).rows[0];

@@ -47,12 +47,14 @@ export interface Target {
   hostHeader: string;
 }
 
-/** What the row says the client asked for. */
+/** What the row says about where the request went. */
 export interface Seen {
   url: string;
   host: string;
   path: string;
   isHttps: boolean;
+  /** The URL the client asked for, when map_remote sent the request to `url` instead. */
+  originalUrl?: string;
 }
 
 /**
@@ -166,7 +168,7 @@ class Exchange implements Dispatcher.DispatchHandler {
   run(): void {
     const { ctx, req, res, seen, target } = this;
     this.record('create', () =>
-      requestStart(ctx.capture, { method: req.method ?? 'GET', url: seen.url, host: seen.host, path: seen.path, headers: req.headers, clientIp: req.socket.remoteAddress ?? null, isHttps: seen.isHttps, start: this.startedAt }),
+      requestStart(ctx.capture, { method: req.method ?? 'GET', url: seen.url, host: seen.host, path: seen.path, headers: req.headers, clientIp: req.socket.remoteAddress ?? null, isHttps: seen.isHttps, start: this.startedAt, originalUrl: seen.originalUrl }),
     );
     req.once('end', () => this.record('update', () => requestBody(ctx.capture, req.headers, this.reqCopy)));
     // A request without a body is passed on without one (no chunked encoding added to a GET).
@@ -287,7 +289,7 @@ class Exchange implements Dispatcher.DispatchHandler {
     this.record('complete', () =>
       responseEnd(ctx.capture, { status, headers: raw ? headerObject(raw) : {}, copy: raw ? this.resCopy : null, start, end, ttfbMs: this.ttfb, serverIp: this.serverIp, serverPort: this.serverPort, error }),
     );
-    if (ctx.log.debugEnabled) ctx.log.debug(`${this.req.method} ${redactQuery(this.seen.url)} → ${error?.type ?? status} ${Math.round(performance.now() - this.t0)} ms`);
+    if (ctx.log.debugEnabled) ctx.log.debug(`${this.req.method} ${redactQuery(this.seen.url)}${this.seen.originalUrl ? ` (mapped from ${redactQuery(this.seen.originalUrl)})` : ''} → ${error?.type ?? status} ${Math.round(performance.now() - this.t0)} ms`);
   }
 }
 

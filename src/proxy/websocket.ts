@@ -80,7 +80,7 @@ class UpgradeRelay {
     client.setNoDelay(true);
     ctx.upgrades?.add(this);
     this.record('create', () =>
-      requestStart(ctx.capture, { method: req.method ?? 'GET', url: seen.url, host: seen.host, path: seen.path, headers: req.headers, clientIp: req.socket.remoteAddress ?? null, isHttps: seen.isHttps, start: this.startedAt }),
+      requestStart(ctx.capture, { method: req.method ?? 'GET', url: seen.url, host: seen.host, path: seen.path, headers: req.headers, clientIp: req.socket.remoteAddress ?? null, isHttps: seen.isHttps, start: this.startedAt, originalUrl: seen.originalUrl }),
     );
     if (client.destroyed || !client.readable) return this.clientLeft();
     // The upgrade request goes on as it came (names' case, order), its hop-by-hop headers replaced by the upgrade's own.

@@ -30,7 +30,7 @@ ${INDEXES.map((cols) => `CREATE INDEX IF NOT EXISTS "${indexName(cols)}" ON ${TA
   {
     version: 2,
     name: 'capture extras: ttfb_ms, request_body_truncated, response_body_truncated',
-    sql: addColumns(COLUMNS.filter((c) => c.extra)),
+    sql: addColumns(COLUMNS.filter((c) => c.extra && (c.migration ?? 2) === 2)),
   },
   {
     version: 3,
@@ -51,6 +51,11 @@ END $$;
     version: 4,
     name: 'WebSocket messages table CCProxy_WebSocketMessages',
     sql: WS_TABLE_SQL,
+  },
+  {
+    version: 5,
+    name: 'original_url: the URL a client asked for when map_remote sent the request elsewhere',
+    sql: addColumns(COLUMNS.filter((c) => c.migration === 5)),
   },
 ];
 

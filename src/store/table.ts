@@ -15,6 +15,8 @@ export interface Column {
   extra?: boolean;
   /** Has a default: a null value from the capture is written as DEFAULT. */
   hasDefault?: boolean;
+  /** The migration that added an extra column (2 unless said). */
+  migration?: number;
 }
 
 export const col = (name: string, type: ColumnType, ddl: string, opts: Partial<Column> = {}): Column => ({ name, type, ddl, ...opts });
@@ -51,6 +53,8 @@ export const COLUMNS: readonly Column[] = [
   col('ttfb_ms', 'double precision', 'DOUBLE PRECISION', { extra: true }),
   col('request_body_truncated', 'boolean', 'BOOLEAN NOT NULL DEFAULT false', { extra: true, hasDefault: true }),
   col('response_body_truncated', 'boolean', 'BOOLEAN NOT NULL DEFAULT false', { extra: true, hasDefault: true }),
+  // Migration 5: the URL a client asked for when map_remote sent its request elsewhere (url is where it went).
+  col('original_url', 'text', 'TEXT', { extra: true, migration: 5 }),
 ];
 
 export const SPEC_COLUMNS = COLUMNS.filter((c) => !c.extra);
@@ -103,4 +107,5 @@ export type TraceFields = Partial<{
   ttfb_ms: number | null;
   request_body_truncated: boolean | null;
   response_body_truncated: boolean | null;
+  original_url: string | null;
 }>;
