@@ -1,7 +1,9 @@
 // Proxy benchmark: one run, side by side — direct to the upstream, a bare keep-alive passthrough, ccproxy
 // reverse with capture into the local server, ccproxy forward with TLS interception, and mitmdump (reverse and
 // forward, where installed). Requests/s and p50/p99 at 16 connections with 1 KB JSON bodies, SSE time to first
-// byte through each, and rows written against requests sent. Rounds are interleaved; medians are reported.
+// byte through each, and rows written against requests sent. WebSocket: small messages echoed over wss://
+// directly and through the forward capture (messages per second, median round trip). Rounds are interleaved;
+// medians are reported.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -54,6 +56,14 @@ async function load(s: Scenario, extra: string[] = []): Promise<Record<string, n
   if (s.proxy) args.push(`--proxy=${s.proxy}`);
   if (s.ca) args.push(`--ca=${s.ca}`);
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  child.stdout!.on('data', (d) => (out += d));
+  await once(child, 'exit');
+  return JSON.parse(out);
+}
+
+async function wsLoad(extra: string[]): Promise<{ rate: number; rttP50: number; errors: number }> {
+  const child = spawn(process.execPath, [here('./ws-load.js'), `--seconds=${SECONDS}`, ...extra], { stdio: ['ignore', 'pipe', 'inherit'] });
   let out = '';
   child.stdout!.on('data', (d) => (out += d));
   await once(child, 'exit');
@@ -156,6 +166,23 @@ export async function benchProxy(): Promise<void> {
     // SSE first byte: every scenario at once (a few idle streams each, so they hardly disturb one another).
     await Promise.all(scenarios.map(async (s) => (results.get(s.name)!.ttfb = (await load(s, ['--ttfb=5', '--connections=1'])).ttfb!)));
 
+    // WebSocket over wss://: direct against the forward capture (intercepted, every message recorded).
+    const wsTarget = `wss://localhost:${ports.https}/ws`;
+    const wsScenarios = [
+      { name: 'direct to upstream', args: [`--url=${wsTarget}`, `--ca=${upstreamCa.certPath}`] },
+      { name: 'ccproxy forward TLS + capture', args: [`--url=${wsTarget}`, `--proxy=${fwdUrl}`, `--ca=${join(fwdDir, 'ccproxy-ca.pem')}`] },
+    ];
+    const wsResults = new Map(wsScenarios.map((w) => [w.name, { rate: [] as number[], rtt: [] as number[], errors: 0 }]));
+    for (let round = 0; round < ROUNDS; round++) {
+      for (const w of wsScenarios) {
+        const r = await wsLoad(w.args);
+        const acc = wsResults.get(w.name)!;
+        acc.rate.push(r.rate);
+        acc.rtt.push(r.rttP50);
+        acc.errors += r.errors;
+      }
+    }
+
     // Every request sent through a capture point must become a row.
     const rowCounts = new Map<string, number>();
     for (const s of scenarios) {
@@ -186,6 +213,17 @@ export async function benchProxy(): Promise<void> {
         `${s.name.padEnd(29)} | ${rps.toFixed(0).padStart(7)} | ${(rps / median(base.rps)).toFixed(2).padStart(14)} | ${(Number.isNaN(vsMitm) ? '-' : vsMitm.toFixed(2)).padStart(11)} | ${median(r.p50).toFixed(2).padStart(7)} | ${median(r.p99).toFixed(2).padStart(7)} | ${r.ttfb.toFixed(1).padStart(11)} | ${(r.ttfb - direct.ttfb).toFixed(1).padStart(15)} | ${String(s.sent).padStart(8)} | ${rows.padEnd(7)} | ${r.errors}`,
       );
     }
+    const wsDirect = wsResults.get('direct to upstream')!;
+    console.log(`\nproxy, WebSocket: 4 wss:// connections × 16 small messages (90 B) in flight for ${SECONDS} s, then the median round trip of one message at a time; ${ROUNDS} rounds (medians)`);
+    console.log('scenario                      | messages/s | vs direct | RTT p50 ms | +RTT vs direct | errors');
+    console.log('------------------------------+------------+-----------+------------+----------------+-------');
+    for (const w of wsScenarios) {
+      const r = wsResults.get(w.name)!;
+      console.log(
+        `${w.name.padEnd(29)} | ${median(r.rate).toFixed(0).padStart(10)} | ${(median(r.rate) / median(wsDirect.rate)).toFixed(2).padStart(9)} | ${median(r.rtt).toFixed(3).padStart(10)} | ${(median(r.rtt) - median(wsDirect.rtt)).toFixed(3).padStart(14)} | ${r.errors}`,
+      );
+    }
+
     // The issue's targets, judged in the same run.
     const rpsOf = (name: string) => median(results.get(name)?.rps ?? []);
     const checks: [string, boolean][] = [];

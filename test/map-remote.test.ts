@@ -13,6 +13,7 @@ import { promisify } from 'node:util';
 import { after, before, describe, test } from 'node:test';
 import { ProxyAgent, fetch as undiciFetch } from 'undici';
 import { loadOrCreateCA, type CertificateAuthority } from '../src/proxy/tls/ca.js';
+import { encodeFrame, OP_TEXT } from '../src/proxy/ws-frames.js';
 import { runCli } from './helpers/cli.js';
 import { SONNET, stackConfig, startProvider, status, stopAndCheck, type Provider } from './helpers/daemon.js';
 import { createTempDatabase, serverAvailable, tempConfigDir } from './helpers/pg.js';
@@ -145,11 +146,12 @@ async function wssThroughProxy(proxyPort: number, host: string, path: string, ca
   await new Promise<void>((resolve, reject) => t.once('secureConnect', resolve).once('error', reject));
   t.write(`GET ${path} HTTP/1.1\r\nHost: ${host}\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n`);
   const head = await readUntil(t, '\r\n\r\n');
-  t.write(send);
-  let data = head.slice(head.indexOf('\r\n\r\n') + 4);
-  while (data.length < send.length) data += await readUntil(t, '');
+  // One masked text frame (short: a 2-byte header) out; the echo comes back as one unmasked frame.
+  t.write(encodeFrame(OP_TEXT, Buffer.from(send), { mask: Buffer.from([1, 2, 3, 4]) }));
+  let frame = head.slice(head.indexOf('\r\n\r\n') + 4);
+  while (frame.length < send.length + 2) frame += await readUntil(t, '');
   t.destroy();
-  return { status: head.split('\r\n')[0]!, data };
+  return { status: head.split('\r\n')[0]!, data: frame.slice(2) };
 }
 
 function readUntil(s: net.Socket | tls.TLSSocket, marker: string): Promise<string> {

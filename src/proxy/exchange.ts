@@ -3,8 +3,7 @@
 // body goes to the trace pipeline. Capture problems never change or fail the exchange.
 import { randomUUID } from 'node:crypto';
 import diagnostics from 'node:diagnostics_channel';
-import http, { type IncomingMessage, type ServerResponse } from 'node:http';
-import https from 'node:https';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { isIP, type Socket } from 'node:net';
 import { Agent, type Dispatcher } from 'undici';
 import { requestBody, requestStart, responseEnd, type CaptureSettings, type MaybePromise } from '../capture/pipeline.js';
@@ -33,6 +32,8 @@ export interface ExchangeContext {
   idleTimeoutMs: number;
   /** Keep-alive pools to the upstreams, one per origin. */
   upstream: Dispatcher;
+  /** Upgraded connections (and upgrades waiting for their answer), cut when the listener has closed. */
+  upgrades?: Set<{ cut(): void }>;
 }
 
 /** Where the request goes. */
@@ -68,7 +69,7 @@ function upstreamAgent(connectTimeoutMs: number, idleTimeoutMs: number): Agent {
 
 /** A listener's exchange context: its settings, and upstream pools made with its timeouts. */
 export function exchangeContext(o: Omit<ExchangeContext, 'upstream'>): ExchangeContext {
-  return { ...o, upstream: upstreamAgent(o.connectTimeoutMs, o.idleTimeoutMs) };
+  return { ...o, upstream: upstreamAgent(o.connectTimeoutMs, o.idleTimeoutMs), upgrades: new Set() };
 }
 
 export const targetName = (t: Target) => `${t.secure ? 'https' : 'http'}://${t.hostHeader}`;
@@ -76,37 +77,44 @@ export const targetName = (t: Target) => `${t.secure ? 'https' : 'http'}://${t.h
 const originOf = (t: Target) => `${t.secure ? 'https' : 'http'}://${isIP(t.hostname) === 6 ? `[${t.hostname}]` : t.hostname}:${t.port}`;
 
 /** SNI carries host names only, never IP addresses (RFC 6066). */
-const sniFor = (t: Target) => (t.secure && isIP(t.hostname) === 0 ? t.hostname : undefined);
+export const sniFor = (t: Target) => (t.secure && isIP(t.hostname) === 0 ? t.hostname : undefined);
 
 /**
- * Hands an exchange's rows to the sink in order (create, request body, completion) after the bytes have moved
- * on. Rows whose fields are ready go at once; while one waits for a body to decode, later ones queue behind it.
- * A failure is logged, never felt by the exchange.
+ * Hands an exchange's rows to the sink in order (create, request body, completion; the messages of an upgraded
+ * connection before its completion) after the bytes have moved on. Rows whose fields are ready go at once; while
+ * one waits for a body to decode, later ones queue behind it. A failure is logged, never felt by the exchange.
  */
-function recorder(ctx: ExchangeContext, id: string) {
+export function recorder(ctx: Pick<ExchangeContext, 'sink' | 'log'>, id: string) {
   let waiting: Promise<void> | null = null;
   const failed = (err: unknown) => ctx.log.warn(`capture of ${id} failed: ${(err as Error).message}`);
-  const hand = (op: 'create' | 'update' | 'complete', fields: () => MaybePromise<TraceFields>): Promise<void> | undefined => {
+  const hand = <T>(value: () => MaybePromise<T>, apply: (v: T) => void): Promise<void> | undefined => {
     try {
-      const f = fields();
-      if (!(f instanceof Promise)) {
-        ctx.sink![op](id, f);
+      const v = value();
+      if (!(v instanceof Promise)) {
+        apply(v);
         return;
       }
-      return f.then((v) => ctx.sink![op](id, v)).catch(failed);
+      return v.then(apply).catch(failed);
     } catch (err) {
       failed(err);
     }
   };
-  return (op: 'create' | 'update' | 'complete', fields: () => MaybePromise<TraceFields>) => {
-    if (!ctx.sink) return;
-    const p = waiting ? waiting.then(() => hand(op, fields)) : hand(op, fields);
+  const enqueue = <T>(value: () => MaybePromise<T>, apply: (v: T) => void) => {
+    const p = waiting ? waiting.then(() => hand(value, apply)) : hand(value, apply);
     if (!p) return;
     const mine: Promise<void> = p.then(() => {
       if (waiting === mine) waiting = null;
     });
     waiting = mine;
   };
+  const record = (op: 'create' | 'update' | 'complete', fields: () => MaybePromise<TraceFields>) => {
+    if (ctx.sink) enqueue(fields, (f) => ctx.sink![op](id, f));
+  };
+  /** One message of an upgraded connection (its payload may still be inflating). */
+  record.message = (m: MaybePromise<WsMessage>) => {
+    if (ctx.sink?.wsMessage) enqueue(() => m, (v) => ctx.sink!.wsMessage!(id, v));
+  };
+  return record;
 }
 
 export function proxyExchange(ctx: ExchangeContext, req: IncomingMessage, res: ServerResponse, target: Target, seen: Seen, upstreamName = targetName(target)): void {
@@ -301,39 +309,6 @@ diagnostics.subscribe('undici:client:sendHeaders', (message) => {
   const handler = handlerKey && (request as Record<symbol, unknown>)[handlerKey];
   if (handler instanceof Exchange) handler.socket = socket;
 });
-
-/** WebSocket and other upgrades pass through untouched (no row). */
-export function proxyUpgrade(req: IncomingMessage, client: Socket, head: Buffer, target: Target) {
-  // The proxy's own headers (credentials for this proxy) end here; Connection and Upgrade go on.
-  const headers: http.IncomingHttpHeaders = { ...req.headers, host: target.hostHeader };
-  delete headers['proxy-authorization'];
-  delete headers['proxy-connection'];
-  const up = (target.secure ? https : http).request({
-    hostname: target.hostname,
-    port: target.port,
-    method: req.method,
-    path: target.path,
-    headers,
-    agent: false,
-    servername: sniFor(target),
-  });
-  up.on('upgrade', (ures, usock, uhead) => {
-    const lines = [`HTTP/1.1 ${ures.statusCode} ${ures.statusMessage}`];
-    for (let i = 0; i < ures.rawHeaders.length; i += 2) lines.push(`${ures.rawHeaders[i]}: ${ures.rawHeaders[i + 1]}`);
-    client.write(lines.join('\r\n') + '\r\n\r\n');
-    if (uhead.length) client.write(uhead);
-    if (head.length) usock.write(head);
-    usock.pipe(client).pipe(usock);
-    usock.on('error', () => client.destroy());
-    client.on('error', () => usock.destroy());
-  });
-  up.on('response', (ures) => {
-    client.end(`HTTP/1.1 ${ures.statusCode} ${ures.statusMessage}\r\ncontent-length: 0\r\n\r\n`);
-    ures.resume();
-  });
-  up.on('error', () => client.end('HTTP/1.1 502 Bad Gateway\r\ncontent-length: 0\r\n\r\n'));
-  up.end();
-}
 
 /** Malformed request lines or headers: 400 (431 for headers too large), an error row, and the listener keeps serving. */
 export function rejectMalformed(ctx: Pick<ExchangeContext, 'sink' | 'capture'>, err: NodeJS.ErrnoException, socket: Socket, isHttps = false) {

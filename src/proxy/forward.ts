@@ -8,9 +8,10 @@ import type { IncomingMessage } from 'node:http';
 import net, { type Socket } from 'node:net';
 import tls from 'node:tls';
 import type { CertificateAuthority } from './tls/ca.js';
-import { exchangeContext, proxyExchange, proxyUpgrade, recordError, rejectMalformed, type ExchangeContext, type Seen, type Target } from './exchange.js';
-import { createListener, listen, type RunningProxy } from './listen.js';
+import { exchangeContext, proxyExchange, recordError, rejectMalformed, type ExchangeContext, type Seen, type Target } from './exchange.js';
+import { createListener, cutUpgrades, listen, type RunningProxy } from './listen.js';
 import { MapRemote, type MapRemoteEntry } from './map-remote.js';
+import { relayUpgrade } from './websocket.js';
 
 export interface ForwardProxyOptions extends Omit<ExchangeContext, 'upstream'> {
   host: string;
@@ -103,9 +104,10 @@ export async function startForwardProxy(o: ForwardProxyOptions): Promise<Running
   server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => rejectMalformed(ctx, err, socket));
   server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => {
     try {
-      const { target } = route(absolute(new URL(req.url ?? '')), mappable(req));
-      proxyUpgrade(req, socket, head, target);
+      const { target, seen } = route(absolute(new URL(req.url ?? '')), mappable(req));
+      relayUpgrade(ctx, req, socket, head, target, seen);
     } catch {
+      socket.on('error', () => {});
       socket.end('HTTP/1.1 400 Bad Request\r\ncontent-length: 0\r\n\r\n');
     }
   });
@@ -117,7 +119,8 @@ export async function startForwardProxy(o: ForwardProxyOptions): Promise<Running
   });
   inner.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => rejectMalformed(ctx, err, socket, true));
   inner.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => {
-    proxyUpgrade(req, socket, head, tunnelled(req, tunnels.get(socket)!).target);
+    const { target, seen } = tunnelled(req, tunnels.get(socket)!);
+    relayUpgrade(ctx, req, socket, head, target, seen);
   });
 
   server.on('connect', (req: IncomingMessage, client: Socket, head: Buffer) => {
@@ -208,6 +211,7 @@ export async function startForwardProxy(o: ForwardProxyOptions): Promise<Running
       inner.closeIdleConnections();
     },
     () => {
+      cutUpgrades(ctx);
       inner.closeAllConnections();
       for (const s of open) s.destroy();
     },

@@ -50,6 +50,11 @@ export async function listen(server: http.Server, host: string, port: number, on
   };
 }
 
+/** Upgraded connections still open when the grace period is over are cut (their rows say so). */
+export function cutUpgrades(ctx: ExchangeContext): void {
+  for (const u of [...(ctx.upgrades ?? [])]) u.cut();
+}
+
 /** What both capture listeners take from ccproxy.mitm, for one direction (0 reverse, 1 forward). */
 export function captureOptions(mitm: MitmConfig, direction: 0 | 1, sink: ExchangeContext['sink'], log: Logger): Omit<ExchangeContext, 'upstream'> & { host: string } {
   return {

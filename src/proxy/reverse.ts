@@ -1,8 +1,10 @@
 // The reverse capture point (proxy_direction 0): every request goes to one upstream URL (http or https), with
 // method, path, query and headers preserved and Host set for the upstream.
+import type { IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
-import { exchangeContext, proxyExchange, proxyUpgrade, rejectMalformed, type ExchangeContext, type Target } from './exchange.js';
-import { createListener, listen, type RunningProxy } from './listen.js';
+import { exchangeContext, proxyExchange, rejectMalformed, type ExchangeContext, type Target } from './exchange.js';
+import { createListener, cutUpgrades, listen, type RunningProxy } from './listen.js';
+import { relayUpgrade } from './websocket.js';
 
 export interface ReverseProxyOptions extends Omit<ExchangeContext, 'upstream'> {
   upstream: URL;
@@ -22,15 +24,22 @@ export async function startReverseProxy(o: ReverseProxyOptions): Promise<Running
     path: base + path,
     hostHeader: o.upstream.host,
   });
-  const server = createListener((req, res) => {
+  const seenFor = (req: IncomingMessage) => {
     const path = req.url ?? '/';
     const hostHeader = req.headers.host ?? `${o.host}:${o.port}`;
     const seenHost = hostHeader.replace(/:\d+$/, '').replace(/^\[|\]$/g, '');
-    proxyExchange(ctx, req, res, targetFor(path), { url: `http://${hostHeader}${path}`, host: seenHost, path, isHttps: false }, upstreamName);
-  });
-  server.on('upgrade', (req, socket: Socket, head: Buffer) => proxyUpgrade(req, socket, head, targetFor(req.url ?? '/')));
+    return { url: `http://${hostHeader}${path}`, host: seenHost, path, isHttps: false };
+  };
+  const server = createListener((req, res) => proxyExchange(ctx, req, res, targetFor(req.url ?? '/'), seenFor(req), upstreamName));
+  server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => relayUpgrade(ctx, req, socket, head, targetFor(req.url ?? '/'), seenFor(req), upstreamName));
   server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => rejectMalformed(ctx, err, socket));
-  return listen(server, o.host, o.port, () => {
-    void ctx.upstream.destroy();
-  });
+  return listen(
+    server,
+    o.host,
+    o.port,
+    () => {
+      void ctx.upstream.destroy();
+    },
+    () => cutUpgrades(ctx),
+  );
 }

@@ -15,6 +15,8 @@ export interface RunningCapture {
   /** Rows whose exchange has ended (end_time set), polled until `n` match or 10 s pass. */
   rows(where: string, n?: number): Promise<any[]>;
   stop(): Promise<number | null>;
+  /** Ctrl-C, the database left open to read what the process wrote before it exited; its exit code. */
+  interrupt(): Promise<number | null>;
 }
 
 /** A capture proxy on the server database when there is one (fast), else on the embedded one. */
@@ -49,6 +51,11 @@ export async function startCapture(args: string[], yaml?: string, extraEnv: Reco
         if (rows.length >= n || Date.now() > deadline) return rows;
         await sleep(50);
       }
+    },
+    async interrupt() {
+      if (child.exitCode === null) child.kill('SIGINT');
+      const [code] = child.exitCode === null ? await once(child, 'exit') : [child.exitCode];
+      return code as number | null;
     },
     async stop() {
       await db.close();

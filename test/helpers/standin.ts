@@ -1,10 +1,12 @@
 // A stand-in LLM provider (there is no internet here): Anthropic-style JSON and SSE answers, compressed on
-// request, plus endpoints that misbehave. The SSE stream can be gated so a test proves event-by-event delivery.
+// request, plus endpoints that misbehave; upgrades are echoed. The SSE stream can be gated so a test proves
+// event-by-event delivery.
 import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { readFileSync } from 'node:fs';
 import zlib from 'node:zlib';
+import { WebSocketServer } from 'ws';
 
 export interface Seen {
   method: string;
@@ -34,10 +36,16 @@ export class StandIn {
     this.secure = !!tlsOptions;
     const handler = (req: http.IncomingMessage, res: http.ServerResponse) => void this.handle(req, res);
     this.server = tlsOptions ? https.createServer(tlsOptions, handler) : http.createServer(handler);
-    // Upgrades: answer 101 and echo whatever comes (enough to see bytes pass both ways untouched).
-    this.server.on('upgrade', (req: http.IncomingMessage, socket: import('node:net').Socket) => {
+    // Upgrades: answer 101 to the protocol asked for and echo whatever comes (enough to see bytes pass both ways untouched).
+    // A WebSocket gets a real one (ws), echoing each message.
+    const wss = new WebSocketServer({ noServer: true });
+    this.server.on('upgrade', (req: http.IncomingMessage, socket: import('node:net').Socket, head: Buffer) => {
       this.seen.push({ method: req.method!, url: req.url!, headers: req.headers, body: Buffer.alloc(0), aborted: false });
-      socket.write('HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n');
+      if (String(req.headers.upgrade).toLowerCase() === 'websocket') {
+        wss.handleUpgrade(req, socket, head, (ws) => ws.on('message', (data, binary) => ws.send(data, { binary })));
+        return;
+      }
+      socket.write(`HTTP/1.1 101 Switching Protocols\r\nUpgrade: ${req.headers.upgrade}\r\nConnection: Upgrade\r\n\r\n`);
       socket.pipe(socket);
     });
   }
