@@ -146,3 +146,11 @@ test('a model nothing routes: 404 naming the names and the patterns; pattern war
   assert.deepEqual(t.warnings.map((w) => w.split(': ')[0]), ['config.yaml:5']);
   assert.match(t.resolve('gemini-2.5-pro')!.unusable!, /gemini.*translation/);
 });
+
+test('a pattern may be an alias: "*" → default sends every unknown model to the default label, with no warning', () => {
+  const t = modelTable('config.yaml', 'model_list:\n  - model_name: default\n    litellm_params:\n      model: anthropic/claude-opus-4-8\n  - model_name: "*"\n    litellm_params:\n      model: default\n', {});
+  assert.deepEqual(t.warnings, []);
+  const r = t.explain('llama-3')!;
+  assert.equal(r.deployment.model, 'claude-opus-4-8');
+  assert.deepEqual(r.chain.map((s) => [s.name, s.via, s.entry]), [['llama-3', 'pattern', '*'], ['default', 'name', 'default']]);
+});

@@ -181,6 +181,19 @@ export function modelTable(file: string, text: string, env: NodeJS.ProcessEnv): 
     return p.api_base === undefined && p.api_key === undefined && p.extra_headers === undefined;
   };
 
+  /**
+   * Where entry `i`'s target leads when the entry is an alias: another entry's exact model_name, or (for an entry
+   * that is only a model without a provider prefix) a name a pattern routes. Null: the entry is the deployment
+   * (an entry reaching itself, `*` → `*`, is one too).
+   */
+  const aliasOf = (i: number, target: string): ReturnType<typeof lookup> => {
+    const exact = byName.get(target);
+    if (exact !== undefined) return exact === i ? null : { index: exact, via: 'name', matched: target };
+    if (!onlyModel(i) || splitModel(target).name !== target) return null;
+    const viaPattern = lookup(target);
+    return viaPattern && viaPattern.index !== i ? viaPattern : null;
+  };
+
   /** The resolution of `requested`, with the entry index of each step. */
   const walk = (requested: string): { resolution: Resolution; indexes: number[] } | undefined => {
     const first = lookup(requested);
@@ -195,16 +208,8 @@ export function modelTable(file: string, text: string, env: NodeJS.ProcessEnv): 
       const target = at.segments ? fillTarget(model, at.segments, at.matched) : model;
       indexes.push(at.index);
       chain.push({ name, via: at.via, entry: e.model_name, where: whereOf(at.index), ...(at.segments ? { segments: at.segments } : {}), target });
-      // An alias: the target is another entry's exact model_name, or (for an entry that is only a model without a
-      // provider prefix) a name a pattern routes. An entry reaching itself (`*` → `*`) is a deployment.
-      let next: ReturnType<typeof lookup> = null;
-      const exact = byName.get(target);
-      if (exact !== undefined) next = { index: exact, via: 'name', matched: target };
-      else if (onlyModel(at.index) && splitModel(target).name === target) {
-        const viaPattern = lookup(target);
-        if (viaPattern && viaPattern.via !== 'name') next = viaPattern;
-      }
-      if (!next || next.index === at.index) return { resolution: { deployment: deploymentOf(at.index, target), chain }, indexes };
+      const next = aliasOf(at.index, target);
+      if (!next) return { resolution: { deployment: deploymentOf(at.index, target), chain }, indexes };
       if (indexes.includes(next.index)) {
         throw new AliasLoopError(`invalid configuration:\n  ${locate(file, text, ['model_list', first.index, 'litellm_params', 'model'])}: model_list[${first.index}].litellm_params.model: aliases form a loop: ${[...chain.map((s) => s.name), target].join(' → ')}`);
       }
@@ -228,9 +233,9 @@ export function modelTable(file: string, text: string, env: NodeJS.ProcessEnv): 
   // target already names the provider).
   const warned = new Set<number>();
   const consider = (i: number) => {
-    if (warned.has(i) || aliasEntries.has(i)) return;
-    warned.add(i);
     const p = entries[i]!.litellm_params;
+    if (warned.has(i) || aliasEntries.has(i) || aliasOf(i, p.model)) return;
+    warned.add(i);
     const d = deploymentOf(i, p.model);
     if (d.apiKey && 'env' in d.apiKey && !env[d.apiKey.env]) warnings.push(`${locate(file, text, ['model_list', i, 'litellm_params', 'api_key'])}: model_list[${i}].litellm_params.api_key: ${d.apiKey.env} is not set; requests routed to "${d.name}" will fail until it is`);
     if (d.unusable && !(isPattern(p.model) && !d.provider)) warnings.push(`${d.where}: model_list[${i}] ("${d.name}"): ${d.unusable}`);
