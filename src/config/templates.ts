@@ -8,8 +8,8 @@ ccproxy:
   host: 127.0.0.1
   port: 4000
 
-  # No rule matched: route by the model the client asked for (it must be a model_name in config.yaml);
-  # false sends those requests to the "default" entry instead.
+  # No rule matched: route by the model the client asked for (a model_name or a pattern in config.yaml);
+  # false sends those requests to the "default" entry instead. ccproxy route MODEL shows where one goes.
   default_model_passthrough: true
 
   # Rules label requests; the first that matches wins, and its name is a model_name in config.yaml.
