@@ -22,6 +22,9 @@ const yaml = `model_list:
     litellm_params:
       model: my-model
       api_base: http://127.0.0.1:8000/v1
+  - model_name: rock
+    litellm_params:
+      model: bedrock/anthropic.claude-3
 `;
 
 test('aliases are followed to the deployment; the provider prefix is removed; os.environ/ is kept as a reference', () => {
@@ -35,14 +38,17 @@ test('aliases are followed to the deployment; the provider prefix is removed; os
   assert.deepEqual(d.apiKey, { env: 'MY_KEY' });
   assert.equal(d.where, 'config.yaml:8');
   assert.equal(t.resolve('local')!.format, 'openai', 'an unprefixed model with an api_base is OpenAI-compatible');
-  assert.match(t.resolve('flash')!.unusable!, /gemini.*translation/);
-  assert.deepEqual(t.names, ['default', 'think', 'claude-opus-4', 'flash', 'local']);
+  assert.equal(t.resolve('flash')!.format, 'gemini');
+  assert.equal(t.resolve('flash')!.apiBase!.href, 'https://generativelanguage.googleapis.com/');
+  assert.equal(t.resolve('flash')!.unusable, null);
+  assert.match(t.resolve('rock')!.unusable!, /bedrock.*translation/);
+  assert.deepEqual(t.names, ['default', 'think', 'claude-opus-4', 'flash', 'local', 'rock']);
 });
 
 test('warnings: an unset api_key variable and an uncallable deployment, with their lines', () => {
   const t = modelTable('config.yaml', yaml, {});
   assert.ok(t.warnings.some((w) => w.startsWith('config.yaml:11: model_list[2].litellm_params.api_key: MY_KEY is not set')), t.warnings.join('\n'));
-  assert.ok(t.warnings.some((w) => w.startsWith('config.yaml:12: model_list[3] ("flash")')), t.warnings.join('\n'));
+  assert.ok(t.warnings.some((w) => w.startsWith('config.yaml:25: model_list[5] ("rock")')), t.warnings.join('\n'));
 });
 
 test('errors: a wrong type names file, line and field; an alias loop is refused', () => {
