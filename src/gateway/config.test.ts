@@ -48,7 +48,7 @@ test('aliases are followed to the deployment; the provider prefix is removed; os
 test('warnings: an unset api_key variable and an uncallable deployment, with their lines', () => {
   const t = modelTable('config.yaml', yaml, {});
   assert.ok(t.warnings.some((w) => w.startsWith('config.yaml:11: model_list[2].litellm_params.api_key: MY_KEY is not set')), t.warnings.join('\n'));
-  assert.ok(t.warnings.some((w) => w.startsWith('config.yaml:25: model_list[5] ("rock")')), t.warnings.join('\n'));
+  assert.ok(t.warnings.some((w) => w.startsWith('config.yaml:19: model_list[5] ("rock")')), t.warnings.join('\n'));
 });
 
 test('errors: a wrong type names file, line and field; an alias loop is refused', () => {
