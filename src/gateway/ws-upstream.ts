@@ -89,7 +89,7 @@ function viaProxy(proxy: URL, target: URL, secure: boolean, s: WsUpstreamSetting
       }
       if (!secure) return created(null, socket);
       const host = target.hostname.replace(/^\[|\]$/g, '');
-      const t = tls.connect({ socket, servername: net.isIP(host) ? undefined : host, ALPNProtocols: ['http/1.1'], ...(s.ca ? { ca: s.ca } : {}) });
+      const t = tls.connect({ socket, host, servername: net.isIP(host) ? undefined : host, ALPNProtocols: ['http/1.1'], ...(s.ca ? { ca: s.ca } : {}) });
       t.once('secureConnect', () => created(null, t));
       t.once('error', (err) => created(err));
     });

@@ -1,7 +1,8 @@
 // A stand-in OpenAI API in its real wire format: the Responses API as JSON, as SSE (`event:` + `data:` lines, the
 // event sequence from response.created to response.completed with usage) and over its WebSocket (the same events
 // as text messages, one `response.create` per turn, as Codex speaks it), and embeddings (float or base64, as the
-// OpenAI SDK asks). `websocket` chooses whether the upgrade is accepted or refused with a status.
+// OpenAI SDK asks). `websocket` chooses whether the upgrade is accepted or refused with a status; a model named
+// *vanish* is cut off after its first WebSocket event.
 import type http from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
@@ -75,7 +76,10 @@ export class OpenAIStandIn extends ApiStandIn {
         const msg = JSON.parse(data.toString()) as Record<string, unknown>;
         this.wsMessages.push(msg);
         if (msg.type !== 'response.create') return;
-        for (const e of responseEvents(String(msg.model), `resp_ws_${turn++}`)) ws.send(JSON.stringify(e));
+        const events = responseEvents(String(msg.model), `resp_ws_${turn++}`);
+        // A model named *vanish*: the provider drops the connection after the first event.
+        if (String(msg.model).includes('vanish')) return void ws.send(JSON.stringify(events[0]), () => ws.terminate());
+        for (const e of events) ws.send(JSON.stringify(e));
       });
     });
   }
