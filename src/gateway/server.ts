@@ -59,7 +59,7 @@ async function handle(p: GatewayParts, req: http.IncomingMessage, res: http.Serv
     return sendJson(res, modelList(p), method === 'HEAD');
   }
   const ep = routedEndpoint(path);
-  if (ep && method === 'POST') return routed(p, req, res, ep, path, query);
+  if (ep && method === 'POST') return routed(p, req, res, ep, query);
   if (ep) {
     req.resume();
     res.setHeader('allow', 'POST');
@@ -71,7 +71,7 @@ async function handle(p: GatewayParts, req: http.IncomingMessage, res: http.Serv
   return sendError(res, 404, 'not_found_error', `${method} ${path}: no such endpoint; the gateway serves POST /v1/messages, /v1/messages/count_tokens, /v1/chat/completions, /v1/responses, /v1/embeddings, /v1beta/models/{model}:{method}, GET /v1/models, /health, and passes other /v1/*, /v1beta/* provider paths through`);
 }
 
-async function routed(p: GatewayParts, req: http.IncomingMessage, res: http.ServerResponse, ep: NonNullable<ReturnType<typeof routedEndpoint>>, path: string, query: string): Promise<void> {
+async function routed(p: GatewayParts, req: http.IncomingMessage, res: http.ServerResponse, ep: NonNullable<ReturnType<typeof routedEndpoint>>, query: string): Promise<void> {
   const body = await readJson(req);
   if (body instanceof Refusal) return sendError(res, body.status, body.type, body.message);
   const requestedModel = ep.gemini?.model ?? body.model;
@@ -85,7 +85,6 @@ async function routed(p: GatewayParts, req: http.IncomingMessage, res: http.Serv
   r.headers['content-type'] ??= 'application/json';
   const payload = Buffer.from(JSON.stringify(body));
   r.headers['content-length'] = String(payload.length);
-  p.log.debug(`${path} → ${r.origin}${r.path}${q}`);
   await forward(p, res, { origin: r.origin, path: r.path + q, method: 'POST', headers: r.headers, body: payload, d: r.d, choice: r.choice });
 }
 
