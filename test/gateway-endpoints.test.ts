@@ -184,6 +184,17 @@ describe('gateway: Responses, embeddings, Gemini and pass-through paths', () => 
       assert.equal((await c.closed).code, 1000);
     });
 
+    test('the rules see each response.create: reasoning.effort labels it think', async () => {
+      const c = wsClient(`${gw.url.replace('http', 'ws')}/v1/responses`, codexHeaders);
+      await c.opened;
+      c.ws.send(JSON.stringify({ ...JSON.parse(create('gpt-5')), reasoning: { effort: 'high', summary: 'auto' } }));
+      await c.until((m) => m.type === 'response.completed');
+      assert.equal(openai.wsMessages.at(-1)!.model, 'gpt-think-upstream');
+      assert.deepEqual(openai.wsMessages.at(-1)!.reasoning, { effort: 'high', summary: 'auto' });
+      c.ws.close();
+      await c.closed;
+    });
+
     test('a deployment that refuses the upgrade: the error event carries its status and message, then the socket closes', async () => {
       const c = wsClient(`${gw.url.replace('http', 'ws')}/v1/responses`, codexHeaders);
       await c.opened;

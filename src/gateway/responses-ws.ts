@@ -54,7 +54,13 @@ export function handleResponsesUpgrade(p: GatewayParts, sockets: ResponsesSocket
   }
   const query = new URLSearchParams(q < 0 ? '' : raw.slice(q + 1));
   const model = query.get('model');
-  if (model) return void routeBeforeUpgrade(p, sockets, req, socket, head, model, query);
+  if (model) {
+    routeBeforeUpgrade(p, sockets, req, socket, head, model, query).catch((err: unknown) => {
+      p.log.error(`WebSocket ${raw}: ${(err as Error).stack ?? String(err)}`);
+      refuse(socket, 500, errorBody('api_error', `ccproxy gateway failed: ${(err as Error).message}`));
+    });
+    return;
+  }
   sockets.server.handleUpgrade(req, socket, head, (client) => {
     sockets.live.add(client);
     client.on('close', () => sockets.live.delete(client));
