@@ -7,6 +7,7 @@ import { createInterface } from 'node:readline';
 import { after, before, describe, test } from 'node:test';
 import { silentLogger } from '../src/log.js';
 import { openTraceStore } from '../src/store/store.js';
+import { LATEST_VERSION } from '../src/store/migrations.js';
 import { SPEC_QUERIES } from './fixtures/spec-queries.js';
 import { runCli, startCli } from './helpers/cli.js';
 import { BACKENDS, serverSkip, SERVER_URL, tempConfigDir } from './helpers/pg.js';
@@ -51,9 +52,11 @@ for (const backend of BACKENDS) {
       assert.match(first.stdout, /applied 1: spec table/);
       assert.match(first.stdout, /applied 2: capture extras/);
       assert.match(first.stdout, /applied 3: bodies compressed with lz4/);
+      assert.match(first.stdout, /applied 4: WebSocket messages table CCProxy_WebSocketMessages/);
+      assert.match(first.stdout, /applied 5: original_url/);
       const second = await runCli(['db', 'push'], env.env);
       assert.equal(second.code, 0);
-      assert.match(second.stdout, /schema is up to date \(version 3\)/);
+      assert.match(second.stdout, new RegExp(`schema is up to date \\(version ${LATEST_VERSION}\\)`));
     });
 
     describe('the spec example queries, verbatim, on seeded traces', () => {
@@ -177,9 +180,13 @@ for (const backend of BACKENDS) {
       });
 
       test('db prune --older-than deletes by age', async () => {
+        // Two messages of a connection whose upgrade is one of those traces: they go with it, however recent.
+        const ins = await runCli(['db', 'sql', `INSERT INTO "CCProxy_WebSocketMessages" (trace_id, seq, direction, at, opcode, size, payload)
+          VALUES ('r0-1', 0, 0, NOW() AT TIME ZONE 'UTC', 1, 7, 'hello'), ('r0-1', 1, 1, NOW() AT TIME ZONE 'UTC', 8, 4, '\\x03e8')`], env.env);
+        assert.equal(ins.code, 0, ins.stderr);
         const r = await runCli(['db', 'prune', '--older-than', '1s'], env.env);
         assert.equal(r.code, 0, r.stderr);
-        assert.equal(r.stdout.trim(), `deleted ${SEEDS.length - 2} traces older than 1s`, 'the 30-day cleanup test ran first');
+        assert.equal(r.stdout.trim(), `deleted ${SEEDS.length - 2} traces and 2 WebSocket messages older than 1s`, 'the 30-day cleanup test ran first');
         const bad = await runCli(['db', 'prune', '--older-than', 'thirty days'], env.env);
         assert.equal(bad.code, 1);
         assert.match(bad.stderr, /invalid age "thirty days": expected a number and a unit, like 30d/);

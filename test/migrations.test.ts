@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { openDatabase } from '../src/store/database.js';
+import { LATEST_VERSION } from '../src/store/migrations.js';
 import { BACKENDS } from './helpers/pg.js';
 
 /** What Prisma generates for the original model (before proxy_direction and session_id were added). */
@@ -57,10 +58,10 @@ for (const backend of BACKENDS) {
 
       const db = await openDatabase(env.loaded);
       try {
-        assert.deepEqual(db.migrated!.applied.map((a) => a.version), [1, 2, 3]);
+        assert.deepEqual(db.migrated!.applied.map((a) => a.version), Array.from({ length: LATEST_VERSION }, (_, i) => i + 1));
         const after = await columns(db);
         for (const [name, def] of before) assert.deepEqual(after.get(name), def, `${name} unchanged`);
-        for (const added of ['proxy_direction', 'session_id', 'ttfb_ms', 'request_body_truncated', 'response_body_truncated']) {
+        for (const added of ['proxy_direction', 'session_id', 'ttfb_ms', 'request_body_truncated', 'response_body_truncated', 'original_url']) {
           assert.ok(after.has(added) && !before.has(added), `${added} added`);
         }
         const r = (await db.pool.query(`SELECT * FROM "CCProxy_HttpTraces" WHERE trace_id = 'from-python'`)).rows[0];
@@ -79,6 +80,44 @@ for (const backend of BACKENDS) {
       } finally {
         await db.close();
       }
+    });
+
+    test('migration 4 on a database at version 3 adds the WebSocket messages table and keeps the traces', async () => {
+      // A database as the release before it left it: migrations 1 to 3 recorded, no messages table.
+      const raw = await openDatabase(env.loaded, { migrate: false });
+      await raw.pool.query(`DROP TABLE IF EXISTS "CCProxy_WebSocketMessages"; DELETE FROM "CCProxy_Migrations" WHERE version >= 4`);
+      assert.equal((await raw.pool.query(`SELECT max(version) AS v FROM "CCProxy_Migrations"`)).rows[0].v, 3);
+      await raw.close();
+
+      const db = await openDatabase(env.loaded);
+      try {
+        assert.equal(db.migrated!.applied[0]?.version, 4);
+        assert.equal(db.migrated!.applied[0]?.name, 'WebSocket messages table CCProxy_WebSocketMessages');
+        assert.equal((await db.pool.query(`SELECT count(*)::int AS n FROM "CCProxy_HttpTraces" WHERE trace_id = 'from-python'`)).rows[0].n, 1);
+        const cols = await db.pool.query(`SELECT column_name FROM information_schema.columns WHERE table_name = 'CCProxy_WebSocketMessages' ORDER BY ordinal_position`);
+        assert.deepEqual(cols.rows.map((r) => r.column_name), ['trace_id', 'seq', 'direction', 'at', 'opcode', 'size', 'payload', 'truncated']);
+        const idx = await db.pool.query(`SELECT indexname FROM pg_indexes WHERE tablename = 'CCProxy_WebSocketMessages' ORDER BY indexname`);
+        assert.deepEqual(idx.rows.map((r) => r.indexname), ['CCProxy_WebSocketMessages_at_idx', 'CCProxy_WebSocketMessages_pkey']);
+      } finally {
+        await db.close();
+      }
+    });
+
+    test('a messages table whose columns clash is refused, naming each clash', async () => {
+      const raw = await openDatabase(env.loaded, { migrate: false });
+      await raw.pool.query(`DROP TABLE "CCProxy_WebSocketMessages";
+        CREATE TABLE "CCProxy_WebSocketMessages" (trace_id TEXT, seq TEXT, at TIMESTAMPTZ, payload TEXT)`);
+      await raw.close();
+      await assert.rejects(openDatabase(env.loaded), (err: Error) => {
+        assert.match(err.message, /table "CCProxy_WebSocketMessages" exists/);
+        assert.match(err.message, /seq is text, expected integer/);
+        assert.match(err.message, /at is timestamp with time zone, expected timestamp without time zone/);
+        assert.match(err.message, /payload is text, expected bytea/);
+        return true;
+      });
+      const fix = await openDatabase(env.loaded, { migrate: false });
+      await fix.pool.query(`DROP TABLE "CCProxy_WebSocketMessages"`);
+      await fix.close();
     });
 
     test('a table whose columns clash is refused, naming each clash', async () => {

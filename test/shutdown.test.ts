@@ -1,5 +1,5 @@
 // SIGTERM with a full queue: the writer drains what it can in bounded time and spills the rest;
-// the next process to open the store replays it, and every trace arrives.
+// the next process to open the store replays it, and every trace and WebSocket message arrives.
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
@@ -19,7 +19,7 @@ after(() => {
 
 for (const backend of BACKENDS) {
   describe(`shutdown with a full queue (${backend.name})`, { skip: await backend.skip() }, () => {
-    test('SIGTERM, restart: every trace arrives exactly once', async () => {
+    test('SIGTERM, restart: every trace and message arrives exactly once', async () => {
       const env = await backend.setup();
       let relay: Relay | undefined;
       try {
@@ -41,15 +41,15 @@ for (const backend of BACKENDS) {
         // the rest waits in memory, so SIGTERM finds a full pipeline. The embedded database takes them as fast as it can.
         child.stdin!.write(`go ${n}\n`);
         const enqueued = JSON.parse((await next()).replace(/^enqueued /, ''));
-        assert.equal(enqueued.enqueued, 2 * n);
-        if (relay) assert.equal(enqueued.queued, 2 * n, 'everything is still in memory at SIGTERM');
+        assert.equal(enqueued.enqueued, 3 * n);
+        if (relay) assert.equal(enqueued.queued, 3 * n, 'everything is still in memory at SIGTERM');
         const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
         child.kill('SIGTERM');
         const closed = JSON.parse((await next()).replace(/^closed /, ''));
         assert.equal(await exited, 0);
         assert.equal(closed.queued, 0, 'nothing left in memory');
         assert.equal(closed.dropped, 0);
-        if (relay) assert.equal(closed.spilled, 2 * n, 'the database hung: all of it went to the spill file within the drain time');
+        if (relay) assert.equal(closed.spilled, 3 * n, 'the database hung: all of it went to the spill file within the drain time');
         await relay?.stop();
 
         // Restart: a new store in this process (the same config dir) replays what the child spilled.
@@ -60,6 +60,10 @@ for (const backend of BACKENDS) {
             `SELECT count(*) AS n, count(DISTINCT trace_id) AS d, count(*) FILTER (WHERE status_code = 200 AND method = 'POST') AS complete FROM "CCProxy_HttpTraces"`,
           );
           assert.deepEqual(rows[0], { n, d: n, complete: n });
+          const ws = await store.db.pool.query(
+            `SELECT count(*) AS n, count(*) FILTER (WHERE convert_from(payload, 'UTF8') = 'msg ' || substr(trace_id, 3)) AS intact FROM "CCProxy_WebSocketMessages"`,
+          );
+          assert.deepEqual(ws.rows[0], { n, intact: n });
           assert.ok(store.writer.counters().replayed > 0);
         } finally {
           await store.close();

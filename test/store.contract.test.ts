@@ -7,14 +7,29 @@ import { paths } from '../src/config/paths.js';
 import { silentLogger } from '../src/log.js';
 import { openDatabase, type Database } from '../src/store/database.js';
 import { migrate } from '../src/store/migrations.js';
-import { encodeOp, makeOp } from '../src/store/ops.js';
+import { encodeOp, makeOp, makeWsOp } from '../src/store/ops.js';
 import { pruneOlderThan, startRetention } from '../src/store/prune.js';
 import { COLUMNS, INDEXES, SPEC_COLUMNS, indexName } from '../src/store/table.js';
+import { WS_COLUMNS, WS_INDEXES, wsIndexName } from '../src/store/ws-table.js';
+import type { WsMessage } from '../src/flow/websocket.js';
 import { TraceWriter } from '../src/store/writer.js';
 import { BACKENDS } from './helpers/pg.js';
 import { AGE_SQL, OLD_IDS, SEEDS, seedSpecRows } from './helpers/seed.js';
 
 const T = '"CCProxy_HttpTraces"';
+const M = '"CCProxy_WebSocketMessages"';
+
+/** A message as the capture hands it over; `i` picks seq, direction and time. */
+const wsMsg = (i: number, payload: Uint8Array | null = Buffer.from(`{"type":"response.output_text.delta","delta":"${i}"}`), extra: Partial<WsMessage> = {}): WsMessage => ({
+  seq: i,
+  direction: i % 2 === 0 ? 0 : 1,
+  at: new Date(Date.UTC(2026, 10, 23, 12, 0, 0, i)),
+  opcode: 1,
+  size: (payload?.length ?? 0) + 2,
+  payload,
+  truncated: false,
+  ...extra,
+});
 
 for (const backend of BACKENDS) {
   describe(`trace store contract (${backend.name})`, { skip: await backend.skip() }, () => {
@@ -37,6 +52,7 @@ for (const backend of BACKENDS) {
       return w;
     };
     const count = async (where = 'TRUE') => Number((await db.pool.query(`SELECT count(*) AS n FROM ${T} WHERE ${where}`)).rows[0].n);
+    const countMessages = async (where = 'TRUE') => Number((await db.pool.query(`SELECT count(*) AS n FROM ${M} WHERE ${where}`)).rows[0].n);
 
     before(async () => {
       env = await backend.setup();
@@ -63,6 +79,25 @@ for (const backend of BACKENDS) {
       const idx = await db.pool.query(`SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'CCProxy_HttpTraces'`);
       const defs = new Map(idx.rows.map((r) => [r.indexname, r.indexdef as string]));
       for (const cols of INDEXES) assert.match(defs.get(indexName(cols)) ?? '', new RegExp(`\\(${cols.join(', ')}\\)$`), indexName(cols));
+    });
+
+    test('creates the WebSocket messages table: its columns, the key (trace_id, seq) and the index on at', async () => {
+      const { rows } = await db.pool.query(`SELECT column_name, data_type FROM information_schema.columns WHERE table_name = 'CCProxy_WebSocketMessages'`);
+      assert.deepEqual(new Map(rows.map((r) => [r.column_name, r.data_type])), new Map(WS_COLUMNS.map((c) => [c.name, c.type])));
+      assert.deepEqual(
+        WS_COLUMNS.map((c) => `${c.name} ${c.type}`),
+        ['trace_id text', 'seq integer', 'direction integer', 'at timestamp without time zone', 'opcode integer', 'size integer', 'payload bytea', 'truncated boolean'],
+      );
+      const pk = await db.pool.query(
+        `SELECT a.attname FROM pg_index i JOIN unnest(i.indkey) WITH ORDINALITY k(attnum, n) ON true
+         JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum
+         WHERE i.indrelid = '${M}'::regclass AND i.indisprimary ORDER BY k.n`,
+      );
+      assert.deepEqual(pk.rows.map((r) => r.attname), ['trace_id', 'seq']);
+      const idx = await db.pool.query(`SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'CCProxy_WebSocketMessages'`);
+      const defs = new Map(idx.rows.map((r) => [r.indexname, r.indexdef as string]));
+      for (const cols of WS_INDEXES) assert.match(defs.get(wsIndexName(cols)) ?? '', new RegExp(`\\(${cols.join(', ')}\\)$`), wsIndexName(cols));
+      assert.equal(wsIndexName(['at']), 'CCProxy_WebSocketMessages_at_idx');
     });
 
     test('fills the original defaults', async () => {
@@ -171,6 +206,59 @@ for (const backend of BACKENDS) {
       assert.deepEqual([r.method, r.status_code, r.request_body_size, r.response_body_size, r.traffic_type], ['PUT', 201, 7, 2, 'other']);
     });
 
+    test('WebSocket messages are written and read back: payload bytes, times, direction; before their trace too', async () => {
+      const w = newWriter();
+      const binary = Buffer.from([0, 1, 2, 0x80, 0xfe, 0xff, 10, 13]);
+      // The messages come first: the upgrade's row is still held for its completion (no foreign key to wait for).
+      w.create('ws-1', { method: 'GET', url: 'wss://api.openai.com/v1/responses', status_code: null, start_time: new Date(Date.UTC(2026, 10, 23, 12)) });
+      w.wsMessage('ws-1', wsMsg(0));
+      w.wsMessage('ws-1', wsMsg(1, binary, { opcode: 2 }));
+      w.wsMessage('ws-1', wsMsg(2, null, { opcode: 9, size: 2 }));
+      w.wsMessage('ws-1', wsMsg(3, Buffer.alloc(16, 'x'), { truncated: true, size: 70_000 }));
+      w.wsMessage('ws-1', wsMsg(4, Buffer.from([0x03, 0xe8, 0x62, 0x79, 0x65]), { opcode: 8, direction: 0 }));
+      w.wsMessage('ws-alone', wsMsg(0));
+      assert.ok(await w.flush(10_000));
+      const { rows } = await db.pool.query(`SELECT * FROM ${M} WHERE trace_id = 'ws-1' ORDER BY seq`);
+      assert.deepEqual(rows.map((r) => [r.seq, r.direction, r.opcode, r.size, r.truncated]), [
+        [0, 0, 1, wsMsg(0).size, false],
+        [1, 1, 2, 10, false],
+        [2, 0, 9, 2, false],
+        [3, 1, 1, 70_000, true],
+        [4, 0, 8, 7, false],
+      ]);
+      assert.equal(rows[0].payload.toString(), '{"type":"response.output_text.delta","delta":"0"}');
+      assert.deepEqual(rows[1].payload, binary, 'binary payload intact');
+      assert.equal(rows[2].payload, null);
+      assert.deepEqual(rows[4].payload, Buffer.from([0x03, 0xe8, 0x62, 0x79, 0x65]), 'the close: code 1000, reason "bye"');
+      assert.deepEqual(rows.map((r) => r.at.toISOString()), [0, 1, 2, 3, 4].map((i) => new Date(Date.UTC(2026, 10, 23, 12, 0, 0, i)).toISOString()));
+      assert.equal(await countMessages(`trace_id = 'ws-alone'`), 1, 'a message whose trace never comes is kept');
+      assert.equal(await count(`trace_id = 'ws-1'`), 1);
+      const c = w.counters();
+      assert.equal(c.enqueued, 7);
+      assert.equal(c.written, 7, 'message rows count like other operations');
+      assert.equal(c.failed, 0);
+    });
+
+    test('thousands of WebSocket messages, mixed with traces, arrive once each in few round trips', async () => {
+      const w = newWriter({ queueSize: 100_000 });
+      const conns = 20;
+      const per = 150;
+      for (let i = 0; i < per; i++) {
+        for (let k = 0; k < conns; k++) {
+          if (i === 0) w.create(`wsb-${k}`, { method: 'GET', url: 'ws://h/' });
+          w.wsMessage(`wsb-${k}`, wsMsg(i, Buffer.alloc(200, k)));
+        }
+      }
+      for (let k = 0; k < conns; k++) w.complete(`wsb-${k}`, { status_code: 101, end_time: new Date() });
+      assert.ok(await w.flush(60_000));
+      assert.equal(await countMessages(`trace_id LIKE 'wsb-%'`), conns * per);
+      assert.equal(await countMessages(`trace_id LIKE 'wsb-%' AND octet_length(payload) = 200`), conns * per);
+      assert.equal(await count(`trace_id LIKE 'wsb-%' AND status_code = 101 AND method = 'GET'`), conns);
+      const c = w.counters();
+      assert.equal(c.written, conns * per + 2 * conns);
+      assert.ok(c.batches <= (conns * per) / 100, `${c.batches} round trips for ${conns * per} messages`);
+    });
+
     test('text with NUL bytes and odd JSON is stored, not refused', async () => {
       const w = newWriter();
       w.create('t-nul', { method: 'GET', url: 'http://x/\u0000y', request_headers: { a: 'b\u0000c' } });
@@ -221,14 +309,21 @@ for (const backend of BACKENDS) {
       for (let i = 0; i < 5; i++) lines.push(encodeOp(makeOp('create', `dup-${i}`, { method: 'GET', url: `http://h/${i}` })));
       for (let i = 0; i < 5; i++) lines.push(encodeOp(makeOp('complete', `dup-${i}`, { status_code: 201 })));
       for (let i = 0; i < 5; i++) lines.push(encodeOp(makeOp('create', `fresh-${i}`, { method: 'PUT' })));
+      // Messages too: a connection's messages twice over (the second time in one batch with the first), and new ones.
+      await db.pool.query(`INSERT INTO ${M} (trace_id, seq, direction, at, opcode, size, payload) VALUES ('dup-0', 0, 0, '2026-11-23 12:00:00', 1, 5, '\\x6669727374')`);
+      for (const pass of [0, 1]) for (let i = 0; i < 3; i++) lines.push(encodeOp(makeWsOp('dup-0', wsMsg(i, Buffer.from(pass === 0 ? 'first' : 'again')))));
+      const wsLine = lines.at(-1)!;
+      assert.match(wsLine, /^\{"k":"ws","id":"dup-0","f":\{"seq":2,"direction":0,"at":"2026-11-23T12:00:00.002Z",/, 'a message is a line of its own kind');
       mkdirSync(paths.spillDir(env.dir), { recursive: true });
       writeFileSync(join(paths.spillDir(env.dir), `999999999-${Date.now()}-0.jsonl`), lines.join('\n') + '\n');
       const again = newWriter();
       assert.ok(await again.flush(20_000));
       assert.equal(await count(`trace_id LIKE 'dup-%' AND status_code = 201 AND method = 'GET'`), 5);
       assert.equal(await count(`trace_id LIKE 'fresh-%' AND method = 'PUT'`), 5);
+      const { rows } = await db.pool.query(`SELECT seq, convert_from(payload, 'UTF8') AS p FROM ${M} WHERE trace_id = 'dup-0' ORDER BY seq`);
+      assert.deepEqual(rows.map((r) => [r.seq, r.p]), [[0, 'first'], [1, 'first'], [2, 'first']], 'each message once; a row already there is kept');
       const c = again.counters();
-      assert.equal(c.replayed, 15);
+      assert.equal(c.replayed, 21);
       assert.equal(c.failed, 0);
       assert.equal(c.spillPending, 0);
     });
@@ -246,14 +341,42 @@ for (const backend of BACKENDS) {
       assert.match(rejected.at(-1).error, /out of range/);
     });
 
+    test('a WebSocket message the database refuses is set aside in rejected.jsonl; the rest of its batch is written', async () => {
+      const w = newWriter();
+      w.create('wsbad', { method: 'GET' });
+      for (let i = 0; i < 4; i++) w.wsMessage('wsbad', wsMsg(i, Buffer.from([i]), i === 2 ? { size: 2 ** 40 } : {}));
+      assert.ok(await w.flush(10_000));
+      assert.deepEqual((await db.pool.query(`SELECT seq FROM ${M} WHERE trace_id = 'wsbad' ORDER BY seq`)).rows.map((r) => r.seq), [0, 1, 3]);
+      assert.equal(await count(`trace_id = 'wsbad'`), 1);
+      assert.equal(w.counters().failed, 1);
+      const last = JSON.parse(readFileSync(paths.rejectedFile(env.dir), 'utf8').trim().split('\n').at(-1)!);
+      assert.equal(last.op.k, 'ws');
+      assert.equal(last.op.id, 'wsbad');
+      assert.equal(last.op.f.seq, 2);
+      assert.equal(last.op.f.payload, Buffer.from([2]).toString('base64'));
+      assert.match(last.error, /out of range/);
+    });
+
     test('prune deletes old traces only; retention does it on its own', async () => {
       await db.pool.query(`DELETE FROM ${T}`);
       const w = newWriter();
       seedSpecRows(w);
       assert.ok(await w.flush(10_000));
       await db.pool.query(AGE_SQL);
-      assert.equal(await pruneOlderThan(db, 30 * 86400), OLD_IDS.length);
+      await db.pool.query(`DELETE FROM ${M}`);
+      // Messages of an old trace (one of them recent: the connection stayed open), of a kept one, and an old one
+      // whose trace never arrived.
+      const now = Date.now();
+      for (let i = 0; i < 3; i++) w.wsMessage(OLD_IDS[0]!, wsMsg(i, null, { at: new Date(now - (i === 2 ? 0 : 40 * 86400_000)) }));
+      w.wsMessage('f1-1', wsMsg(0, null, { at: new Date(now) }));
+      w.wsMessage('orphan', wsMsg(0, null, { at: new Date(now - 40 * 86400_000) }));
+      w.wsMessage('orphan-new', wsMsg(0, null, { at: new Date(now) }));
+      assert.ok(await w.flush(10_000));
+      assert.deepEqual(await pruneOlderThan(db, 30 * 86400), { traces: OLD_IDS.length, messages: 4 });
       assert.equal(await count(), SEEDS.length - OLD_IDS.length);
+      assert.deepEqual((await db.pool.query(`SELECT trace_id FROM ${M} ORDER BY trace_id`)).rows.map((r) => r.trace_id), ['f1-1', 'orphan-new']);
+      w.wsMessage('r0-1', wsMsg(0, null, { at: new Date(now) }));
+      assert.ok(await w.flush(10_000));
       await db.pool.query(`UPDATE ${T} SET created_at = NOW() - INTERVAL '8 days' WHERE trace_id = 'r0-1'`);
       const stop = startRetention(db, 7, silentLogger, 60_000);
       try {
@@ -263,16 +386,20 @@ for (const backend of BACKENDS) {
       }
       assert.equal(await count(`trace_id = 'r0-1'`), 0);
       assert.equal(await count(), SEEDS.length - OLD_IDS.length - 1);
+      assert.equal(await countMessages(`trace_id = 'r0-1'`), 0, 'retention takes the messages with their trace');
     });
 
     test('close() drains the queue; what is handed over after close waits in the spill for the next writer', async () => {
       const w = newWriter();
       for (let i = 0; i < 50; i++) w.create(`c-${i}`, { method: 'GET' });
+      for (let i = 0; i < 50; i++) w.wsMessage('c-0', wsMsg(i));
       const c = await w.close(10_000);
       assert.equal(c.queued, 0);
       assert.equal(await count(`trace_id LIKE 'c-%'`), 50);
+      assert.equal(await countMessages(`trace_id = 'c-0'`), 50);
       w.create('after-close', { method: 'GET' });
-      assert.equal(w.counters().spilled, 1);
+      w.wsMessage('after-close', wsMsg(0));
+      assert.equal(w.counters().spilled, 2);
       assert.ok(existsSync(paths.spillDir(env.dir)));
     });
   });

@@ -30,6 +30,8 @@ export interface SeenRequest {
   clientIp: string | null;
   isHttps: boolean;
   start: Date;
+  /** The URL the client asked for, when map_remote sent the request to `url` instead. */
+  originalUrl?: string | null;
 }
 
 export function bodyLimit(maxBodySize: number): number {
@@ -58,6 +60,7 @@ export function requestStart(settings: CaptureSettings, r: SeenRequest): TraceFi
     client_ip: r.clientIp,
     is_https: r.isHttps,
     traffic_type: classify(r.host, r.path, settings.llmHosts),
+    ...(r.originalUrl ? { original_url: settings.redact ? redactQuery(r.originalUrl) : r.originalUrl } : {}),
   };
 }
 

@@ -42,3 +42,21 @@ test('errors name file, line and field', () => {
   write('- a\n- b\n');
   assert.throws(() => loadConfig({ CCPROXY_CONFIG_DIR: dir }), /ccproxy\.yaml:1: expected a mapping/);
 });
+
+test('map_remote: entries as written; invalid ones refused with file, line and field', () => {
+  write('ccproxy:\n  mitm:\n    map_remote:\n      - from: "https://api.openai.com"\n        to: "http://127.0.0.1:4000"\n');
+  assert.deepEqual(loadConfig({ CCPROXY_CONFIG_DIR: dir }).config.ccproxy.mitm.map_remote, [{ from: 'https://api.openai.com', to: 'http://127.0.0.1:4000' }]);
+  write('ccproxy:\n  mitm:\n    map_remote:\n');
+  assert.deepEqual(loadConfig({ CCPROXY_CONFIG_DIR: dir }).config.ccproxy.mitm.map_remote, [], 'an empty key is no entries');
+  const refused = (yaml: string, re: RegExp) => {
+    write(yaml);
+    assert.throws(() => loadConfig({ CCPROXY_CONFIG_DIR: dir }), re);
+  };
+  const head = 'ccproxy:\n  mitm:\n    map_remote:\n      - from: "https://api.openai.com"\n        to: "http://127.0.0.1:4000"\n';
+  refused(`${head}      - from: "api.anthropic.com"\n        to: "http://127.0.0.1:4000"\n`, /ccproxy\.yaml:6: ccproxy\.mitm\.map_remote\[1\]\.from: "api\.anthropic\.com" is not an absolute URL/);
+  refused(`${head}      - from: "https://x.example"\n        to: "ws://127.0.0.1:4000"\n`, /ccproxy\.yaml:7: ccproxy\.mitm\.map_remote\[1\]\.to: "ws:\/\/127\.0\.0\.1:4000": expected an http:\/\/ or https:\/\/ URL/);
+  refused(`${head}      - from: "https://x.example"\n`, /ccproxy\.yaml:6: ccproxy\.mitm\.map_remote\[1\]\.to: Invalid input/);
+  refused(`${head}      - from: "https://x.example"\n        to: "http://y"\n        too: 1\n`, /ccproxy\.yaml:8: ccproxy\.mitm\.map_remote\[1\]\.too: unknown field/);
+  refused(`${head}      - from: "https://api.openai.com/"\n        to: "http://127.0.0.1:5000"\n`, /ccproxy\.yaml:6: ccproxy\.mitm\.map_remote\[1\]\.from: the same from as map_remote\[0\]/);
+  refused('ccproxy:\n  mitm:\n    map_remote: {from: "https://a", to: "http://b"}\n', /ccproxy\.yaml:3: ccproxy\.mitm\.map_remote: .*expected array/);
+});

@@ -1,7 +1,27 @@
 // The shape of ccproxy.yaml, with the spec's defaults. Sections later features read are kept as they are.
 import { z } from 'zod';
+import { prefixProblem } from '../proxy/map-remote.js';
 
 export const DEFAULT_LLM_HOSTS = ['api.anthropic.com', 'api.openai.com', 'generativelanguage.googleapis.com'];
+
+const urlPrefix = z.string().superRefine((value, ctx) => {
+  const problem = prefixProblem(value);
+  if (problem) ctx.addIssue({ code: 'custom', message: problem });
+});
+
+/** ccproxy.mitm.map_remote: where the forward capture sends clients' requests instead (longest `from` wins). */
+export const mapRemoteSchema = z
+  .array(z.object({ from: urlPrefix, to: urlPrefix }).strict())
+  .superRefine((entries, ctx) => {
+    const seen = new Map<string, number>();
+    entries.forEach((e, i) => {
+      if (prefixProblem(e.from) !== null) return;
+      const key = new URL(e.from).href.replace(/\/$/, '');
+      const first = seen.get(key);
+      if (first === undefined) seen.set(key, i);
+      else ctx.addIssue({ code: 'custom', path: [i, 'from'], message: `the same from as map_remote[${first}], which wins: this entry would never apply` });
+    });
+  });
 
 export const mitmSchema = z
   .object({
@@ -33,6 +53,8 @@ export const mitmSchema = z
     queue_size: z.number().int().min(1).default(1000),
     /** Most operations written in one database round trip. */
     batch_size: z.number().int().min(1).max(2000).default(500),
+    /** Requests of clients the forward capture sends elsewhere: `{ from: URL prefix, to: URL prefix }`. */
+    map_remote: mapRemoteSchema.nullable().default([]).transform((m) => m ?? []),
   })
   .strict();
 
@@ -107,6 +129,7 @@ export const configSchema = z
   })
   .loose();
 
+export type MapRemoteConfig = z.infer<typeof mapRemoteSchema>;
 export type MitmConfig = z.infer<typeof mitmSchema>;
 export type Config = z.infer<typeof configSchema>;
 export type RuleConfig = z.infer<typeof ruleSchema>;

@@ -4,7 +4,8 @@ export const CCPROXY_YAML = `# ccproxy settings. Every field is optional; the va
 # Environment variables override this file: CCPROXY_DATABASE_URL (or DATABASE_URL), CCPROXY_MITM_PORT,
 # CCPROXY_MITM_MAX_BODY_SIZE, CCPROXY_DEBUG. See the README (Configuration, Gateway) for every field.
 ccproxy:
-  # The main entry, where clients send their requests (ccproxy run sets ANTHROPIC_BASE_URL to it).
+  # The main entry, where clients send their requests (ccproxy run sets ANTHROPIC_BASE_URL, OPENAI_BASE_URL and
+  # GOOGLE_GEMINI_BASE_URL to it).
   host: 127.0.0.1
   port: 4000
 
@@ -49,6 +50,12 @@ ccproxy:
     redact: true
     # Delete traces older than this many days (0 keeps everything).
     retention_days: 0
+    # Clients' requests the forward capture sends elsewhere (URL prefixes; the longest matching from wins),
+    # for clients that read no base URL. Never applied to the gateway's own provider calls.
+    map_remote: []
+    # map_remote:
+    #   - from: "https://api.openai.com"   # Codex CLI, its wss:// WebSocket too ...
+    #     to: "http://127.0.0.1:4000"      # ... through the gateway
 `;
 
 export const CONFIG_YAML = `# The gateway's models, in LiteLLM's format. Each model_name is what clients (and rule labels) ask for;

@@ -1,4 +1,5 @@
-// The environment `ccproxy run` gives a client: the main entry as every SDK's base URL; with capture running,
+// The environment `ccproxy run` gives a client: the main entry as the base URL of each client that reads one
+// from the environment (the variables below, each checked against the client's source); with capture running,
 // the forward capture as HTTPS_PROXY/HTTP_PROXY (both cases, as tools read one or the other) and trust in the
 // ccproxy CA. NODE_EXTRA_CA_CERTS adds to Node's roots, but SSL_CERT_FILE, REQUESTS_CA_BUNDLE and CURL_CA_BUNDLE
 // replace a client's whole trust store, so they point at a bundle of the system roots plus the ccproxy CA.
@@ -12,9 +13,23 @@ export const SYSTEM_BUNDLES = ['/etc/ssl/certs/ca-certificates.crt', '/etc/pki/t
 /** Loopback never goes through the proxy: the main entry itself, and local tools. */
 export const NO_PROXY = 'localhost,127.0.0.1,::1';
 
+/**
+ * Base-URL variables set to the main entry, and who reads them. Codex CLI reads none (its base URL is
+ * `openai_base_url` in ~/.codex/config.toml): ccproxy.mitm.map_remote sends it to the gateway instead.
+ */
+export const BASE_URL_VARIABLES: readonly { name: string; readBy: string }[] = [
+  { name: 'ANTHROPIC_BASE_URL', readBy: 'Claude Code, the Anthropic SDKs' },
+  { name: 'OPENAI_BASE_URL', readBy: 'the OpenAI SDKs (Python, Node) and tools built on them' },
+  { name: 'OPENAI_API_BASE', readBy: 'openai-python before 1.0, LiteLLM, LangChain' },
+  // Gemini CLI also takes it as its sign to use a gateway when no login is configured (auth type "gateway":
+  // GEMINI_API_KEY if set, else no key); a Google login configured in its settings ignores it.
+  { name: 'GOOGLE_GEMINI_BASE_URL', readBy: 'Gemini CLI (API key or gateway auth), the Google Gen AI SDKs (JS, Python)' },
+];
+
 export function clientEnv(state: DaemonState, bundle: string | null, base: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   const main = reachable(state.url);
-  const env: NodeJS.ProcessEnv = { ...base, ANTHROPIC_BASE_URL: main, OPENAI_BASE_URL: main, OPENAI_API_BASE: main };
+  const env: NodeJS.ProcessEnv = { ...base };
+  for (const v of BASE_URL_VARIABLES) env[v.name] = main;
   const forwardUrl = state.mitm ? state.components.forward?.url : undefined;
   const forward = forwardUrl ? reachable(forwardUrl) : undefined;
   if (forward) {

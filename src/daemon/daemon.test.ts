@@ -33,6 +33,8 @@ test('run env: base URLs always; proxy and trust only with capture; NO_PROXY kee
   const plain = clientEnv(state(false), null, { HTTPS_PROXY: 'http://corp:3128', PATH: '/bin' });
   assert.equal(plain.ANTHROPIC_BASE_URL, 'http://127.0.0.1:4000');
   assert.equal(plain.OPENAI_API_BASE, 'http://127.0.0.1:4000');
+  for (const v of ['OPENAI_BASE_URL', 'GOOGLE_GEMINI_BASE_URL']) assert.equal(plain[v], 'http://127.0.0.1:4000', v);
+  assert.equal(plain.GOOGLE_VERTEX_BASE_URL, undefined, 'Vertex paths are not the gateway\'s: left alone');
   assert.equal(plain.HTTPS_PROXY, 'http://corp:3128', 'left as the user had it');
   assert.equal(plain.SSL_CERT_FILE, undefined);
   const cap = clientEnv(state(true), '/x/ca-bundle.pem', { PATH: '/bin' });

@@ -2,6 +2,9 @@
 // spec's dual-proxy flow): the trace store, the reverse capture on the main port forwarding to the gateway on an
 // internal loopback port, and the gateway's provider calls sent through the forward capture (ccproxy.mitm.port),
 // which any other client may use as HTTPS_PROXY. Closing goes from the client side inwards, then drains the writer.
+// The gateway reaches the forward capture with credentials only this process knows, so map_remote, which is for
+// clients, never touches its provider calls.
+import { randomBytes } from 'node:crypto';
 import { ConfigError, sourceOf, type LoadedConfig } from '../config/load.js';
 import { loadModels, type ListenSetting } from '../gateway/config.js';
 import { startGateway, type RunningGateway } from '../gateway/start.js';
@@ -13,6 +16,22 @@ import { loadOrCreateCA } from '../proxy/tls/ca.js';
 import { openTraceStore, type TraceStore } from '../store/store.js';
 import type { WriterCounters } from '../store/writer.js';
 import type { ComponentName, ComponentState, DaemonState } from './state.js';
+
+/** The user name in the gateway's proxy URL; the password is random per process. */
+const GATEWAY_PROXY_USER = 'ccproxy';
+
+/** Credentials the gateway presents to the forward capture (undici sends them as Proxy-Authorization: Basic). */
+function gatewayProxyCredentials() {
+  const secret = randomBytes(24).toString('hex');
+  return { user: GATEWAY_PROXY_USER, secret, header: `Basic ${Buffer.from(`${GATEWAY_PROXY_USER}:${secret}`).toString('base64')}` };
+}
+
+function withCredentials(url: string, c: { user: string; secret: string }): string {
+  const u = new URL(url);
+  u.username = c.user;
+  u.password = c.secret;
+  return u.href.replace(/\/$/, '');
+}
 
 /** How long stopping waits for queued traces to reach the database before spilling the rest. */
 export const DRAIN_MS = 5_000;
@@ -72,15 +91,27 @@ export async function startStack(o: StackOptions): Promise<RunningStack> {
     const ca = await loadOrCreateCA(mitm.cert_dir ?? loaded.dir);
     const capture = (direction: 0 | 1, log: Logger) => captureOptions(mitm, direction, store.writer, log);
 
-    const forward: RunningProxy = await listenOrExplain(() => startForwardProxy({ ...capture(1, o.logger('mitm-forward')), port: mitm.port, ca, excludedHosts: mitm.excluded_hosts }), {
-      host: mitm.listen_host,
-      port: mitm.port,
-      portSource: sourceOf(loaded, 'port'),
-      portHint: 'CCPROXY_MITM_PORT or ccproxy.mitm.port',
-      hostHint: 'ccproxy.mitm.listen_host',
-    });
+    const own = gatewayProxyCredentials();
+    const forward: RunningProxy = await listenOrExplain(
+      () =>
+        startForwardProxy({
+          ...capture(1, o.logger('mitm-forward')),
+          port: mitm.port,
+          ca,
+          excludedHosts: mitm.excluded_hosts,
+          mapRemote: mitm.map_remote,
+          unmappedProxyAuthorization: own.header,
+        }),
+      {
+        host: mitm.listen_host,
+        port: mitm.port,
+        portSource: sourceOf(loaded, 'port'),
+        portHint: 'CCPROXY_MITM_PORT or ccproxy.mitm.port',
+        hostHint: 'ccproxy.mitm.listen_host',
+      },
+    );
     closers.push(() => forward.close());
-    const forwardUrl = forward.url;
+    const forwardUrl = withCredentials(forward.url, own);
 
     // Every provider call of the gateway goes through the forward capture: no NO_PROXY exemptions.
     const gatewayEnv = { ...o.env, HTTPS_PROXY: forwardUrl, HTTP_PROXY: forwardUrl, https_proxy: forwardUrl, http_proxy: forwardUrl, NO_PROXY: '', no_proxy: '' };

@@ -46,12 +46,14 @@ export interface Target {
   hostHeader: string;
 }
 
-/** What the row says the client asked for. */
+/** What the row says about where the request went. */
 export interface Seen {
   url: string;
   host: string;
   path: string;
   isHttps: boolean;
+  /** The URL the client asked for, when map_remote sent the request to `url` instead. */
+  originalUrl?: string;
 }
 
 /**
@@ -158,7 +160,7 @@ class Exchange implements Dispatcher.DispatchHandler {
   run(): void {
     const { ctx, req, res, seen, target } = this;
     this.record('create', () =>
-      requestStart(ctx.capture, { method: req.method ?? 'GET', url: seen.url, host: seen.host, path: seen.path, headers: req.headers, clientIp: req.socket.remoteAddress ?? null, isHttps: seen.isHttps, start: this.startedAt }),
+      requestStart(ctx.capture, { method: req.method ?? 'GET', url: seen.url, host: seen.host, path: seen.path, headers: req.headers, clientIp: req.socket.remoteAddress ?? null, isHttps: seen.isHttps, start: this.startedAt, originalUrl: seen.originalUrl }),
     );
     req.once('end', () => this.record('update', () => requestBody(ctx.capture, req.headers, this.reqCopy)));
     // A request without a body is passed on without one (no chunked encoding added to a GET).
@@ -279,7 +281,7 @@ class Exchange implements Dispatcher.DispatchHandler {
     this.record('complete', () =>
       responseEnd(ctx.capture, { status, headers: raw ? headerObject(raw) : {}, copy: raw ? this.resCopy : null, start, end, ttfbMs: this.ttfb, serverIp: this.serverIp, serverPort: this.serverPort, error }),
     );
-    if (ctx.log.debugEnabled) ctx.log.debug(`${this.req.method} ${redactQuery(this.seen.url)} → ${error?.type ?? status} ${Math.round(performance.now() - this.t0)} ms`);
+    if (ctx.log.debugEnabled) ctx.log.debug(`${this.req.method} ${redactQuery(this.seen.url)}${this.seen.originalUrl ? ` (mapped from ${redactQuery(this.seen.originalUrl)})` : ''} → ${error?.type ?? status} ${Math.round(performance.now() - this.t0)} ms`);
   }
 }
 
@@ -302,12 +304,16 @@ diagnostics.subscribe('undici:client:sendHeaders', (message) => {
 
 /** WebSocket and other upgrades pass through untouched (no row). */
 export function proxyUpgrade(req: IncomingMessage, client: Socket, head: Buffer, target: Target) {
+  // The proxy's own headers (credentials for this proxy) end here; Connection and Upgrade go on.
+  const headers: http.IncomingHttpHeaders = { ...req.headers, host: target.hostHeader };
+  delete headers['proxy-authorization'];
+  delete headers['proxy-connection'];
   const up = (target.secure ? https : http).request({
     hostname: target.hostname,
     port: target.port,
     method: req.method,
     path: target.path,
-    headers: { ...req.headers, host: target.hostHeader },
+    headers,
     agent: false,
     servername: sniFor(target),
   });

@@ -1,13 +1,16 @@
 // The forward capture point (proxy_direction 1): an HTTP proxy. Absolute-form requests (http://…) are
 // forwarded; CONNECT tunnels carrying TLS are intercepted with a leaf certificate from the local CA, so every
 // HTTPS exchange is seen and recorded. Excluded hosts, and CONNECT payloads that are not TLS, pass blind.
-// Upstream TLS is verified against Node's default trust (system roots plus NODE_EXTRA_CA_CERTS).
+// Upstream TLS is verified against Node's default trust (system roots plus NODE_EXTRA_CA_CERTS). map_remote sends
+// clients' requests elsewhere; the upstream connection is made per request, once it has been read, so the host a
+// client asked for need not exist.
 import type { IncomingMessage } from 'node:http';
 import net, { type Socket } from 'node:net';
 import tls from 'node:tls';
 import type { CertificateAuthority } from './tls/ca.js';
-import { exchangeContext, proxyExchange, proxyUpgrade, recordError, rejectMalformed, type ExchangeContext, type Target } from './exchange.js';
+import { exchangeContext, proxyExchange, proxyUpgrade, recordError, rejectMalformed, type ExchangeContext, type Seen, type Target } from './exchange.js';
 import { createListener, listen, type RunningProxy } from './listen.js';
+import { MapRemote, type MapRemoteEntry } from './map-remote.js';
 
 export interface ForwardProxyOptions extends Omit<ExchangeContext, 'upstream'> {
   host: string;
@@ -15,12 +18,27 @@ export interface ForwardProxyOptions extends Omit<ExchangeContext, 'upstream'> {
   ca: CertificateAuthority;
   /** Exact names and `*.suffix` patterns tunnelled without interception or a row. */
   excludedHosts: string[];
+  /** ccproxy.mitm.map_remote: where clients' requests go instead of where they asked. */
+  mapRemote?: readonly MapRemoteEntry[];
+  /**
+   * The Proxy-Authorization value the gateway's own provider calls carry: requests and tunnels that present it
+   * are never mapped (they already go where config.yaml says; mapping them could loop).
+   */
+  unmappedProxyAuthorization?: string | null;
 }
 
 /** Where an intercepted TLS connection was going, by the CONNECT line. */
 interface TunnelTarget {
   host: string;
   port: number;
+  /** Its requests go through map_remote (false for the gateway's own calls). */
+  mappable?: boolean;
+}
+
+/** Where one request goes, and what its row says about it. */
+export interface Routed {
+  target: Target;
+  seen: Seen;
 }
 
 const TLS_HANDSHAKE = 0x16;
@@ -41,6 +59,29 @@ function splitHostPort(authority: string, defaultPort: number): TunnelTarget {
 
 export async function startForwardProxy(o: ForwardProxyOptions): Promise<RunningProxy> {
   const ctx: ExchangeContext = exchangeContext(o);
+  const mapRemote = new MapRemote(o.mapRemote ?? []);
+  const ownAuth = o.unmappedProxyAuthorization ?? null;
+  for (const e of o.mapRemote ?? []) o.log.info(`map_remote: ${e.from} → ${e.to}`);
+  /** Whether a request (or CONNECT) goes through map_remote: not when it carries the gateway's credentials. */
+  const mappable = (req: IncomingMessage) => mapRemote.size > 0 && (ownAuth === null || req.headers['proxy-authorization'] !== ownAuth);
+  /**
+   * Where a request goes: where the client asked (`asked`), or where map_remote sends it instead, with the Host
+   * header naming the new target. The row's url, host, path and is_https say where it went; original_url what
+   * was asked. The one place targets are computed, for exchanges and upgrades alike.
+   */
+  const route = (asked: Target, mapped: boolean): Routed => {
+    const url = `${asked.secure ? 'https' : 'http'}://${asked.hostHeader}${asked.path}`;
+    const to = mapped ? mapRemote.map(url) : null;
+    if (!to) return { target: asked, seen: { url, host: asked.hostname, path: asked.path, isHttps: asked.secure } };
+    const secure = to.protocol === 'https:';
+    const target: Target = { secure, hostname: to.hostname.replace(/^\[|\]$/g, ''), port: Number(to.port) || (secure ? 443 : 80), path: to.pathname + to.search, hostHeader: to.host };
+    return { target, seen: { url: to.href, host: target.hostname, path: target.path, isHttps: secure, originalUrl: url } };
+  };
+  /** An absolute-form request's target, as the client asked (ws:// is http://). */
+  const absolute = (url: URL): Target => ({ secure: false, hostname: url.hostname.replace(/^\[|\]$/g, ''), port: Number(url.port) || 80, path: url.pathname + url.search, hostHeader: url.host });
+  /** A request inside an intercepted tunnel: the connection the CONNECT asked for, the Host header the client sent. */
+  const tunnelled = (req: IncomingMessage, t: TunnelTarget): Routed =>
+    route({ secure: true, hostname: t.host, port: t.port, path: req.url ?? '/', hostHeader: req.headers.host ?? (t.port === 443 ? t.host : `${t.host}:${t.port}`) }, t.mappable ?? false);
   const tunnels = new WeakMap<Socket, TunnelTarget>();
   /** CONNECT sockets leave the HTTP server's books: tracked here so shutdown can cut them. */
   const open = new Set<Socket>();
@@ -56,15 +97,14 @@ export async function startForwardProxy(o: ForwardProxyOptions): Promise<Running
       res.end(JSON.stringify({ type: 'error', error: { type: 'invalid_request_error', message: 'this is a forward proxy: send absolute-form requests (http://host/path) or CONNECT' } }));
       return;
     }
-    const path = url.pathname + url.search;
-    const target: Target = { secure: false, hostname: url.hostname.replace(/^\[|\]$/g, ''), port: Number(url.port) || 80, path, hostHeader: url.host };
-    proxyExchange(ctx, req, res, target, { url: url.toString(), host: target.hostname, path, isHttps: false });
+    const { target, seen } = route(absolute(url), mappable(req));
+    proxyExchange(ctx, req, res, target, seen);
   });
   server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => rejectMalformed(ctx, err, socket));
   server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => {
     try {
-      const url = new URL(req.url ?? '');
-      proxyUpgrade(req, socket, head, { secure: false, hostname: url.hostname, port: Number(url.port) || 80, path: url.pathname + url.search, hostHeader: url.host });
+      const { target } = route(absolute(new URL(req.url ?? '')), mappable(req));
+      proxyUpgrade(req, socket, head, target);
     } catch {
       socket.end('HTTP/1.1 400 Bad Request\r\ncontent-length: 0\r\n\r\n');
     }
@@ -72,20 +112,16 @@ export async function startForwardProxy(o: ForwardProxyOptions): Promise<Running
 
   // Intercepted TLS connections are served by an inner HTTP server that knows where each was going.
   const inner = createListener((req, res) => {
-    const t = tunnels.get(req.socket as Socket)!;
-    const path = req.url ?? '/';
-    const hostHeader = req.headers.host ?? (t.port === 443 ? t.host : `${t.host}:${t.port}`);
-    const target: Target = { secure: true, hostname: t.host, port: t.port, path, hostHeader };
-    proxyExchange(ctx, req, res, target, { url: `https://${hostHeader}${path}`, host: t.host, path, isHttps: true });
+    const { target, seen } = tunnelled(req, tunnels.get(req.socket as Socket)!);
+    proxyExchange(ctx, req, res, target, seen);
   });
   inner.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => rejectMalformed(ctx, err, socket, true));
   inner.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => {
-    const t = tunnels.get(socket)!;
-    proxyUpgrade(req, socket, head, { secure: true, hostname: t.host, port: t.port, path: req.url ?? '/', hostHeader: req.headers.host ?? t.host });
+    proxyUpgrade(req, socket, head, tunnelled(req, tunnels.get(socket)!).target);
   });
 
   server.on('connect', (req: IncomingMessage, client: Socket, head: Buffer) => {
-    const target = splitHostPort(req.url ?? '', 443);
+    const target: TunnelTarget = { ...splitHostPort(req.url ?? '', 443), mappable: mappable(req) };
     client.on('error', () => {});
     open.add(client);
     client.once('close', () => open.delete(client));
@@ -132,7 +168,7 @@ export async function startForwardProxy(o: ForwardProxyOptions): Promise<Running
     let secured = false;
     tlsSocket.once('secure', () => {
       secured = true;
-      tunnels.set(tlsSocket, { host: target.host, port: target.port });
+      tunnels.set(tlsSocket, target);
       inner.emit('connection', tlsSocket);
     });
     tlsSocket.on('error', (err: NodeJS.ErrnoException) => {

@@ -1,13 +1,39 @@
 // New rows go in with binary COPY: PostgreSQL then parses and plans nothing per batch and skips the conflict
-// check, which costs it about a third of what a multi-row upsert does per row. Only rows that cannot exist
-// yet come here (a trace's first write); anything else, and any replay, goes through the upserts.
+// check, which costs it about a third of what a multi-row upsert does per row. Only rows that should not exist
+// yet come here (a trace's first write, a WebSocket message); anything else goes through the upserts, and so do
+// rows whose COPY failed because a replay repeats them.
 import type { Writable } from 'node:stream';
 import { setImmediate as turn } from 'node:timers/promises';
 import type pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { withClient } from './database.js';
-import type { Shape, WireValue } from './ops.js';
+import { groupByShape, type Op, type Shape, type WireValue } from './ops.js';
 import { COLUMN_BY_NAME, TABLE, type ColumnType } from './table.js';
+import { WS_TABLE, WS_TYPES, WS_VALUE_COLUMNS } from './ws-table.js';
+
+/** A table COPY writes to: its quoted name and its columns' types (the first column is the row's trace_id). */
+export interface CopyTarget {
+  table: string;
+  types: ReadonlyMap<string, ColumnType>;
+}
+
+export const TRACES_TARGET: CopyTarget = { table: TABLE, types: new Map([...COLUMN_BY_NAME].map(([name, c]) => [name, c.type])) };
+export const MESSAGES_TARGET: CopyTarget = { table: WS_TABLE, types: WS_TYPES };
+
+export interface CopyPlan {
+  /** One COPY per table and column set: trace creates by shape, then the messages. */
+  copies: { target: CopyTarget; shape: Pick<Shape, 'cols' | 'rows'> }[];
+  /** Rows that go as upserts (a trace's later writes). */
+  rest: Op[];
+}
+
+/** Splits merged rows into what COPY may carry (rows that should be new) and the rest. */
+export function planCopies(rows: readonly Op[]): CopyPlan {
+  const copies: CopyPlan['copies'] = groupByShape(rows.filter((r) => r.kind === 'create')).map((shape) => ({ target: TRACES_TARGET, shape }));
+  const messages = rows.filter((r) => r.kind === 'ws');
+  if (messages.length > 0) copies.push({ target: MESSAGES_TARGET, shape: { cols: WS_VALUE_COLUMNS, rows: messages } });
+  return { copies, rest: rows.filter((r) => r.kind === 'complete') };
+}
 
 const SIGNATURE = Buffer.from('PGCOPY\n\xff\r\n\0', 'latin1');
 /** Microseconds between the Unix epoch and PostgreSQL's (2000-01-01). */
@@ -30,13 +56,13 @@ const SLICE_ROWS = 32;
 const HEADER = Buffer.concat([SIGNATURE, Buffer.alloc(8)]); // flags and header extension: none
 const TRAILER = Buffer.from([0xff, 0xff]); // a tuple count of -1
 
-export function copyStatement(cols: readonly string[]): string {
-  return `COPY ${TABLE} (trace_id${cols.map((c) => `, ${c}`).join('')}) FROM STDIN (FORMAT binary)`;
+export function copyStatement(cols: readonly string[], target: CopyTarget = TRACES_TARGET): string {
+  return `COPY ${target.table} (trace_id${cols.map((c) => `, ${c}`).join('')}) FROM STDIN (FORMAT binary)`;
 }
 
 /** Rows (sharing one column set) in PostgreSQL's binary COPY tuple format, written into one buffer. */
-export function encodeRows(cols: readonly string[], rows: readonly Shape['rows'][number][]): Buffer {
-  const types = cols.map((c) => COLUMN_BY_NAME.get(c)!.type);
+export function encodeRows(cols: readonly string[], rows: readonly Shape['rows'][number][], target: CopyTarget = TRACES_TARGET): Buffer {
+  const types = cols.map((c) => target.types.get(c)!);
   // One pass over the values: the buffer is sized by an upper bound (UTF-8 takes at most 3 bytes per UTF-16
   // unit), so strings are measured once, by writing them.
   let size = 0;
@@ -112,14 +138,14 @@ function writeValue(buf: Buffer, at: number, v: WireValue, type: ColumnType, nam
  * be encoded throws NotEncodable then, with nothing sent), and the slices are sent one per turn of the event
  * loop, waiting for the socket to drain when it is full. Resolves when the server has committed the COPY.
  */
-export async function copyRows(pool: pg.Pool, { cols, rows }: Pick<Shape, 'cols' | 'rows'>): Promise<void> {
+export async function copyRows(pool: pg.Pool, { cols, rows }: Pick<Shape, 'cols' | 'rows'>, target: CopyTarget = TRACES_TARGET): Promise<void> {
   const chunks: Buffer[] = [HEADER];
   for (let i = 0; i < rows.length; i += SLICE_ROWS) {
     if (i > 0) await turn();
-    chunks.push(encodeRows(cols, rows.slice(i, i + SLICE_ROWS)));
+    chunks.push(encodeRows(cols, rows.slice(i, i + SLICE_ROWS), target));
   }
   chunks.push(TRAILER);
-  await withClient(pool, (client) => send(client.query(copyFrom(copyStatement(cols))), chunks));
+  await withClient(pool, (client) => send(client.query(copyFrom(copyStatement(cols, target))), chunks));
 }
 
 function send(stream: Writable, chunks: readonly Buffer[]): Promise<void> {

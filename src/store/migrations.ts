@@ -3,6 +3,7 @@
 import type { PoolClient } from 'pg';
 import { UserError } from '../errors.js';
 import { COLUMNS, INDEXES, SPEC_COLUMNS, TABLE, TABLE_NAME, indexName, type Column } from './table.js';
+import { WS_COLUMNS, WS_TABLE, WS_TABLE_NAME, WS_TABLE_SQL } from './ws-table.js';
 
 interface Migration {
   version: number;
@@ -29,7 +30,7 @@ ${INDEXES.map((cols) => `CREATE INDEX IF NOT EXISTS "${indexName(cols)}" ON ${TA
   {
     version: 2,
     name: 'capture extras: ttfb_ms, request_body_truncated, response_body_truncated',
-    sql: addColumns(COLUMNS.filter((c) => c.extra)),
+    sql: addColumns(COLUMNS.filter((c) => c.extra && (c.migration ?? 2) === 2)),
   },
   {
     version: 3,
@@ -45,6 +46,16 @@ EXCEPTION WHEN OTHERS THEN
   RAISE NOTICE 'bodies keep the default compression: %', SQLERRM;
 END $$;
 `,
+  },
+  {
+    version: 4,
+    name: 'WebSocket messages table CCProxy_WebSocketMessages',
+    sql: WS_TABLE_SQL,
+  },
+  {
+    version: 5,
+    name: 'original_url: the URL a client asked for when map_remote sent the request elsewhere',
+    sql: addColumns(COLUMNS.filter((c) => c.migration === 5)),
   },
 ];
 
@@ -84,21 +95,31 @@ export async function migrate(client: PoolClient): Promise<MigrationResult> {
   }
 }
 
+/** Our tables, each with the columns the schema check compares. */
+const CHECKED: { table: string; name: string; columns: readonly Column[] }[] = [
+  { table: TABLE, name: TABLE_NAME, columns: COLUMNS },
+  { table: WS_TABLE, name: WS_TABLE_NAME, columns: WS_COLUMNS },
+];
+
 /** A column of ours that exists with another type would silently break writes and the spec's queries: refuse. */
 async function checkClashes(client: PoolClient): Promise<void> {
+  for (const t of CHECKED) await checkTable(client, t);
+}
+
+async function checkTable(client: PoolClient, { table, name, columns }: (typeof CHECKED)[number]): Promise<void> {
   const { rows } = await client.query<{ column_name: string; data_type: string }>(
     `SELECT column_name, data_type FROM information_schema.columns
      WHERE table_schema = current_schema() AND table_name = $1`,
-    [TABLE_NAME],
+    [name],
   );
   if (rows.length === 0) return;
   const have = new Map(rows.map((r) => [r.column_name, r.data_type]));
-  const clashes = COLUMNS.filter((c) => have.has(c.name) && have.get(c.name) !== c.type).map(
+  const clashes = columns.filter((c) => have.has(c.name) && have.get(c.name) !== c.type).map(
     (c) => `${c.name} is ${have.get(c.name)}, expected ${c.type}`,
   );
   if (clashes.length > 0) {
     throw new SchemaClashError(
-      `table ${TABLE} exists in schema "${await currentSchema(client)}" with columns that clash with the trace schema:\n  ${clashes.join('\n  ')}\n` +
+      `table ${table} exists in schema "${await currentSchema(client)}" with columns that clash with the trace schema:\n  ${clashes.join('\n  ')}\n` +
         `ccproxy only adds columns and never changes an existing one; rename or drop that table, or point ccproxy at another database.`,
     );
   }

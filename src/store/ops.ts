@@ -1,14 +1,18 @@
 // A writer operation is a partial row keyed by trace_id. Creates and completions carry different columns,
-// so applying them as upserts in any order, or twice, leaves the same row: that makes replay safe.
-import { COLUMN_BY_NAME, COLUMNS, TABLE, type TraceFields } from './table.js';
+// so applying them as upserts in any order, or twice, leaves the same row: that makes replay safe. A message
+// operation ('ws') is a whole row of the WebSocket messages table, keyed by trace_id and seq, inserted once.
+import type { WsMessage } from '../flow/websocket.js';
+import { COLUMN_BY_NAME, COLUMNS, TABLE, isoText, type ColumnType, type TraceFields } from './table.js';
+import { buildWsInserts, WS_TYPES } from './ws-table.js';
 
 export type WireValue = string | number | boolean | null | Buffer;
 
 export interface Op {
-  kind: 'create' | 'complete';
+  /** 'create' and 'complete' are partial trace rows; 'ws' is one WebSocket message row. */
+  kind: 'create' | 'complete' | 'ws';
   id: string;
   fields: Record<string, WireValue>;
-  /** Body bytes, for batch sizing. */
+  /** Body (or payload) bytes, for batch sizing. */
   bytes: number;
   /** How many handed-over operations this one carries (more than 1 once merged). */
   n: number;
@@ -62,6 +66,24 @@ export function makeOp(kind: Op['kind'], id: string, fields: TraceFields): Op {
   return { kind, id: noNul(id), fields: out, bytes, n: 1 };
 }
 
+/** One message of an upgraded connection as a row of the messages table (payload kept, not copied). */
+export function makeWsOp(traceId: string, m: WsMessage): Op {
+  const p = m.payload;
+  const payload = p === null ? null : Buffer.isBuffer(p) ? p : Buffer.from(p.buffer, p.byteOffset, p.byteLength);
+  const at = m.at instanceof Date ? m.at.getTime() : Number.NaN;
+  const fields: Record<string, WireValue> = {
+    seq: m.seq,
+    direction: m.direction,
+    // A message always has a time: one the capture could not give becomes the time it was handed over.
+    at: Number.isFinite(at) ? at : Date.now(),
+    opcode: m.opcode,
+    size: m.size,
+    payload,
+    truncated: m.truncated === true,
+  };
+  return { kind: 'ws', id: noNul(traceId), fields, bytes: payload?.length ?? 0, n: 1 };
+}
+
 /** Folds `op` into `into` (same trace): its values win. */
 export function absorb(into: Op, op: Op): void {
   Object.assign(into.fields, op.fields);
@@ -69,15 +91,24 @@ export function absorb(into: Op, op: Op): void {
   into.n += op.n;
 }
 
-/** One row per trace: later operations' values win, first appearance keeps the order. */
+/** One row per trace: later operations' values win, first appearance keeps the order. Messages pass as they are. */
 export function mergeOps(ops: readonly Op[]): Op[] {
   const byId = new Map<string, Op>();
+  const out: Op[] = [];
   for (const op of ops) {
+    if (op.kind === 'ws') {
+      out.push(op);
+      continue;
+    }
     const prev = byId.get(op.id);
     if (prev) absorb(prev, op);
-    else byId.set(op.id, { ...op, fields: { ...op.fields } });
+    else {
+      const row = { ...op, fields: { ...op.fields } };
+      byId.set(op.id, row);
+      out.push(row);
+    }
   }
-  return [...byId.values()];
+  return out;
 }
 
 export interface Statement {
@@ -118,7 +149,14 @@ export function groupByShape(rows: readonly Op[]): Shape[] {
   return [...groups].map(([mask, group]) => ({ mask, cols: COLUMNS.filter((c, i) => c.name !== 'trace_id' && Math.floor(mask / 2 ** i) % 2 === 1).map((c) => c.name), rows: group }));
 }
 
-/** One multi-row upsert per column set. */
+/** The statements that write merged rows: trace upserts, then message inserts. */
+export function buildStatements(rows: readonly Op[]): Statement[] {
+  const traces = rows.filter((r) => r.kind !== 'ws');
+  const messages = rows.filter((r) => r.kind === 'ws');
+  return [...(traces.length > 0 ? buildUpserts(traces) : []), ...(messages.length > 0 ? buildWsInserts(messages) : [])];
+}
+
+/** One multi-row upsert per column set (trace rows only). */
 export function buildUpserts(rows: readonly Op[]): Statement[] {
   return groupByShape(rows).map(({ mask, cols, rows: group }) => {
     const values: WireValue[] = [];
@@ -153,13 +191,13 @@ function upsertText(mask: number, cols: string[], rows: number): string {
 }
 
 const isTimestamp = (name: string) => COLUMN_BY_NAME.get(name)?.type === 'timestamp without time zone';
-/** A timestamp as PostgreSQL reads it in text: milliseconds become ISO 8601 in UTC; text (older spill files) stays. */
-const isoText = (v: WireValue): WireValue => (typeof v === 'number' ? new Date(v).toISOString() : v);
+/** A field's column type in the table the operation writes to. */
+const typeOf = (kind: Op['kind'], name: string): ColumnType | undefined => (kind === 'ws' ? WS_TYPES.get(name) : COLUMN_BY_NAME.get(name)?.type);
 
-/** One JSON line per operation; bytea as base64, timestamps as ISO text. */
+/** One JSON line per operation (`k` says which: create, complete, ws); bytea as base64, timestamps as ISO text. */
 export function encodeOp(op: Op): string {
   const f: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(op.fields)) f[k] = Buffer.isBuffer(v) ? v.toString('base64') : isTimestamp(k) ? isoText(v) : v;
+  for (const [k, v] of Object.entries(op.fields)) f[k] = Buffer.isBuffer(v) ? v.toString('base64') : typeOf(op.kind, k) === 'timestamp without time zone' ? isoText(v) : v;
   return JSON.stringify(op.n > 1 ? { k: op.kind, id: op.id, f, n: op.n } : { k: op.kind, id: op.id, f });
 }
 
@@ -168,7 +206,7 @@ export function decodeOp(line: string): Op {
   let bytes = 0;
   for (const [k, v] of Object.entries(raw.f)) {
     if (typeof v !== 'string') continue;
-    const type = COLUMN_BY_NAME.get(k)?.type;
+    const type = typeOf(raw.k, k);
     if (type === 'bytea') {
       const buf = Buffer.from(v, 'base64');
       bytes += buf.length;

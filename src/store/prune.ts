@@ -1,8 +1,10 @@
-// Retention: the spec's 30-day cleanup as a command and as a periodic job of a running ccproxy.
+// Retention: the spec's 30-day cleanup as a command and as a periodic job of a running ccproxy. A pruned trace's
+// WebSocket messages go with it, and so do messages older than the cutoff whose trace never arrived.
 import type { Logger } from '../log.js';
 import { UserError } from '../errors.js';
 import type { Database } from './database.js';
 import { TABLE } from './table.js';
+import { WS_TABLE } from './ws-table.js';
 
 const UNITS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86400, w: 604800 };
 /** Rows deleted per statement, so a large cleanup never holds long locks against the writer. */
@@ -17,18 +19,50 @@ export function parseAge(text: string): number {
   return Number(m[1]) * UNITS[m[2]!]!;
 }
 
-/** Deletes traces whose created_at is older than `seconds`, in chunks; returns how many were deleted. */
-export async function pruneOlderThan(db: Pick<Database, 'pool'>, seconds: number): Promise<number> {
+export interface PruneResult {
+  traces: number;
+  /** WebSocket message rows: those of the deleted traces, and any whose `at` is older than the cutoff. */
+  messages: number;
+}
+
+/**
+ * Deletes traces whose created_at is older than `seconds`, with their WebSocket messages, then messages older
+ * than the cutoff (by `at`, UTC) that are left without a trace; all in chunks.
+ */
+export async function pruneOlderThan(db: Pick<Database, 'pool'>, seconds: number): Promise<PruneResult> {
+  const out: PruneResult = { traces: 0, messages: 0 };
+  for (;;) {
+    const res = await db.pool.query<{ trace_id: string }>(
+      `DELETE FROM ${TABLE} WHERE trace_id IN (
+         SELECT trace_id FROM ${TABLE} WHERE created_at < NOW() - make_interval(secs => $1) LIMIT ${DELETE_CHUNK})
+       RETURNING trace_id`,
+      [seconds],
+    );
+    const n = res.rowCount ?? 0;
+    out.traces += n;
+    if (n > 0) out.messages += await deleteMessages(db, 'trace_id = ANY($1::text[])', [res.rows.map((r) => r.trace_id)]);
+    if (n < DELETE_CHUNK) break;
+  }
+  out.messages += await deleteMessages(db, `at < (NOW() AT TIME ZONE 'UTC') - make_interval(secs => $1)`, [seconds]);
+  return out;
+}
+
+async function deleteMessages(db: Pick<Database, 'pool'>, where: string, values: unknown[]): Promise<number> {
   let total = 0;
   for (;;) {
     const res = await db.pool.query(
-      `DELETE FROM ${TABLE} WHERE trace_id IN (
-         SELECT trace_id FROM ${TABLE} WHERE created_at < NOW() - make_interval(secs => $1) LIMIT ${DELETE_CHUNK})`,
-      [seconds],
+      `DELETE FROM ${WS_TABLE} WHERE (trace_id, seq) IN (SELECT trace_id, seq FROM ${WS_TABLE} WHERE ${where} LIMIT ${DELETE_CHUNK})`,
+      values,
     );
     total += res.rowCount ?? 0;
     if ((res.rowCount ?? 0) < DELETE_CHUNK) return total;
   }
+}
+
+/** "12 traces and 340 WebSocket messages", for log lines and the prune command. */
+export function describePruned({ traces, messages }: PruneResult): string {
+  const t = `${traces} trace${traces === 1 ? '' : 's'}`;
+  return messages > 0 ? `${t} and ${messages} WebSocket message${messages === 1 ? '' : 's'}` : t;
 }
 
 /** Applies `retentionDays` now and then every `intervalMs`; returns a function that stops it. */
@@ -39,8 +73,8 @@ export function startRetention(db: Pick<Database, 'pool'>, retentionDays: number
     if (running) return;
     running = true;
     try {
-      const n = await pruneOlderThan(db, retentionDays * 86400);
-      if (n > 0) log.info(`retention: deleted ${n} traces older than ${retentionDays} days`);
+      const pruned = await pruneOlderThan(db, retentionDays * 86400);
+      if (pruned.traces + pruned.messages > 0) log.info(`retention: deleted ${describePruned(pruned)} older than ${retentionDays} days`);
     } catch (err) {
       log.warn(`retention: cleanup failed, will try again: ${(err as Error).message}`);
     } finally {

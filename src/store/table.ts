@@ -1,4 +1,5 @@
 // The spec's "CCProxy_HttpTraces" table, column by column: one list drives the DDL, the writer and the schema check.
+import type { WireValue } from './ops.js';
 
 export const TABLE = '"CCProxy_HttpTraces"';
 export const TABLE_NAME = 'CCProxy_HttpTraces';
@@ -14,9 +15,11 @@ export interface Column {
   extra?: boolean;
   /** Has a default: a null value from the capture is written as DEFAULT. */
   hasDefault?: boolean;
+  /** The migration that added an extra column (2 unless said). */
+  migration?: number;
 }
 
-const col = (name: string, type: ColumnType, ddl: string, opts: Partial<Column> = {}): Column => ({ name, type, ddl, ...opts });
+export const col = (name: string, type: ColumnType, ddl: string, opts: Partial<Column> = {}): Column => ({ name, type, ddl, ...opts });
 
 export const COLUMNS: readonly Column[] = [
   col('trace_id', 'text', 'TEXT NOT NULL'),
@@ -50,6 +53,8 @@ export const COLUMNS: readonly Column[] = [
   col('ttfb_ms', 'double precision', 'DOUBLE PRECISION', { extra: true }),
   col('request_body_truncated', 'boolean', 'BOOLEAN NOT NULL DEFAULT false', { extra: true, hasDefault: true }),
   col('response_body_truncated', 'boolean', 'BOOLEAN NOT NULL DEFAULT false', { extra: true, hasDefault: true }),
+  // Migration 5: the URL a client asked for when map_remote sent its request elsewhere (url is where it went).
+  col('original_url', 'text', 'TEXT', { extra: true, migration: 5 }),
 ];
 
 export const SPEC_COLUMNS = COLUMNS.filter((c) => !c.extra);
@@ -68,6 +73,9 @@ export const INDEXES: readonly string[][] = [
 ];
 
 export const indexName = (cols: string[]) => `${TABLE_NAME}_${cols.join('_')}_idx`;
+
+/** A timestamp as PostgreSQL reads it in text: milliseconds become ISO 8601 in UTC; text (older spill files) stays. */
+export const isoText = (v: WireValue): WireValue => (typeof v === 'number' ? new Date(v).toISOString() : v);
 
 /** A trace row as the capture hands it over: any subset of columns besides trace_id. */
 export type TraceFields = Partial<{
@@ -99,4 +107,5 @@ export type TraceFields = Partial<{
   ttfb_ms: number | null;
   request_body_truncated: boolean | null;
   response_body_truncated: boolean | null;
+  original_url: string | null;
 }>;

@@ -1,14 +1,16 @@
 // The trace writer: capture code hands it operations and never waits. A bounded queue feeds batched upserts;
 // when the queue is full or the database is unreachable, operations go to the spill file and are replayed
-// in order once the database answers again (also by the next process to start).
+// in order once the database answers again (also by the next process to start). The messages of upgraded
+// (WebSocket) connections travel the same way, as rows of their own table.
 import { appendFileSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { WsMessage } from '../flow/websocket.js';
 import type { Logger } from '../log.js';
 import { isConnectionError, withClient, type Database } from './database.js';
 import { migrate } from './migrations.js';
-import { carriesCopy, copyRows, NotEncodable } from './copy.js';
-import { absorb, buildUpserts, countOps, encodeOp, groupByShape, makeOp, mergeOps, type Op } from './ops.js';
+import { carriesCopy, copyRows, NotEncodable, planCopies } from './copy.js';
+import { absorb, buildStatements, countOps, encodeOp, makeOp, makeWsOp, mergeOps, type Op } from './ops.js';
 import { Spill } from './spill.js';
 import type { TraceFields } from './table.js';
 
@@ -167,6 +169,14 @@ export class TraceWriter {
       this.held.delete(traceId);
       this.push(held.op);
     }
+  }
+
+  /**
+   * One message of an upgraded connection, queued at once (not held: it is a whole row). It may reach the
+   * database before its trace's row. The payload is kept by reference until written: it must not be reused.
+   */
+  wsMessage(traceId: string, message: WsMessage): void {
+    this.enqueue(makeWsOp(traceId, message));
   }
 
   counters(): WriterCounters {
@@ -328,7 +338,7 @@ export class TraceWriter {
       if (!isRowError(err)) throw err;
       for (const op of ops) {
         try {
-          for (const st of buildUpserts([op])) await this.db.pool.query(st.text, st.values);
+          for (const st of buildStatements([op])) await this.db.pool.query(st.text, st.values);
           this.c.written += op.n;
         } catch (e) {
           if (!isRowError(e)) throw e;
@@ -341,10 +351,11 @@ export class TraceWriter {
   private async writeRows(rows: Op[], copy: boolean): Promise<void> {
     let rest = rows;
     if (copy) {
-      rest = rows.filter((r) => r.kind !== 'create');
-      for (const shape of groupByShape(rows.filter((r) => r.kind === 'create'))) {
+      const plan = planCopies(rows);
+      rest = plan.rest;
+      for (const { target, shape } of plan.copies) {
         try {
-          await copyRows(this.db.pool, shape);
+          await copyRows(this.db.pool, shape, target);
         } catch (err) {
           if (isConnectionError(err)) throw err;
           if (!(err instanceof NotEncodable) && !isRowError(err)) {
@@ -355,7 +366,7 @@ export class TraceWriter {
         }
       }
     }
-    for (const st of buildUpserts(rest)) await this.db.pool.query(st.text, st.values);
+    for (const st of buildStatements(rest)) await this.db.pool.query(st.text, st.values);
   }
 
   private enterSpilling(ops: Op[], reason: string): void {
@@ -398,10 +409,10 @@ export class TraceWriter {
     try {
       mkdirSync(dirname(this.opts.rejectedFile), { recursive: true });
       appendFileSync(this.opts.rejectedFile, line + '\n', { mode: 0o600 });
-      this.opts.log.warn(`the database refused trace ${op.id} (${describe(err)}); kept in ${this.opts.rejectedFile}`);
+      this.opts.log.warn(`the database refused ${what(op)} (${describe(err)}); kept in ${this.opts.rejectedFile}`);
     } catch (e) {
       this.c.dropped += op.n;
-      this.opts.log.error(`LOST trace ${op.id}: refused by the database (${describe(err)}) and ${this.opts.rejectedFile} cannot be written: ${(e as Error).message}`);
+      this.opts.log.error(`LOST ${what(op)}: refused by the database (${describe(err)}) and ${this.opts.rejectedFile} cannot be written: ${(e as Error).message}`);
     }
   }
 
@@ -483,6 +494,9 @@ function isRowError(err: unknown): boolean {
   const code = (err as { code?: string }).code ?? '';
   return /^(22|23)/.test(code) || code === '54000' || code === '42804';
 }
+
+/** An operation as log lines name it. */
+const what = (op: Op) => (op.kind === 'ws' ? `WebSocket message ${String(op.fields.seq)} of trace ${op.id}` : `trace ${op.id}`);
 
 function describe(err: unknown): string {
   const e = err as { code?: string; message?: string };

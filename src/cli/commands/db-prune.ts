@@ -2,12 +2,12 @@
 import { loadConfig } from '../../config/load.js';
 import { UserError } from '../../errors.js';
 import { explainDbError, openDatabase } from '../../store/database.js';
-import { parseAge, pruneOlderThan } from '../../store/prune.js';
+import { describePruned, parseAge, pruneOlderThan } from '../../store/prune.js';
 import { parseFlags } from '../args.js';
 import type { Command } from '../main.js';
 
 const command: Command = {
-  summary: 'Delete traces older than an age (30d, 12h, 2w …)',
+  summary: 'Delete traces (and their WebSocket messages) older than an age (30d, 12h, 2w …)',
   usage: 'ccproxy db prune --older-than <age>',
   async run(argv) {
     const { values } = parseFlags(argv, { 'older-than': { type: 'string' } }, this.usage, false);
@@ -15,10 +15,10 @@ const command: Command = {
     const seconds = parseAge(values['older-than']);
     const db = await openDatabase(loadConfig(), { transient: true });
     try {
-      const n = await pruneOlderThan(db, seconds).catch((err) => {
+      const pruned = await pruneOlderThan(db, seconds).catch((err) => {
         throw explainDbError(err, db);
       });
-      console.log(`deleted ${n} trace${n === 1 ? '' : 's'} older than ${values['older-than']}`);
+      console.log(`deleted ${describePruned(pruned)} older than ${values['older-than']}`);
       return 0;
     } finally {
       await db.close();

@@ -5,7 +5,7 @@ import { parseFlags } from '../args.js';
 import type { Command } from '../main.js';
 
 const command: Command = {
-  summary: 'Create or upgrade the CCProxy_HttpTraces table in the configured database',
+  summary: 'Create or upgrade the CCProxy_HttpTraces and CCProxy_WebSocketMessages tables in the configured database',
   usage: 'ccproxy db push',
   async run(argv) {
     parseFlags(argv, {}, this.usage, false);

@@ -64,7 +64,7 @@ const command: Command = {
     const common = { ...captureOptions(mitm, forward ? 1 : 0, store.writer, log), port: mitm.port };
     let proxy;
     try {
-      proxy = await listenOrExplain(() => (forward ? startForwardProxy({ ...common, ca: ca!, excludedHosts: mitm.excluded_hosts }) : startReverseProxy({ ...common, upstream: upstream! })), at);
+      proxy = await listenOrExplain(() => (forward ? startForwardProxy({ ...common, ca: ca!, excludedHosts: mitm.excluded_hosts, mapRemote: mitm.map_remote }) : startReverseProxy({ ...common, upstream: upstream! })), at);
     } catch (err) {
       await store.close();
       throw err;
