@@ -1,5 +1,5 @@
 // The common part of the stand-in providers for the Responses/embeddings and Gemini APIs: an HTTP or HTTPS
-// server on 127.0.0.1 that records each request (method, URL, headers, body) and leaves the answer to a subclass.
+// server (on 127.0.0.1 by default) that records each request (method, URL, headers, body) and leaves the answer to a subclass.
 // Unknown paths echo what arrived, so pass-through tests can see exactly what the gateway sent on.
 import http from 'node:http';
 import https from 'node:https';
@@ -17,6 +17,7 @@ export abstract class ApiStandIn {
   readonly server: http.Server;
   readonly secure: boolean;
   port = 0;
+  host = '127.0.0.1';
   seen: SeenRequest[] = [];
 
   constructor(tlsOptions?: { key: string; cert: string }) {
@@ -29,14 +30,16 @@ export abstract class ApiStandIn {
     });
   }
 
-  async start(): Promise<this> {
-    await new Promise<void>((r) => this.server.listen(0, '127.0.0.1', r));
+  /** Listens on `host` (127.0.0.2 keeps it out of `ccproxy run`'s NO_PROXY for loopback). */
+  async start(host = '127.0.0.1'): Promise<this> {
+    this.host = host;
+    await new Promise<void>((r) => this.server.listen(0, host, r));
     this.port = (this.server.address() as AddressInfo).port;
     return this;
   }
 
   get url(): string {
-    return `${this.secure ? 'https' : 'http'}://127.0.0.1:${this.port}`;
+    return `${this.secure ? 'https' : 'http'}://${this.host}:${this.port}`;
   }
 
   close(): Promise<void> {
