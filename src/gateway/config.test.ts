@@ -22,6 +22,9 @@ const yaml = `model_list:
     litellm_params:
       model: my-model
       api_base: http://127.0.0.1:8000/v1
+  - model_name: rock
+    litellm_params:
+      model: bedrock/anthropic.claude-3
 `;
 
 test('aliases are followed to the deployment; the provider prefix is removed; os.environ/ is kept as a reference', () => {
@@ -35,14 +38,17 @@ test('aliases are followed to the deployment; the provider prefix is removed; os
   assert.deepEqual(d.apiKey, { env: 'MY_KEY' });
   assert.equal(d.where, 'config.yaml:8');
   assert.equal(t.resolve('local')!.format, 'openai', 'an unprefixed model with an api_base is OpenAI-compatible');
-  assert.match(t.resolve('flash')!.unusable!, /gemini.*translation/);
-  assert.deepEqual(t.names, ['default', 'think', 'claude-opus-4', 'flash', 'local']);
+  assert.equal(t.resolve('flash')!.format, 'gemini');
+  assert.equal(t.resolve('flash')!.apiBase!.href, 'https://generativelanguage.googleapis.com/');
+  assert.equal(t.resolve('flash')!.unusable, null);
+  assert.match(t.resolve('rock')!.unusable!, /bedrock.*translation/);
+  assert.deepEqual(t.names, ['default', 'think', 'claude-opus-4', 'flash', 'local', 'rock']);
 });
 
 test('warnings: an unset api_key variable and an uncallable deployment, with their lines', () => {
   const t = modelTable('config.yaml', yaml, {});
   assert.ok(t.warnings.some((w) => w.startsWith('config.yaml:11: model_list[2].litellm_params.api_key: MY_KEY is not set')), t.warnings.join('\n'));
-  assert.ok(t.warnings.some((w) => w.startsWith('config.yaml:12: model_list[3] ("flash")')), t.warnings.join('\n'));
+  assert.ok(t.warnings.some((w) => w.startsWith('config.yaml:19: model_list[5] ("rock")')), t.warnings.join('\n'));
 });
 
 test('errors: a wrong type names file, line and field; an alias loop is refused', () => {
@@ -141,10 +147,10 @@ test('aliases may resolve through a pattern; the chain names each step', () => {
 });
 
 test('a model nothing routes: 404 naming the names and the patterns; pattern warnings only when the provider is known', () => {
-  const t = modelTable('config.yaml', 'model_list:\n  - model_name: claude-*\n    litellm_params:\n      model: anthropic/claude-*\n  - model_name: gemini-*\n    litellm_params:\n      model: gemini/gemini-*\n  - model_name: any-*\n    litellm_params:\n      model: "*"\n', {});
-  assert.throws(() => route({ rules: [], models: t, passthrough: true }, 'default', 'llama-3'), (e: RouteError) => e.status === 404 && /model "llama-3" has no route: config\.yaml has no model_name "llama-3" and no pattern matches it; configured model names: \(none\); patterns: claude-\*, gemini-\*, any-\*/.test(e.message));
+  const t = modelTable('config.yaml', 'model_list:\n  - model_name: claude-*\n    litellm_params:\n      model: anthropic/claude-*\n  - model_name: vertex-*\n    litellm_params:\n      model: vertex_ai/gemini-*\n  - model_name: any-*\n    litellm_params:\n      model: "*"\n', {});
+  assert.throws(() => route({ rules: [], models: t, passthrough: true }, 'default', 'llama-3'), (e: RouteError) => e.status === 404 && /model "llama-3" has no route: config\.yaml has no model_name "llama-3" and no pattern matches it; configured model names: \(none\); patterns: claude-\*, vertex-\*, any-\*/.test(e.message));
   assert.deepEqual(t.warnings.map((w) => w.split(': ')[0]), ['config.yaml:5']);
-  assert.match(t.resolve('gemini-2.5-pro')!.unusable!, /gemini.*translation/);
+  assert.match(t.resolve('vertex-2.5-pro')!.unusable!, /vertex_ai.*translation/);
 });
 
 test('a pattern may be an alias: "*" → default sends every unknown model to the default label, with no warning', () => {

@@ -148,7 +148,7 @@ export function modelTable(file: string, text: string, env: NodeJS.ProcessEnv): 
     const { provider, name } = splitModel(model);
     const known = provider ? PROVIDERS[provider] : undefined;
     let unusable: string | null = null;
-    if (provider && UNSUPPORTED.has(provider)) unusable = `provider "${provider}" needs request translation, which ccproxy does not do yet (Anthropic- and OpenAI-format deployments only)`;
+    if (provider && UNSUPPORTED.has(provider)) unusable = `provider "${provider}" needs request translation, which ccproxy does not do yet (Anthropic-, OpenAI- and Gemini-format deployments only)`;
     else if (!provider && !p.api_base) unusable = `cannot tell the provider of "${model}": give it a prefix (anthropic/…, openai/…)`;
     const base = p.api_base ?? known?.defaultBase ?? null;
     if (!unusable && !base) unusable = `provider "${provider}" needs an api_base`;

@@ -5,7 +5,7 @@ import { locate, type LoadedConfig } from '../config/load.js';
 import type { Logger } from '../log.js';
 import type { Deployment, RouteStep } from './config.js';
 import { explainRoute, type HookContext } from './hooks.js';
-import { endpointUrl, type ApiFormat } from './providers.js';
+import { endpointUrl, geminiUrl, type ApiFormat } from './providers.js';
 import type { RequestBody, RuleContext } from './rules.js';
 import type { PreparedGateway } from './start.js';
 
@@ -13,7 +13,17 @@ import type { PreparedGateway } from './start.js';
 const ENDPOINT_OF: Record<ApiFormat, { endpoint: RuleContext['endpoint']; path: string; what: string }> = {
   anthropic: { endpoint: 'messages', path: '/v1/messages', what: 'Anthropic Messages' },
   openai: { endpoint: 'chat', path: '/v1/chat/completions', what: 'OpenAI chat completions' },
+  gemini: { endpoint: 'gemini', path: '/v1beta/models/{model}:generateContent', what: "Gemini's generateContent" },
 };
+const FORMAT_NAME: Record<ApiFormat, string> = { anthropic: 'an Anthropic', openai: 'an OpenAI', gemini: 'a Gemini' };
+
+/** The OpenAI endpoint a model's clients call: embedding models take /v1/embeddings, Codex models the Responses API. */
+function openaiEndpoint(model: string): { endpoint: RuleContext['endpoint']; path: string; what: string } {
+  if (/embedding/i.test(model)) return { endpoint: 'embeddings', path: '/v1/embeddings', what: 'OpenAI embeddings' };
+  if (/(^|[-/])codex/i.test(model)) return { endpoint: 'responses', path: '/v1/responses', what: 'OpenAI Responses' };
+  return ENDPOINT_OF.openai;
+}
+const endpointFor = (format: ApiFormat, model: string) => (format === 'openai' ? openaiEndpoint(model) : ENDPOINT_OF[format]);
 /** Tried first: the endpoint of ccproxy's main client, Claude Code. */
 const FIRST_FORMAT: ApiFormat = 'anthropic';
 
@@ -60,7 +70,7 @@ export async function explainRequest(prepared: PreparedGateway, loaded: LoadedCo
 }
 
 async function run(prepared: PreparedGateway, loaded: LoadedConfig, model: string, original: RequestBody, format: ApiFormat, log: Logger): Promise<Explanation> {
-  const ep = ENDPOINT_OF[format];
+  const ep = endpointFor(format, model);
   const body: RequestBody = { ...structuredClone(original), model };
   const ctx: HookContext = {
     endpoint: ep.endpoint,
@@ -106,9 +116,10 @@ async function run(prepared: PreparedGateway, loaded: LoadedConfig, model: strin
   // The gateway's own checks, in its words (server.ts): a deployment it cannot call, or one of the other format.
   if (d.unusable || !d.apiBase || !d.format) refusal = `501: model "${model}" routes to "${d.name}" (${d.where}), which ccproxy cannot call: ${d.unusable}`;
   else {
-    const { origin, path } = endpointUrl(d.apiBase, d.format, ENDPOINT_OF[d.format].endpoint);
+    const target = endpointFor(d.format, model).endpoint;
+    const { origin, path } = d.format === 'gemini' ? geminiUrl(d.apiBase, 'v1beta', d.model, 'generateContent') : endpointUrl(d.apiBase, d.format, target as Exclude<typeof target, 'gemini'>);
     url = origin + path;
-    if (d.format !== format) refusal = `400: "${d.name}" (${d.where}) is an ${d.format === 'openai' ? 'OpenAI' : 'Anthropic'}-format deployment, but ${ep.path} is ${ep.what}; ccproxy does not translate between formats`;
+    if (d.format !== format) refusal = `400: "${d.name}" (${d.where}) is ${FORMAT_NAME[d.format]}-format deployment, but ${ep.path} is ${ep.what}; ccproxy does not translate between formats`;
   }
   return {
     model,

@@ -76,7 +76,19 @@ export async function startGateway(o: GatewayOptions): Promise<RunningGateway> {
   const server = createGatewayServer({ state, hooks, oat: new OatSources(cfg.oat_sources, env), upstream, env, log: o.logger });
   let running;
   try {
-    running = await listen(server, o.host, o.port, () => void upstream.dispatcher.close().catch(() => {}), () => void upstream.dispatcher.destroy().catch(() => {}));
+    running = await listen(
+      server,
+      o.host,
+      o.port,
+      () => {
+        server.webSockets.closeAll();
+        void upstream.dispatcher.close().catch(() => {});
+      },
+      () => {
+        server.webSockets.terminateAll();
+        void upstream.dispatcher.destroy().catch(() => {});
+      },
+    );
   } catch (err) {
     await upstream.dispatcher.close().catch(() => {});
     throw err;

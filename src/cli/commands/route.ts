@@ -25,8 +25,9 @@ const command: Command = {
     '  --body FILE   the request body the rules see (JSON; - reads stdin); its model is replaced by <model>.',
     '                Without it: a minimal body with just the model.',
     '  --json        one JSON object on stdout, for scripts.',
-    'The request is taken as sent to /v1/messages, or /v1/chat/completions when it routes to an OpenAI-format',
-    "deployment. Exit 0 with a route; 1 with the gateway's message when nothing routes it.",
+    'The request is taken as sent to /v1/messages; when it routes to an OpenAI-format deployment, to',
+    '/v1/embeddings (embedding models), /v1/responses (Codex models) or /v1/chat/completions; to a Gemini one,',
+    "to :generateContent. Exit 0 with a route; 1 with the gateway's message when nothing routes it.",
   ].join('\n'),
   async run(argv) {
     const { values, positionals } = parseFlags(argv, { body: { type: 'string' }, json: { type: 'boolean' } }, USAGE);
@@ -113,7 +114,7 @@ function render(e: Explanation, bodyFrom: string | null): string {
   else e.chain.forEach((s, i) => lines.push(`${i === 0 ? 'route' : ''}`.padEnd(12) + step(s)));
   lines.push(
     `deployment  "${d.name}" (${d.where})`,
-    `  provider  ${d.provider ?? '(unknown)'}${d.format ? ` (${d.format === 'openai' ? 'OpenAI' : 'Anthropic'} format)` : ''}`,
+    `  provider  ${d.provider ?? '(unknown)'}${d.format ? ` (${{ openai: 'OpenAI', anthropic: 'Anthropic', gemini: 'Gemini' }[d.format]} format)` : ''}`,
     `  model     ${d.model} (as the provider gets it)`,
     `  api_base  ${d.apiBase?.href ?? '(none)'}`,
     `  url       ${e.url ?? '(none)'}`,
