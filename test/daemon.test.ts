@@ -124,16 +124,26 @@ describe('ccproxy start --mitm --detach on the embedded database', () => {
     assert.equal(last.stdout.trim().split('\n').length, 1);
   });
 
-  test('logs -f: new lines of the component appear as they are written; Ctrl-C ends it', { timeout: 30_000 }, async () => {
+  test('logs -f: new lines of the component appear as they are written; Ctrl-C ends it', { timeout: 30_000 }, async (t) => {
     const follower = startCli(['logs', '-f', '-n', '0', 'reverse'], env);
+    // A test cut short by its timeout must not leave the follower running (it would hold the test process).
+    t.signal.addEventListener('abort', () => follower.kill('SIGKILL'));
     const lines = createInterface({ input: follower.stdout! });
     const seen: string[] = [];
     lines.on('line', (l) => seen.push(l));
-    await sleep(300); // the follower has read to the end of the log
-    const res = await fetch(`${running.url}/health?follow-marker`);
-    assert.equal(res.status, 200);
-    await res.arrayBuffer();
-    while (!seen.some((l) => l.includes('follow-marker'))) await once(lines, 'line');
+    try {
+      // The follower starts at the end of the log whenever it gets there: requests repeat until one of its lines
+      // comes through (a busy machine may take a while to start it).
+      for (let i = 0; !seen.some((l) => l.includes('follow-marker')); i++) {
+        const res = await fetch(`${running.url}/health?follow-marker-${i}`);
+        assert.equal(res.status, 200);
+        await res.arrayBuffer();
+        await Promise.race([once(lines, 'line'), sleep(500)]);
+      }
+    } catch (err) {
+      follower.kill('SIGKILL');
+      throw err;
+    }
     assert.ok(seen.every((l) => l.includes(' [mitm-reverse] ')), seen.join('\n'));
     follower.kill('SIGINT');
     const [code] = await once(follower, 'exit');

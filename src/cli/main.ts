@@ -27,6 +27,7 @@ const COMMANDS: Record<string, Loader> = {
   status: () => import('./commands/status.js'),
   logs: () => import('./commands/logs.js'),
   run: () => import('./commands/run.js'),
+  route: () => import('./commands/route.js'),
   'mitm start': () => import('./commands/mitm-start.js'),
 };
 

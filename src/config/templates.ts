@@ -9,8 +9,8 @@ ccproxy:
   host: 127.0.0.1
   port: 4000
 
-  # No rule matched: route by the model the client asked for (it must be a model_name in config.yaml);
-  # false sends those requests to the "default" entry instead.
+  # No rule matched: route by the model the client asked for (a model_name or a pattern in config.yaml);
+  # false sends those requests to the "default" entry instead. ccproxy route MODEL shows where one goes.
   default_model_passthrough: true
 
   # Rules label requests; the first that matches wins, and its name is a model_name in config.yaml.
@@ -59,30 +59,63 @@ ccproxy:
 `;
 
 export const CONFIG_YAML = `# The gateway's models, in LiteLLM's format. Each model_name is what clients (and rule labels) ask for;
-# litellm_params.model is provider/model as the provider knows it. An entry whose model is another entry's
-# model_name is an alias. api_base defaults to the provider's public API; api_key is a literal or
-# os.environ/VARIABLE. Without an api_key the client's own credentials (OAuth token or key) are forwarded.
+# litellm_params.model is provider/model as the provider knows it. api_base defaults to the provider's public
+# API (set it to send a provider's requests elsewhere); api_key is a literal or os.environ/VARIABLE. Without an
+# api_key the client's own credentials (OAuth token or key) are forwarded, as here.
+#
+# A model_name with * is a pattern: "claude-*" routes any claude-... model, and the part * matched replaces the
+# * of litellm_params.model, so claude-opus-4-8 goes to anthropic/claude-opus-4-8. An exact model_name wins over
+# a pattern; of two patterns the more specific (longer) one wins. "*" alone catches everything else.
+# An entry whose model is another model_name, or a name a pattern routes, is an alias.
+# ccproxy route MODEL shows where a request would go.
 model_list:
-  # "default": where requests go when a rule labels them default (or passthrough is off).
+  # Labels: rules name one of these (ccproxy.yaml); "default" is also where requests go when no rule matches and
+  # default_model_passthrough is false.
   - model_name: default
     litellm_params:
-      model: claude-sonnet-4-5-20250929
-
-  - model_name: claude-sonnet-4-5-20250929
+      model: claude-opus-4-8
+  - model_name: background
     litellm_params:
-      model: anthropic/claude-sonnet-4-5-20250929
-
-  - model_name: claude-haiku-4-5-20251001
+      model: claude-haiku-4-5-20251001
+  - model_name: think
     litellm_params:
-      model: anthropic/claude-haiku-4-5-20251001
+      model: claude-opus-4-8
 
-  - model_name: claude-opus-4-1-20250805
+  # Anthropic: every Claude model under its own name (Claude Code, the Anthropic SDK).
+  - model_name: claude-*
     litellm_params:
-      model: anthropic/claude-opus-4-1-20250805
+      model: anthropic/claude-*
+      # api_base: https://api.anthropic.com
 
-  # An OpenAI model (clients using OPENAI_BASE_URL):
-  # - model_name: gpt-4o
+  # OpenAI: chat, reasoning, Codex and embedding models (clients using OPENAI_BASE_URL).
+  - model_name: gpt-*
+    litellm_params:
+      model: openai/gpt-*
+      # api_base: https://api.openai.com/v1
+  - model_name: o1*
+    litellm_params:
+      model: openai/o1*
+  - model_name: o3*
+    litellm_params:
+      model: openai/o3*
+  - model_name: o4*
+    litellm_params:
+      model: openai/o4*
+  - model_name: codex-*
+    litellm_params:
+      model: openai/codex-*
+  - model_name: text-embedding-*
+    litellm_params:
+      model: openai/text-embedding-*
+
+  # Google: Gemini models on Gemini's API.
+  - model_name: gemini-*
+    litellm_params:
+      model: gemini/gemini-*
+
+  # A fixed model under a name of your choice, with its own key:
+  # - model_name: fast
   #   litellm_params:
-  #     model: openai/gpt-4o
+  #     model: openai/gpt-4o-mini
   #     api_key: os.environ/OPENAI_API_KEY
 `;

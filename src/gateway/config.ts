@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { ConfigError, locate, parseYamlWith, type LoadedConfig } from '../config/load.js';
 import { paths } from '../config/paths.js';
+import { bySpecificity, compilePattern, fillTarget, isPattern, matchPattern, type Pattern } from './patterns.js';
 import { endpointUrl, PROVIDERS, splitModel, UNSUPPORTED, type ApiFormat } from './providers.js';
 
 const ENV_PREFIX = 'os.environ/';
@@ -61,15 +62,51 @@ export interface Deployment {
   unusable: string | null;
 }
 
+/** One step from a requested name to its deployment, for `ccproxy route` and messages. */
+export interface RouteStep {
+  /** The name looked up at this step (the requested model, or an alias's target). */
+  name: string;
+  /** How the entry was found: its exact model_name, a pattern, or a pattern after LiteLLM's provider prefix was added. */
+  via: 'name' | 'pattern' | 'provider-pattern';
+  /** The entry's model_name (the pattern, for a pattern). */
+  entry: string;
+  /** `config.yaml:12` of the entry. */
+  where: string;
+  /** What `*` matched, for a pattern. */
+  segments?: string[];
+  /** The entry's litellm_params.model with the segments filled in: the next name, or the deployment's model. */
+  target: string;
+}
+
+export interface Resolution {
+  deployment: Deployment;
+  /** From the requested name to the deployment's entry; aliases add a step each. */
+  chain: RouteStep[];
+}
+
 export interface ModelTable {
   file: string;
-  /** Every model_name, in file order. */
+  /** Every exact model_name, in file order. */
   names: string[];
-  /** model_name → deployment, aliases followed. */
+  /** Every pattern model_name (with `*`), in file order. */
+  patterns: string[];
+  /** name → deployment: an exact model_name, else the most specific matching pattern; aliases followed. */
   resolve(name: string): Deployment | undefined;
+  /** The same, with the steps taken. */
+  explain(name: string): Resolution | undefined;
   /** Lines worth a warning at start: unset api_key variables, unusable deployments, duplicate names. */
   warnings: string[];
 }
+
+/** The configured names and patterns, for a message about a model nothing routes. */
+export function describeConfigured(models: ModelTable): string {
+  if (models.names.length === 0 && models.patterns.length === 0) return 'configured model names: (none: config.yaml has an empty model_list)';
+  const names = `configured model names: ${models.names.join(', ') || '(none)'}`;
+  return models.patterns.length > 0 ? `${names}; patterns: ${models.patterns.join(', ')}` : names;
+}
+
+/** An alias chain that comes back to an entry it passed (found at load for exact names, else when a request takes it). */
+export class AliasLoopError extends ConfigError {}
 
 /** Reads config.yaml from the config directory; a missing file is an error (the gateway has nothing to route to). */
 export function loadModels(dir: string, env: NodeJS.ProcessEnv): ModelTable {
@@ -84,65 +121,136 @@ export function loadModels(dir: string, env: NodeJS.ProcessEnv): ModelTable {
   return modelTable(file, text, env);
 }
 
+interface PatternEntry {
+  index: number;
+  pattern: Pattern;
+}
+
 export function modelTable(file: string, text: string, env: NodeJS.ProcessEnv): ModelTable {
   const parsed = parseYamlWith(file, text, modelsFileSchema, 'model_list:');
   const entries = parsed.model_list;
   const warnings: string[] = [];
   const byName = new Map<string, number>();
+  const patternList: PatternEntry[] = [];
   entries.forEach((e, i) => {
-    if (byName.has(e.model_name)) warnings.push(`${locate(file, text, ['model_list', i, 'model_name'])}: model_list[${i}]: a second entry named "${e.model_name}"; the first one is used (no load balancing)`);
+    const seen = isPattern(e.model_name) ? patternList.some((p) => p.pattern.name === e.model_name) : byName.has(e.model_name);
+    if (seen) warnings.push(`${locate(file, text, ['model_list', i, 'model_name'])}: model_list[${i}]: a second entry named "${e.model_name}"; the first one is used (no load balancing)`);
+    else if (isPattern(e.model_name)) patternList.push({ index: i, pattern: compilePattern(e.model_name) });
     else byName.set(e.model_name, i);
   });
+  const sortedPatterns = bySpecificity(patternList);
+  const wheres = entries.map((_, i) => locate(file, text, ['model_list', i]));
+  const whereOf = (i: number) => wheres[i]!;
 
-  const deployments = new Map<number, Deployment>();
-  const deploymentOf = (i: number): Deployment => {
-    const cached = deployments.get(i);
-    if (cached) return cached;
+  /** Entry `i` called with `model` (its litellm_params.model, a pattern's segments filled in). */
+  const deploymentOf = (i: number, model: string): Deployment => {
     const p = entries[i]!.litellm_params;
-    const where = locate(file, text, ['model_list', i]);
-    const { provider, name } = splitModel(p.model);
+    const { provider, name } = splitModel(model);
     const known = provider ? PROVIDERS[provider] : undefined;
     let unusable: string | null = null;
-    if (provider && UNSUPPORTED.has(provider)) unusable = `provider "${provider}" needs request translation, which ccproxy does not do yet (Anthropic- and OpenAI-format deployments only)`;
-    else if (!provider && !p.api_base) unusable = `cannot tell the provider of "${p.model}": give it a prefix (anthropic/…, openai/…)`;
+    if (provider && UNSUPPORTED.has(provider)) unusable = `provider "${provider}" needs request translation, which ccproxy does not do yet (Anthropic-, OpenAI- and Gemini-format deployments only)`;
+    else if (!provider && !p.api_base) unusable = `cannot tell the provider of "${model}": give it a prefix (anthropic/…, openai/…)`;
     const base = p.api_base ?? known?.defaultBase ?? null;
     if (!unusable && !base) unusable = `provider "${provider}" needs an api_base`;
     // A model with no known provider but an api_base: LiteLLM treats it as OpenAI-compatible.
     const format: ApiFormat | null = unusable ? null : (known?.format ?? 'openai');
     let apiKey: ApiKey | null = null;
-    if (p.api_key !== undefined) {
-      if (p.api_key.startsWith(ENV_PREFIX)) {
-        const variable = p.api_key.slice(ENV_PREFIX.length);
-        apiKey = { env: variable };
-        if (!env[variable]) warnings.push(`${locate(file, text, ['model_list', i, 'litellm_params', 'api_key'])}: model_list[${i}].litellm_params.api_key: ${variable} is not set; requests routed to "${entries[i]!.model_name}" will fail until it is`);
-      } else {
-        apiKey = { literal: p.api_key };
-      }
-    }
-    const d: Deployment = { name: entries[i]!.model_name, provider, format, model: name, apiBase: base ? new URL(base) : null, apiKey, extraHeaders: p.extra_headers ?? {}, where, unusable };
-    if (unusable) warnings.push(`${where}: model_list[${i}] ("${d.name}"): ${unusable}`);
-    deployments.set(i, d);
-    return d;
+    if (p.api_key !== undefined) apiKey = p.api_key.startsWith(ENV_PREFIX) ? { env: p.api_key.slice(ENV_PREFIX.length) } : { literal: p.api_key };
+    return { name: entries[i]!.model_name, provider, format, model: name, apiBase: base ? new URL(base) : null, apiKey, extraHeaders: p.extra_headers ?? {}, where: whereOf(i), unusable };
   };
 
-  // An entry whose model names another entry's model_name is an alias; follow the chain, refusing cycles.
-  const resolved = new Map<string, Deployment>();
-  for (const [name, first] of byName) {
-    const seen = [name];
-    let i = first;
-    for (;;) {
-      const target = entries[i]!.litellm_params.model;
-      const next = byName.get(target);
-      if (next === undefined || next === i) break;
-      if (seen.includes(target)) {
-        throw new ConfigError(`invalid configuration:\n  ${locate(file, text, ['model_list', first, 'litellm_params', 'model'])}: model_list[${first}].litellm_params.model: aliases form a loop: ${[...seen, target].join(' → ')}`);
-      }
-      seen.push(target);
-      i = next;
+  /** The entry a name reaches: its exact model_name, else a pattern, else a pattern with LiteLLM's provider prefix added (`claude-x` → `anthropic/claude-x`). */
+  const lookup = (name: string): { index: number; via: RouteStep['via']; segments?: string[]; matched: string } | null => {
+    const exact = byName.get(name);
+    if (exact !== undefined) return { index: exact, via: 'name', matched: name };
+    const m = matchPattern(sortedPatterns, name);
+    if (m) return { index: m.entry.index, via: 'pattern', segments: m.segments, matched: name };
+    const { provider } = splitModel(name);
+    if (provider && !name.startsWith(`${provider}/`)) {
+      const prefixed = `${provider}/${name}`;
+      const pm = matchPattern(sortedPatterns, prefixed);
+      if (pm) return { index: pm.entry.index, via: 'provider-pattern', segments: pm.segments, matched: prefixed };
     }
-    resolved.set(name, deploymentOf(i));
+    return null;
+  };
+
+  // An entry with nothing but a model that names no provider may be an alias reaching its target through a pattern;
+  // an entry with its own api_base, api_key or headers is a deployment of its own.
+  const onlyModel = (i: number) => {
+    const p = entries[i]!.litellm_params;
+    return p.api_base === undefined && p.api_key === undefined && p.extra_headers === undefined;
+  };
+
+  /**
+   * Where entry `i`'s target leads when the entry is an alias: another entry's exact model_name, or (for an entry
+   * that is only a model without a provider prefix) a name a pattern routes. Null: the entry is the deployment
+   * (an entry reaching itself, `*` → `*`, is one too).
+   */
+  const aliasOf = (i: number, target: string): ReturnType<typeof lookup> => {
+    const exact = byName.get(target);
+    if (exact !== undefined) return exact === i ? null : { index: exact, via: 'name', matched: target };
+    if (!onlyModel(i) || splitModel(target).name !== target) return null;
+    const viaPattern = lookup(target);
+    return viaPattern && viaPattern.index !== i ? viaPattern : null;
+  };
+
+  /** The resolution of `requested`, with the entry index of each step. */
+  const walk = (requested: string): { resolution: Resolution; indexes: number[] } | undefined => {
+    const first = lookup(requested);
+    if (!first) return undefined;
+    const chain: RouteStep[] = [];
+    const indexes: number[] = [];
+    let at = first;
+    let name = requested;
+    for (;;) {
+      const e = entries[at.index]!;
+      const model = e.litellm_params.model;
+      const target = at.segments ? fillTarget(model, at.segments, at.matched) : model;
+      indexes.push(at.index);
+      chain.push({ name, via: at.via, entry: e.model_name, where: whereOf(at.index), ...(at.segments ? { segments: at.segments } : {}), target });
+      const next = aliasOf(at.index, target);
+      if (!next) return { resolution: { deployment: deploymentOf(at.index, target), chain }, indexes };
+      if (indexes.includes(next.index)) {
+        throw new AliasLoopError(`invalid configuration:\n  ${locate(file, text, ['model_list', first.index, 'litellm_params', 'model'])}: model_list[${first.index}].litellm_params.model: aliases form a loop: ${[...chain.map((s) => s.name), target].join(' → ')}`);
+      }
+      name = target;
+      at = next;
+    }
+  };
+
+  // Exact names resolve the same way for every request: resolved once here, so a loop is refused at load.
+  const resolved = new Map<string, Resolution>();
+  const aliasEntries = new Set<number>();
+  const deploymentEntries = new Set<number>();
+  for (const name of byName.keys()) {
+    const w = walk(name)!;
+    resolved.set(name, w.resolution);
+    w.indexes.slice(0, -1).forEach((i) => aliasEntries.add(i));
+    deploymentEntries.add(w.indexes.at(-1)!);
   }
-  return { file, names: [...byName.keys()], resolve: (n) => resolved.get(n), warnings };
+
+  // Warnings, once per entry: an unset api_key variable; a deployment ccproxy cannot call (for a pattern, when its
+  // target already names the provider).
+  const warned = new Set<number>();
+  const consider = (i: number) => {
+    const p = entries[i]!.litellm_params;
+    if (warned.has(i) || aliasEntries.has(i) || aliasOf(i, p.model)) return;
+    warned.add(i);
+    const d = deploymentOf(i, p.model);
+    if (d.apiKey && 'env' in d.apiKey && !env[d.apiKey.env]) warnings.push(`${locate(file, text, ['model_list', i, 'litellm_params', 'api_key'])}: model_list[${i}].litellm_params.api_key: ${d.apiKey.env} is not set; requests routed to "${d.name}" will fail until it is`);
+    if (d.unusable && !(isPattern(p.model) && !d.provider)) warnings.push(`${d.where}: model_list[${i}] ("${d.name}"): ${d.unusable}`);
+  };
+  for (const i of deploymentEntries) consider(i);
+  for (const p of patternList) consider(p.index);
+
+  return {
+    file,
+    names: [...byName.keys()],
+    patterns: patternList.map((p) => p.pattern.name),
+    resolve: (n) => (resolved.get(n) ?? walk(n)?.resolution)?.deployment,
+    explain: (n) => resolved.get(n) ?? walk(n)?.resolution,
+    warnings,
+  };
 }
 
 export { endpointUrl };

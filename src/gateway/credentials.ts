@@ -1,7 +1,7 @@
 // Which credential a routed request carries to its provider: the deployment's api_key when set; otherwise the
-// client's own (Authorization: Bearer — a Claude subscription's OAuth token, or a key — or x-api-key), or a token from
+// client's own (Authorization: Bearer — a Claude subscription's OAuth token, or a key — x-api-key, or Gemini's x-goog-api-key), or a token from
 // ccproxy.oat_sources. Bearer tokens to Anthropic go without x-api-key and with the oauth beta flag, as the
-// original did. oat_sources tokens are cached and read again when the provider answers 401.
+// original did; keys go to Gemini as x-goog-api-key. oat_sources tokens are cached and read again when the provider answers 401.
 import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
@@ -116,16 +116,22 @@ export interface CredentialChoice {
  */
 export async function applyCredentials(headers: Record<string, string | string[]>, d: Deployment, policy: ForwardPolicy, oat: OatSources, env: NodeJS.ProcessEnv): Promise<CredentialChoice> {
   const clientAuth = typeof headers.authorization === 'string' ? headers.authorization : undefined;
-  const clientKey = typeof headers['x-api-key'] === 'string' ? headers['x-api-key'] : undefined;
+  // Gemini clients send their key as x-goog-api-key (the gateway moves a ?key= there first).
+  const clientKey = [headers['x-api-key'], headers['x-goog-api-key']].find((k): k is string => typeof k === 'string');
   delete headers.authorization;
   delete headers['x-api-key'];
+  delete headers['x-goog-api-key'];
   const anthropic = d.format === 'anthropic';
+  const setKey = (key: string) => {
+    if (anthropic) headers['x-api-key'] = key;
+    else if (d.format === 'gemini') headers['x-goog-api-key'] = key;
+    else headers.authorization = `Bearer ${key}`;
+  };
 
   if (d.apiKey) {
     const key = 'literal' in d.apiKey ? d.apiKey.literal : env[d.apiKey.env];
     if (!key) throw new CredentialError(`the api_key of "${d.name}" (${d.where}) reads os.environ/${(d.apiKey as { env: string }).env}, which is not set`);
-    if (anthropic) headers['x-api-key'] = key;
-    else headers.authorization = `Bearer ${key}`;
+    setKey(key);
     return { kind: 'deployment' };
   }
   const bearer = clientAuth && /^bearer\s/i.test(clientAuth) ? clientAuth.replace(/^bearer\s+/i, '') : undefined;
@@ -142,8 +148,7 @@ export async function applyCredentials(headers: Record<string, string | string[]
     return { kind: 'client-api-key' };
   }
   if (policy.apiKey && clientKey) {
-    if (anthropic) headers['x-api-key'] = clientKey;
-    else headers.authorization = `Bearer ${clientKey}`;
+    setKey(clientKey);
     return { kind: 'client-api-key' };
   }
   if (policy.oauth && !clientAuth) {

@@ -5,7 +5,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { sessionFromBody, sessionFromHeaders } from '../capture/session.js';
 import type { HookConfig } from '../config/schema.js';
 import type { Logger } from '../log.js';
-import type { Deployment, ModelTable } from './config.js';
+import { AliasLoopError, describeConfigured, type Deployment, type ModelTable, type Resolution } from './config.js';
 import type { ForwardPolicy } from './credentials.js';
 import { importExport } from './modules.js';
 import type { ApiFormat } from './providers.js';
@@ -65,17 +65,35 @@ const BUILTIN_PREFIX = 'ccproxy.hooks.';
 /** The hooks that run when ccproxy.yaml lists none. */
 export const DEFAULT_HOOKS = ['extract_session_id', 'rule_evaluator', 'model_router', 'forward_oauth', 'forward_apikey'].map((h) => BUILTIN_PREFIX + h);
 
-const configured = (models: ModelTable) => `configured model names: ${models.names.join(', ') || '(none: config.yaml has an empty model_list)'}`;
-
 /** The deployment for a request: its label's, or with passthrough (no rule matched) the requested model's. */
 export function route(state: RoutingState, label: string | null, requested: string): Deployment {
+  return explainRoute(state, label, requested).deployment;
+}
+
+/** What route() decides, with the name it looked up and the steps from it to the deployment (`ccproxy route` shows them). */
+export interface RouteExplanation extends Resolution {
+  /** The name resolved: the label, or the requested model when routing by it. */
+  lookedUp: string;
+  /** True when the request went by its label (a rule matched, or passthrough is off). */
+  byLabel: boolean;
+}
+
+export function explainRoute(state: RoutingState, label: string | null, requested: string): RouteExplanation {
   const byLabel = label !== null && !(label === DEFAULT_LABEL && state.passthrough);
   const name = byLabel ? label : requested;
-  const d = state.models.resolve(name);
-  if (d) return d;
-  if (byLabel && label === DEFAULT_LABEL) throw new RouteError(`model "${requested}" has no route: no rule matched and ${state.models.file} has no "default" entry; ${configured(state.models)}`);
-  if (byLabel) throw new RouteError(`model "${requested}" has no route: it was labelled "${label}", which ${state.models.file} does not name; ${configured(state.models)}`);
-  throw new RouteError(`model "${requested}" has no route: ${state.models.file} has no model_name "${requested}"; ${configured(state.models)}`);
+  let r: Resolution | undefined;
+  try {
+    r = state.models.explain(name);
+  } catch (err) {
+    // A loop only a request's name reveals (aliases through patterns); exact names are checked at load.
+    if (err instanceof AliasLoopError) throw new RouteError(`model "${requested}" has no route: ${err.message.replace(/^invalid configuration:\n\s*/, '')}`, 500, 'api_error');
+    throw err;
+  }
+  if (r) return { ...r, lookedUp: name, byLabel };
+  const configured = describeConfigured(state.models);
+  if (byLabel && label === DEFAULT_LABEL) throw new RouteError(`model "${requested}" has no route: no rule matched and ${state.models.file} has no "default" entry; ${configured}`);
+  if (byLabel) throw new RouteError(`model "${requested}" has no route: it was labelled "${label}", which ${state.models.file} does not name; ${configured}`);
+  throw new RouteError(`model "${requested}" has no route: ${state.models.file} has no model_name "${requested}" and no pattern matches it; ${configured}`);
 }
 
 function builtin(name: string, state: RoutingState): Hook | null {

@@ -8,8 +8,11 @@ import { importExport } from './modules.js';
 export type RequestBody = Record<string, unknown>;
 
 export interface RuleContext {
-  /** `messages` (Anthropic), `count_tokens`, or `chat` (OpenAI chat completions). */
-  endpoint: 'messages' | 'count_tokens' | 'chat';
+  /**
+   * `messages` (Anthropic), `count_tokens` (Anthropic's), `chat` (OpenAI chat completions), `responses` (OpenAI
+   * Responses, over HTTP or WebSocket), `embeddings` (OpenAI), or `gemini` (a Gemini `{model}:{method}` call).
+   */
+  endpoint: 'messages' | 'count_tokens' | 'chat' | 'responses' | 'embeddings' | 'gemini';
   /** The client's request headers. */
   headers: IncomingHttpHeaders;
 }
@@ -51,19 +54,30 @@ export class MatchModelRule implements Rule {
   }
 }
 
+const given = (v: unknown) => v !== undefined && v !== null;
+
 /**
  * Matches a request that asks for extended thinking: an Anthropic `thinking` field that is not
- * `{type: "disabled"}`, or an OpenAI `reasoning_effort`. (The original matched any `thinking` field.)
+ * `{type: "disabled"}`, an OpenAI `reasoning_effort` (chat) or `reasoning.effort` (Responses), or a Gemini
+ * `generationConfig.thinkingConfig` with a thinking budget other than 0 or a thinking level. An effort of
+ * `none` asks for no thinking. (The original matched any `thinking` field.)
  */
 export class ThinkingRule implements Rule {
   evaluate(request: RequestBody): boolean {
     const t = request.thinking as { type?: unknown } | undefined | null;
     if (t !== undefined && t !== null && !(typeof t === 'object' && t.type === 'disabled')) return true;
-    return request.reasoning_effort !== undefined && request.reasoning_effort !== null;
+    const effort = request.reasoning_effort ?? (request.reasoning as { effort?: unknown } | undefined | null)?.effort;
+    if (given(effort) && effort !== 'none') return true;
+    const thinking = (request.generationConfig as { thinkingConfig?: { thinkingBudget?: unknown; thinkingLevel?: unknown } } | undefined | null)?.thinkingConfig;
+    if (!thinking || typeof thinking !== 'object') return false;
+    return (given(thinking.thinkingBudget) && thinking.thinkingBudget !== 0) || given(thinking.thinkingLevel);
   }
 }
 
-/** Matches when any tool's name (Anthropic `name` or OpenAI `function.name`) contains `tool_name`, ignoring case. */
+/**
+ * Matches when any tool's name contains `tool_name`, ignoring case: Anthropic's and Responses' `name`, OpenAI
+ * chat's `function.name`, or Gemini's `functionDeclarations[].name`.
+ */
 export class MatchToolRule implements Rule {
   private readonly needle: string;
   constructor(toolName: string) {
@@ -72,10 +86,12 @@ export class MatchToolRule implements Rule {
   evaluate(request: RequestBody): boolean {
     const tools = request.tools;
     if (!Array.isArray(tools)) return false;
+    const has = (name: unknown) => str(name).toLowerCase().includes(this.needle);
     return tools.some((t) => {
-      if (typeof t === 'string') return t.toLowerCase().includes(this.needle);
-      const tool = t as { name?: unknown; function?: { name?: unknown } } | null;
-      return str(tool?.name).toLowerCase().includes(this.needle) || str(tool?.function?.name).toLowerCase().includes(this.needle);
+      if (typeof t === 'string') return has(t);
+      const tool = t as { name?: unknown; function?: { name?: unknown }; functionDeclarations?: unknown } | null;
+      if (has(tool?.name) || has(tool?.function?.name)) return true;
+      return Array.isArray(tool?.functionDeclarations) && tool.functionDeclarations.some((f) => has((f as { name?: unknown } | null)?.name));
     });
   }
 }
@@ -85,7 +101,9 @@ type Counter = (text: string, limit: number) => number | false;
 /**
  * Matches when the request's text is more than `threshold` tokens, counted with the cl100k_base encoding
  * (gpt-tokenizer) as the original counted with tiktoken; Anthropic does not publish Claude's tokenizer. The text
- * is the system prompt and every message's text (text blocks, tool results, thinking); explicit
+ * is the system prompt and every message's text (text blocks, tool results, thinking) — for Responses bodies
+ * `instructions` and `input` (a string or items), for Gemini bodies `systemInstruction` and `contents[].parts[].text`,
+ * for embeddings `input`; explicit
  * `token_count` / `num_tokens` / `input_tokens` fields count too, as in the original.
  */
 export class TokenCountRule implements Rule {
@@ -107,6 +125,10 @@ export class TokenCountRule implements Rule {
     const parts: string[] = [];
     collectText(request.system, parts);
     if (Array.isArray(request.messages)) for (const m of request.messages) collectText((m as { content?: unknown } | null)?.content ?? m, parts);
+    collectText(request.instructions, parts);
+    collectText(request.input, parts);
+    collectText((request.systemInstruction as { parts?: unknown } | undefined | null)?.parts ?? request.systemInstruction, parts);
+    if (Array.isArray(request.contents)) for (const c of request.contents) collectText((c as { parts?: unknown } | null)?.parts ?? c, parts);
     const text = parts.join('\n');
     // Every token is at least one byte: text of at most `threshold` bytes cannot be over the threshold.
     if (Buffer.byteLength(text) <= this.threshold) return false;
@@ -118,10 +140,13 @@ function collectText(content: unknown, out: string[]): void {
   if (typeof content === 'string') out.push(content);
   else if (Array.isArray(content)) for (const c of content) collectText(c, out);
   else if (content && typeof content === 'object') {
-    const block = content as { type?: unknown; text?: unknown; thinking?: unknown; content?: unknown };
+    const block = content as { type?: unknown; text?: unknown; thinking?: unknown; content?: unknown; output?: unknown };
     if (typeof block.text === 'string') out.push(block.text);
     if (typeof block.thinking === 'string') out.push(block.thinking);
     if (block.type === 'tool_result') collectText(block.content, out);
+    // Responses input items: a message's content (a string or parts), a function call's output.
+    if (block.type === 'message' || (block.type === undefined && 'role' in block)) collectText(block.content, out);
+    if (block.type === 'function_call_output') collectText(block.output, out);
   }
 }
 

@@ -4,7 +4,7 @@
 import { ConfigError, locate, type LoadedConfig } from '../config/load.js';
 import type { Logger } from '../log.js';
 import { listen } from '../proxy/listen.js';
-import { loadModels, type ModelTable } from './config.js';
+import { describeConfigured, loadModels, type ModelTable } from './config.js';
 import { OatSources } from './credentials.js';
 import { createHooks, type NamedHook, type RoutingState } from './hooks.js';
 import { createRule, type NamedRule } from './rules.js';
@@ -51,7 +51,7 @@ export async function prepareGateway(loaded: LoadedConfig, env: NodeJS.ProcessEn
       problems.push(`${at(['ccproxy', 'rules', i, 'rule'])}: ccproxy.rules[${i}].rule: ${(err as Error).message}`);
     }
     if (!models.resolve(r.name)) {
-      problems.push(`${at(['ccproxy', 'rules', i, 'name'])}: ccproxy.rules[${i}].name: "${r.name}" labels requests, but ${models.file} has no model_name "${r.name}" (configured: ${models.names.join(', ') || 'none'})`);
+      problems.push(`${at(['ccproxy', 'rules', i, 'name'])}: ccproxy.rules[${i}].name: "${r.name}" labels requests, but ${models.file} has no model_name or pattern for "${r.name}" (${describeConfigured(models)})`);
     }
   }
   const state: RoutingState = { rules, models, passthrough: cfg.default_model_passthrough };
@@ -76,7 +76,19 @@ export async function startGateway(o: GatewayOptions): Promise<RunningGateway> {
   const server = createGatewayServer({ state, hooks, oat: new OatSources(cfg.oat_sources, env), upstream, env, log: o.logger });
   let running;
   try {
-    running = await listen(server, o.host, o.port, () => void upstream.dispatcher.close().catch(() => {}), () => void upstream.dispatcher.destroy().catch(() => {}));
+    running = await listen(
+      server,
+      o.host,
+      o.port,
+      () => {
+        server.webSockets.closeAll();
+        void upstream.dispatcher.close().catch(() => {});
+      },
+      () => {
+        server.webSockets.terminateAll();
+        void upstream.dispatcher.destroy().catch(() => {});
+      },
+    );
   } catch (err) {
     await upstream.dispatcher.close().catch(() => {});
     throw err;

@@ -23,6 +23,16 @@ export interface Upstream {
   proxy: string | null;
   /** CA files trusted besides Node's roots. */
   extraCAs: string[];
+  /** For the connections undici does not make (the Responses WebSocket): the same trust and proxy choice. */
+  ws: WsUpstreamSettings;
+}
+
+export interface WsUpstreamSettings {
+  /** Node's roots plus the extra CAs, or undefined for Node's defaults. */
+  ca: string[] | undefined;
+  connectTimeoutMs: number;
+  /** The proxy a connection to `target` goes through (HTTPS_PROXY for https/wss, HTTP_PROXY for http/ws), or null. */
+  proxyFor(target: URL): URL | null;
 }
 
 const pick = (env: NodeJS.ProcessEnv, name: string) => env[name.toLowerCase()] ?? env[name.toUpperCase()] ?? '';
@@ -34,7 +44,8 @@ export function createUpstream(o: UpstreamOptions): Upstream {
   const connect = { timeout: o.connectTimeoutMs, ...(ca ? { ca } : {}) };
   const httpProxy = pick(o.env, 'http_proxy');
   const httpsProxy = pick(o.env, 'https_proxy');
-  if (!httpProxy && !httpsProxy) return { dispatcher: new Agent({ ...common, connect }), proxy: null, extraCAs };
+  const ws: WsUpstreamSettings = { ca, connectTimeoutMs: o.connectTimeoutMs, proxyFor: (target) => proxyFor(target, httpProxy, httpsProxy, pick(o.env, 'no_proxy')) };
+  if (!httpProxy && !httpsProxy) return { dispatcher: new Agent({ ...common, connect }), proxy: null, extraCAs, ws };
   const dispatcher = new EnvHttpProxyAgent({
     ...common,
     connect,
@@ -48,7 +59,30 @@ export function createUpstream(o: UpstreamOptions): Upstream {
     requestTls: ca ? { ca } : {},
     proxyTls: ca ? { ca } : {},
   } as ConstructorParameters<typeof EnvHttpProxyAgent>[0]);
-  return { dispatcher, proxy: withoutPassword(httpsProxy || httpProxy), extraCAs };
+  return { dispatcher, proxy: withoutPassword(httpsProxy || httpProxy), extraCAs, ws };
+}
+
+/** HTTPS_PROXY for secure targets, HTTP_PROXY for plain ones, unless NO_PROXY lists the host (`*`, a name, `.suffix`, with or without `:port`). */
+function proxyFor(target: URL, httpProxy: string, httpsProxy: string, noProxy: string): URL | null {
+  const secure = target.protocol === 'https:' || target.protocol === 'wss:';
+  const chosen = secure ? httpsProxy : httpProxy;
+  if (!chosen) return null;
+  const host = target.hostname.replace(/^\[|\]$/g, '').toLowerCase();
+  const port = target.port || (secure ? '443' : '80');
+  for (const raw of noProxy.split(/[\s,]+/)) {
+    const entry = raw.trim().toLowerCase();
+    if (!entry) continue;
+    if (entry === '*') return null;
+    const m = /^(.*?)(?::(\d+))?$/.exec(entry)!;
+    const name = m[1]!.replace(/^\*?\./, '.').replace(/^\[|\]$/g, '');
+    if (m[2] && m[2] !== port) continue;
+    if (host === name.replace(/^\./, '') || (name.startsWith('.') ? host.endsWith(name) : host.endsWith(`.${name}`))) return null;
+  }
+  try {
+    return new URL(chosen.includes('://') ? chosen : `http://${chosen}`);
+  } catch {
+    return null;
+  }
 }
 
 /** A proxy URL as it may be printed: no user or password. */

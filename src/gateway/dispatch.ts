@@ -1,0 +1,85 @@
+// One routed request, whatever carried it (an HTTP endpoint, or a message of the Responses WebSocket): the hooks
+// label it, the label resolves to a deployment, the deployment must speak the client's format (no translation),
+// the credentials and the deployment's headers are set, `model` is rewritten, and the upstream URL is built.
+import type { IncomingHttpHeaders } from 'node:http';
+import type { Logger } from '../log.js';
+import type { Deployment } from './config.js';
+import { applyCredentials, CredentialError, type CredentialChoice, type OatSources } from './credentials.js';
+import type { RoutedEndpoint } from './endpoints.js';
+import { route, RouteError, type HookContext, type NamedHook, type RoutingState } from './hooks.js';
+import { lowerKeys, Refusal } from './http-io.js';
+import { endpointUrl, FORMAT_NAMES, geminiUrl } from './providers.js';
+import type { Upstream } from './upstream.js';
+
+const ANTHROPIC_VERSION = '2023-06-01';
+
+export interface GatewayParts {
+  state: RoutingState;
+  hooks: readonly NamedHook[];
+  oat: OatSources;
+  upstream: Upstream;
+  env: NodeJS.ProcessEnv;
+  log: Logger;
+}
+
+export interface Routed {
+  d: Deployment;
+  ctx: HookContext;
+  /** The headers for the provider (lower-case names), credentials included. */
+  headers: Record<string, string | string[]>;
+  choice: CredentialChoice;
+  origin: string;
+  /** The upstream path, without a query. */
+  path: string;
+}
+
+/**
+ * Routes `body` (changed in place: `model` becomes the deployment's) for endpoint `ep`. `headers` are the
+ * client's end-to-end headers as they should reach the provider before credentials; `requestedModel` is the
+ * body's `model` or, for Gemini, the model of the path.
+ */
+export async function routeRequest(p: GatewayParts, ep: RoutedEndpoint, body: Record<string, unknown>, requestedModel: string, incoming: IncomingHttpHeaders, headers: Record<string, string | string[]>): Promise<Routed | Refusal> {
+  const ctx: HookContext = {
+    endpoint: ep.endpoint,
+    format: ep.format,
+    body,
+    requestedModel,
+    incoming,
+    headers,
+    label: null,
+    deployment: null,
+    forward: { oauth: false, apiKey: false },
+    sessionId: null,
+    metadata: {},
+    log: p.log,
+  };
+  let d: Deployment;
+  try {
+    for (const h of p.hooks) await h.run(ctx);
+    d = ctx.deployment ?? route(p.state, ctx.label, requestedModel);
+  } catch (err) {
+    if (err instanceof RouteError) return new Refusal(err.status, err.type, err.message);
+    throw err;
+  }
+  if (d.unusable || !d.apiBase || !d.format) return new Refusal(501, 'api_error', `model "${requestedModel}" routes to "${d.name}" (${d.where}), which ccproxy cannot call: ${d.unusable}`);
+  if (d.format !== ep.format) {
+    return new Refusal(400, 'invalid_request_error', `model "${requestedModel}" routes to "${d.name}" (${d.where}), ${d.format === 'gemini' ? 'a' : 'an'} ${FORMAT_NAMES[d.format]}-format deployment, but the request is ${ep.title}; ccproxy does not translate between formats`);
+  }
+  let choice: CredentialChoice;
+  try {
+    choice = await applyCredentials(headers, d, ctx.forward, p.oat, p.env);
+  } catch (err) {
+    if (err instanceof CredentialError) return new Refusal(502, 'proxy_error', err.message, { error_type: 'credential_failed', deployment: d.name });
+    throw err;
+  }
+  Object.assign(headers, lowerKeys(d.extraHeaders));
+  if (d.format === 'anthropic' && !headers['anthropic-version']) headers['anthropic-version'] = ANTHROPIC_VERSION;
+  // Gemini names the model in the URL; its bodies carry none.
+  if (ep.format !== 'gemini') body.model = d.model;
+  const { origin, path } = ep.gemini ? geminiUrl(d.apiBase, ep.gemini.version, encodeURIComponent(d.model), ep.gemini.method) : endpointUrl(d.apiBase, d.format, ep.upstream ?? 'chat');
+  if (p.log.debugEnabled) {
+    const label = ctx.label === null ? '-' : ctx.label === 'default' && p.state.passthrough ? 'default (no rule matched: routed by the requested model)' : ctx.label;
+    p.log.debug(`${ep.title} model=${requestedModel} label=${label} → ${d.name} (${d.provider ?? '?'}/${d.model}) ${origin}${path} auth=${choice.kind}`);
+  }
+  return { d, ctx, headers, choice, origin, path };
+}
