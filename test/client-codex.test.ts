@@ -9,37 +9,48 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { before, test } from 'node:test';
 import { ensureClients, setMitmSettings, startClientStack } from './helpers/clients.js';
-import { startResponsesStandIn, type ResponsesMode } from './helpers/responses-standin.js';
+import { providerCA } from './helpers/gateway.js';
+import { OpenAIStandIn, RESPONSE_TEXT } from './helpers/openai-standin.js';
 
 const PROMPT = 'Say hello to the stand-in.';
 const OPENAI = 'https://api.openai.com';
 
 before(ensureClients);
 
-async function codexThrough(mode: ResponsesMode) {
-  const standIn = await startResponsesStandIn(mode);
-  const stack = await startClientStack(standIn.caPath, (dir) => setMitmSettings(join(dir, 'ccproxy.yaml'), { map_remote: [{ from: OPENAI, to: standIn.url }] }));
+/** The stand-in's WebSocket upgrades (the base records them among its requests, without a body). */
+const upgradesSeen = (s: OpenAIStandIn) => s.seen.filter((r) => r.headers.upgrade === 'websocket');
+
+async function codexThrough(mode: 'websocket' | 'refuse-upgrade') {
+  const ca = await providerCA();
+  const standIn = new OpenAIStandIn(await ca.pemFor('127.0.0.1'));
+  standIn.websocket = mode === 'websocket' ? 'accept' : 404;
+  await standIn.start();
+  const close = async () => {
+    await standIn.close();
+    ca.remove();
+  };
+  const stack = await startClientStack(ca.certPath, (dir) => setMitmSettings(join(dir, 'ccproxy.yaml'), { map_remote: [{ from: OPENAI, to: standIn.url }] }));
   const codexHome = join(stack.home, '.codex');
   mkdirSync(codexHome);
   try {
     const r = await stack.run(['codex', 'exec', '--skip-git-repo-check', PROMPT], { OPENAI_API_KEY: 'sk-proj-test-not-a-real-key', CODEX_HOME: codexHome });
     assert.equal(r.code, 0, `codex exited ${r.code}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`);
-    assert.ok(r.stdout.includes(standIn.answer), `codex printed the stand-in's answer:\n${r.stdout}\n${r.stderr}`);
+    assert.ok(r.stdout.includes(RESPONSE_TEXT), `codex printed the stand-in's answer:\n${r.stdout}\n${r.stderr}`);
     assert.equal((await stack.stop()).code, 0);
-    return { standIn, stack, stderr: r.stderr };
+    return { standIn, stack, close };
   } catch (err) {
     await stack.cleanup();
-    await standIn.close();
+    await close();
     throw err;
   }
 }
 
 test('Codex CLI over the Responses WebSocket, mapped to a stand-in: answered, the upgrade and its messages recorded', async () => {
-  const { standIn, stack } = await codexThrough('websocket');
+  const { standIn, stack, close } = await codexThrough('websocket');
   try {
-    assert.ok(standIn.wsConnections() >= 1, 'Codex spoke the WebSocket form');
-    assert.ok(standIn.wsRequests.some((q) => q.type === 'response.create' && JSON.stringify(q.input).includes(PROMPT)), 'the prompt went over the WebSocket');
-    assert.equal(standIn.seen.filter((s) => !s.upgrade && s.url.startsWith('/v1/responses')).length, 0, 'no HTTPS fallback was needed');
+    assert.ok(upgradesSeen(standIn).length >= 1, 'Codex spoke the WebSocket form');
+    assert.ok(standIn.wsMessages.some((q) => q.type === 'response.create' && JSON.stringify(q.input).includes(PROMPT)), 'the prompt went over the WebSocket');
+    assert.equal(standIn.seen.filter((s) => s.method === 'POST').length, 0, 'no HTTPS fallback was needed');
 
     const upgrades = await stack.sql<{ trace_id: string; status_code: number; url: string; original_url: string; end_time: string | null; error_message: string | null }>(
       `SELECT trace_id, status_code, url, original_url, end_time, error_message FROM "CCProxy_HttpTraces"
@@ -65,7 +76,7 @@ test('Codex CLI over the Responses WebSocket, mapped to a stand-in: answered, th
     const sent = messages.filter((m) => m.direction === 0 && m.opcode === 1).map(parse);
     const received = messages.filter((m) => m.direction === 1 && m.opcode === 1).map(parse);
     assert.ok(sent.some((q) => q.type === 'response.create' && JSON.stringify(q.input).includes(PROMPT)), 'the request message is stored, decoded');
-    assert.ok(received.some((e) => e.type === 'response.output_text.done' && JSON.stringify(e).includes(standIn.answer)), 'the answer is stored');
+    assert.ok(received.some((e) => e.type === 'response.output_text.done' && JSON.stringify(e).includes(RESPONSE_TEXT)), 'the answer is stored');
     assert.ok(received.some((e) => e.type === 'response.completed' && e.response?.usage), 'with its usage');
     for (const u of upgrades) {
       const own = messages.filter((m) => m.trace_id === u.trace_id);
@@ -75,21 +86,21 @@ test('Codex CLI over the Responses WebSocket, mapped to a stand-in: answered, th
     }
   } finally {
     await stack.cleanup();
-    await standIn.close();
+    await close();
   }
 });
 
 test('Codex CLI falls back to HTTPS+SSE when the upgrade is refused (404): answered and recorded', async () => {
-  const { standIn, stack } = await codexThrough('refuse-upgrade');
+  const { standIn, stack, close } = await codexThrough('refuse-upgrade');
   try {
-    assert.ok(standIn.seen.some((s) => s.upgrade), 'Codex tried the WebSocket first');
-    const posts = standIn.seen.filter((s) => !s.upgrade && s.method === 'POST' && s.url === '/v1/responses');
+    assert.ok(upgradesSeen(standIn).length >= 1, 'Codex tried the WebSocket first');
+    const posts = standIn.seen.filter((s) => s.method === 'POST' && s.url === '/v1/responses');
     assert.ok(posts.length >= 1, 'then POSTed to /v1/responses');
 
     const rows = await stack.sql<{ method: string; status_code: number; url: string; original_url: string; asked: boolean; answered: boolean }>(
       `SELECT method, status_code, url, original_url,
               position('${PROMPT}' in convert_from(request_body, 'UTF8')) > 0 AS asked,
-              position('${standIn.answer}' in convert_from(response_body, 'UTF8')) > 0 AS answered
+              position('${RESPONSE_TEXT}' in convert_from(response_body, 'UTF8')) > 0 AS answered
          FROM "CCProxy_HttpTraces" WHERE proxy_direction = 1 AND split_part(path, '?', 1) = '/v1/responses' ORDER BY start_time`,
     );
     const refused = rows.filter((x) => x.method === 'GET');
@@ -100,6 +111,6 @@ test('Codex CLI falls back to HTTPS+SSE when the upgrade is refused (404): answe
     assert.ok(answered.some((x) => x.asked && x.answered), 'the prompt and the streamed answer are in the stored bodies');
   } finally {
     await stack.cleanup();
-    await standIn.close();
+    await close();
   }
 });

@@ -11,7 +11,8 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { ensureClients, setApiBase, setMitmSettings, startClientStack, type ClientStack } from './helpers/clients.js';
-import { startGeminiStandIn, type GeminiStandIn } from './helpers/gemini-api-standin.js';
+import { providerCA } from './helpers/gateway.js';
+import { GEMINI_TEXT, GeminiStandIn } from './helpers/gemini-standin.js';
 
 /** ~/.gemini/settings.json: no usage statistics (play.googleapis.com), no update check (the npm registry). */
 export const GEMINI_SETTINGS = { privacy: { usageStatisticsEnabled: false }, general: { enableAutoUpdate: false, enableAutoUpdateNotification: false } };
@@ -26,12 +27,16 @@ function home(dir: string, settings: object): string {
   return dir;
 }
 
+let ca: Awaited<ReturnType<typeof providerCA>>;
 let standIn: GeminiStandIn;
 let stack: ClientStack;
+/** The content calls the stand-in saw (generateContent and streamGenerateContent), in order. */
+const contentCalls = () => standIn.seen.filter((s) => /:(generateContent|streamGenerateContent)/.test(s.url));
 before(async () => {
   await ensureClients();
-  standIn = await startGeminiStandIn();
-  stack = await startClientStack(standIn.caPath, (dir) => {
+  ca = await providerCA();
+  standIn = await new GeminiStandIn(await ca.pemFor('127.0.0.1')).start();
+  stack = await startClientStack(ca.certPath, (dir) => {
     setApiBase(join(dir, 'config.yaml'), 'gemini', standIn.url);
     setMitmSettings(join(dir, 'ccproxy.yaml'), { map_remote: [{ from: GOOGLE_API, to: standIn.url }] });
   });
@@ -39,18 +44,19 @@ before(async () => {
 after(async () => {
   await stack?.cleanup();
   await standIn?.close();
+  ca?.remove();
 });
 
 /** Runs `gemini -p` in `homeDir`; returns the content calls the stand-in saw for it and the CLI's output. */
 async function ask(homeDir: string, prompt: string) {
-  const before = standIn.contentCalls().length;
+  const before = contentCalls().length;
   const r = await stack.run(['gemini', '-p', prompt], { HOME: homeDir, GEMINI_API_KEY: KEY, GEMINI_CLI_TRUST_WORKSPACE: 'true' });
-  return { r, calls: standIn.contentCalls().slice(before) };
+  return { r, calls: contentCalls().slice(before) };
 }
 
 function assertAnswered(r: { code: number | null; stdout: string; stderr: string }, calls: { url: string; headers: Record<string, unknown> }[]) {
   assert.equal(r.code, 0, `gemini exited ${r.code}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`);
-  assert.ok(r.stdout.includes(standIn.answer), `gemini printed the stand-in's answer:\n${r.stdout}\n${r.stderr}`);
+  assert.ok(r.stdout.includes(GEMINI_TEXT), `gemini printed the stand-in's answer:\n${r.stdout}\n${r.stderr}`);
   assert.ok(calls.some((c) => c.url.includes(':streamGenerateContent')), `the answer was streamed: ${calls.map((c) => c.url).join(', ')}`);
   assert.ok(calls.every((c) => c.headers['x-goog-api-key'] === KEY || new URL(c.url, 'https://x').searchParams.get('key') === KEY), 'the client\'s key reached the provider');
 }

@@ -1,7 +1,7 @@
 // A stand-in Gemini API (generativelanguage.googleapis.com) in its real wire format: generateContent JSON with
 // usageMetadata, streamGenerateContent as SSE (`?alt=sse`: `data: {…}` chunks, the last with finishReason and
 // usage) or as a JSON array without it, countTokens, embedContent; and, for a request asking for
-// `responseMimeType: application/json` (Gemini CLI's routing call), the answer text is JSON.
+// `responseMimeType: application/json` (Gemini CLI's routing call), the answer text is JSON that fits the schema sent.
 import type http from 'node:http';
 import { ApiStandIn, type SeenRequest } from './api-standin.js';
 
@@ -20,8 +20,12 @@ export class GeminiStandIn extends ApiStandIn {
     if (!call || seen.method !== 'POST') return this.echo(res, seen);
     const [, model, method] = call as unknown as [string, string, string];
     if (!seen.headers['x-goog-api-key']) return this.json(res, 403, { error: { code: 403, message: 'Method doesn\'t allow unregistered callers. Please use API Key.', status: 'PERMISSION_DENIED' } });
-    const config = (body.generationConfig ?? {}) as { responseMimeType?: string };
-    const text = config.responseMimeType === 'application/json' ? JSON.stringify({ reasoning: 'A direct question.', model_choice: 'flash' }) : GEMINI_TEXT;
+    const config = (body.generationConfig ?? {}) as { responseMimeType?: string; responseJsonSchema?: JsonSchema; responseSchema?: JsonSchema };
+    const schema = config.responseJsonSchema ?? config.responseSchema;
+    // Gemini CLI's router asks for JSON in a schema of its own (0.61: complexity_reasoning/complexity_score; older:
+    // reasoning/model_choice): an object that fits the schema sent, or the classic router answer without one.
+    const json = schema?.properties ? valueFor(schema) : { reasoning: 'A direct question.', model_choice: 'flash' };
+    const text = config.responseMimeType === 'application/json' ? JSON.stringify(json) : GEMINI_TEXT;
     const modelVersion = decodeURIComponent(model);
     switch (method) {
       case 'generateContent':
@@ -41,5 +45,30 @@ export class GeminiStandIn extends ApiStandIn {
       default:
         return this.json(res, 404, { error: { code: 404, message: `method ${method} not found`, status: 'NOT_FOUND' } });
     }
+  }
+}
+
+interface JsonSchema {
+  type?: string;
+  enum?: unknown[];
+  properties?: Record<string, JsonSchema>;
+  items?: JsonSchema;
+}
+
+/** A value that fits a JSON schema (OpenAPI-style type names, either case): the first enum value, 1 for numbers. */
+function valueFor(schema: JsonSchema): unknown {
+  if (Array.isArray(schema.enum) && schema.enum.length > 0) return schema.enum[0];
+  switch (String(schema.type ?? 'object').toLowerCase()) {
+    case 'object':
+      return Object.fromEntries(Object.entries(schema.properties ?? {}).map(([name, sub]) => [name, valueFor(sub)]));
+    case 'array':
+      return schema.items ? [valueFor(schema.items)] : [];
+    case 'integer':
+    case 'number':
+      return 1;
+    case 'boolean':
+      return false;
+    default:
+      return 'stand-in';
   }
 }
