@@ -4,6 +4,8 @@
 // ccproxy CA. NODE_EXTRA_CA_CERTS adds to Node's roots, but SSL_CERT_FILE, REQUESTS_CA_BUNDLE and CURL_CA_BUNDLE
 // replace a client's whole trust store, so they point at a bundle of the system roots plus the ccproxy CA.
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { basename, join } from 'node:path';
 import tls from 'node:tls';
 import type { DaemonState } from './state.js';
 
@@ -21,15 +23,24 @@ export const BASE_URL_VARIABLES: readonly { name: string; readBy: string }[] = [
   { name: 'ANTHROPIC_BASE_URL', readBy: 'Claude Code, the Anthropic SDKs' },
   { name: 'OPENAI_BASE_URL', readBy: 'the OpenAI SDKs (Python, Node) and tools built on them' },
   { name: 'OPENAI_API_BASE', readBy: 'openai-python before 1.0, LiteLLM, LangChain' },
-  // Gemini CLI also takes it as its sign to use a gateway when no login is configured (auth type "gateway":
-  // GEMINI_API_KEY if set, else no key); a Google login configured in its settings ignores it.
-  { name: 'GOOGLE_GEMINI_BASE_URL', readBy: 'Gemini CLI (API key or gateway auth), the Google Gen AI SDKs (JS, Python)' },
+  // For Gemini CLI only when its settings choose API-key login: see geminiCliHonoursBaseUrl.
+  { name: 'GOOGLE_GEMINI_BASE_URL', readBy: 'Gemini CLI (with API-key login chosen in its settings), the Google Gen AI SDKs (JS, Python)' },
 ];
 
-export function clientEnv(state: DaemonState, bundle: string | null, base: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+/** What `run` knows of the client it starts: the command, and the directory it runs in. */
+export interface ClientCommand {
+  command: string;
+  cwd: string;
+}
+
+export function clientEnv(state: DaemonState, bundle: string | null, base: NodeJS.ProcessEnv, client?: ClientCommand): NodeJS.ProcessEnv {
   const main = reachable(state.url);
   const env: NodeJS.ProcessEnv = { ...base };
   for (const v of BASE_URL_VARIABLES) env[v.name] = main;
+  if (client && isGeminiCli(client.command) && !geminiCliHonoursBaseUrl(base, client.cwd)) {
+    if (base.GOOGLE_GEMINI_BASE_URL) env.GOOGLE_GEMINI_BASE_URL = base.GOOGLE_GEMINI_BASE_URL;
+    else delete env.GOOGLE_GEMINI_BASE_URL;
+  }
   const forwardUrl = state.mitm ? state.components.forward?.url : undefined;
   const forward = forwardUrl ? reachable(forwardUrl) : undefined;
   if (forward) {
@@ -40,6 +51,34 @@ export function clientEnv(state: DaemonState, bundle: string | null, base: NodeJ
     if (bundle) for (const name of ['SSL_CERT_FILE', 'REQUESTS_CA_BUNDLE', 'CURL_CA_BUNDLE']) env[name] = bundle;
   }
   return env;
+}
+
+const isGeminiCli = (command: string) => basename(command) === 'gemini';
+
+/**
+ * Gemini CLI 0.61 reads GOOGLE_GEMINI_BASE_URL in two ways. With API-key login chosen in its settings
+ * (`security.auth.selectedType: gemini-api-key`, written when a user picks "Use Gemini API key") it sends its
+ * calls there: through the gateway, both ends recorded. With no login chosen, the variable alone selects its
+ * "gateway" login, which its own headless check refuses ("Invalid auth method selected.", exit 41); so it is set
+ * only in the first case; otherwise the CLI goes to Google through the forward capture, recorded there (a
+ * value the user set is left as it was).
+ */
+export function geminiCliHonoursBaseUrl(base: NodeJS.ProcessEnv, cwd: string): boolean {
+  const home = base.GEMINI_CLI_HOME || homedir();
+  let chosen: string | null = null;
+  // The workspace's settings override the user's.
+  for (const file of [join(home, '.gemini', 'settings.json'), join(cwd, '.gemini', 'settings.json')]) {
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch {
+      continue;
+    }
+    // The file may hold comments (the CLI strips them before parsing): the one field is read by pattern.
+    const m = /"(?:selectedType|selectedAuthType)"\s*:\s*"([^"]*)"/.exec(text);
+    if (m) chosen = m[1]!;
+  }
+  return chosen === 'gemini-api-key';
 }
 
 /**

@@ -3,7 +3,8 @@
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import tls from 'node:tls';
 import { test } from 'node:test';
@@ -43,6 +44,32 @@ test('run env: base URLs always; proxy and trust only with capture; NO_PROXY kee
   assert.equal(cap.NODE_EXTRA_CA_CERTS, '/x/ccproxy-ca.pem');
   for (const v of ['SSL_CERT_FILE', 'REQUESTS_CA_BUNDLE', 'CURL_CA_BUNDLE']) assert.equal(cap[v], '/x/ca-bundle.pem', v);
   assert.equal(reachable('http://0.0.0.0:4000'), 'http://127.0.0.1:4000');
+});
+
+test('run env: Gemini CLI gets GOOGLE_GEMINI_BASE_URL only when its settings choose API-key login', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'ccproxy-gemini-'));
+  try {
+    const home = join(dir, 'home');
+    const work = join(dir, 'work');
+    const settings = (base: string, value: object) => {
+      mkdirSync(join(base, '.gemini'), { recursive: true });
+      writeFileSync(join(base, '.gemini', 'settings.json'), `// a comment, as the CLI allows\n${JSON.stringify(value)}`);
+    };
+    mkdirSync(work);
+    const env = { GEMINI_CLI_HOME: home, PATH: '/bin' };
+    const gemini = (base = env) => clientEnv(state(true), null, base, { command: '/usr/local/bin/gemini', cwd: work }).GOOGLE_GEMINI_BASE_URL;
+    assert.equal(gemini(), undefined, 'no settings: the variable would select a login 0.61 refuses headless');
+    assert.equal(gemini({ ...env, GOOGLE_GEMINI_BASE_URL: 'https://mine.example' } as typeof env), 'https://mine.example', "the user's own value stays");
+    settings(home, { security: { auth: { selectedType: 'oauth-personal' } } });
+    assert.equal(gemini(), undefined, 'a Google login ignores it anyway');
+    settings(home, { security: { auth: { selectedType: 'gemini-api-key' } } });
+    assert.equal(gemini(), 'http://127.0.0.1:4000', 'API-key login: through the gateway');
+    settings(work, { security: { auth: { selectedType: 'oauth-personal' } } });
+    assert.equal(gemini(), undefined, "the workspace's settings win");
+    assert.equal(clientEnv(state(true), null, env, { command: 'python3', cwd: work }).GOOGLE_GEMINI_BASE_URL, 'http://127.0.0.1:4000', 'other clients (the Gen AI SDKs) get it');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test('the combined bundle holds the system roots and the ccproxy CA, each once', async () => {

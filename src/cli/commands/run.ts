@@ -26,8 +26,8 @@ const command: Command = {
     }
     const state = found.state;
     const bundle = state.mitm && state.caCert ? writeCombinedBundle(paths.caBundle(dir), state.caCert, process.env) : null;
-    const env = clientEnv(state, bundle, process.env);
     const [cmd, ...rest] = args as [string, ...string[]];
+    const env = clientEnv(state, bundle, process.env, { command: cmd, cwd: process.cwd() });
     const child = spawn(cmd, rest, { stdio: 'inherit', env });
     const relay = (sig: NodeJS.Signals) => () => {
       if (child.exitCode === null && child.signalCode === null) child.kill(sig);
