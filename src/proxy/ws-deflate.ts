@@ -127,24 +127,38 @@ export class MessageInflater {
     const s = m.stream!;
     s.z.write(TRAILER);
     s.z.flush(zlib.constants.Z_SYNC_FLUSH, () => {
+      // Output zlib pushed but the stream still holds belongs to this message: take it before moving on.
+      if (s.z.readableLength > 0) s.z.read();
       if (s.queue[0] === m) s.queue.shift();
       settle(m);
-      if (this.noContextTakeover) s.z.close();
+      if (this.noContextTakeover || (s.closing && s.queue.length === 0)) s.z.close();
     });
     return m.result;
   }
 
-  /** Drops the zlib stream (the connection is over). */
+  /**
+   * The connection is over. Messages whose last frame came are still inflating (zlib answers later): they end
+   * as they would have, and the stream closes after the last one; a message cut mid-way ends with what it has.
+   */
   close(): void {
-    if (!this.stream) return;
-    this.stream.z.close();
-    for (const m of this.stream.queue.splice(0)) settle(m);
+    const cut = this.current;
+    this.current = null;
+    if (cut) {
+      cut.failed = true;
+      const q = cut.stream?.queue;
+      if (q?.at(-1) === cut) q.pop();
+      settle(cut);
+    }
+    const s = this.stream;
     this.stream = null;
+    if (!s) return;
+    s.closing = true;
+    if (s.queue.length === 0) s.z.close();
   }
 
   private open(): Stream {
     // zlib takes 9 for a raw stream made with an 8-bit window (a larger window inflates a smaller one's output).
-    const s: Stream = { z: zlib.createInflateRaw({ windowBits: Math.max(9, this.windowBits) }), queue: [] };
+    const s: Stream = { z: zlib.createInflateRaw({ windowBits: Math.max(9, this.windowBits) }), queue: [], closing: false };
     s.z.on('data', (c: Buffer) => {
       const m = s.queue[0];
       if (!m || m.failed) return;
@@ -173,7 +187,10 @@ export class MessageInflater {
 
 interface Stream {
   z: zlib.InflateRaw;
+  /** Messages written to `z` whose output is still to come, oldest first. */
   queue: Message[];
+  /** The connection is over: close `z` once the queue is empty. */
+  closing: boolean;
 }
 
 function settle(m: Message): void {

@@ -126,3 +126,17 @@ test('a peer cut mid-message is seen as such', () => {
   assert.equal(tap.midMessage(1), true);
   assert.equal(tap.midMessage(0), false);
 });
+
+test('messages still inflating when the connection ends keep their inflated payload (context takeover)', async () => {
+  const { tap, all } = tapOf(SETTINGS, 'permessage-deflate');
+  const server = compressor();
+  const text = '{"type":"response.completed"}';
+  // The second copy refers to the first: a few bytes on the wire.
+  for (let i = 0; i < 3; i++) tap.push(1, encodeFrame(OP_TEXT, await server(Buffer.from(text)), { rsv1: true }));
+  tap.push(1, encodeFrame(OP_TEXT, Buffer.from('cut'), { fin: false, rsv1: true }));
+  // Both sockets closed before zlib answered: the relay closes the tap at once.
+  tap.close();
+  const m = await all();
+  assert.deepEqual(m.map((x) => [x.payload!.toString(), x.truncated]), [[text, false], [text, false], [text, false]]);
+  assert.ok(m[2]!.size <= 8, 'a repeated message is a handful of bytes on the wire');
+});
