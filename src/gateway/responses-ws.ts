@@ -8,7 +8,7 @@
 // passed through with its status. After the upgrade, a refusal (no route, the deployment refuses the upgrade or
 // cannot be reached) is sent as the wrapped error event Codex reads — `{"type":"error","status":N,"error":{…}}` —
 // and the socket is closed; Codex treats it as the same HTTP status (it retries, then falls back to HTTPS+SSE).
-import type http from 'node:http';
+import http from 'node:http';
 import type { Duplex } from 'node:stream';
 import WebSocket, { WebSocketServer, type RawData } from 'ws';
 import { endToEnd } from '../proxy/hop.js';
@@ -216,15 +216,13 @@ function unreachableMessage(r: Routed, why: string): string {
 function refuse(socket: Duplex, status: number, body: string | Buffer, headers: http.IncomingHttpHeaders = { 'content-type': 'application/json' }): void {
   if (socket.destroyed) return;
   const payload = typeof body === 'string' ? Buffer.from(body) : body;
-  const lines = [`HTTP/1.1 ${status} ${STATUS_TEXT[status] ?? 'Refused'}`, 'Connection: close', `Content-Length: ${payload.length}`];
+  const lines = [`HTTP/1.1 ${status} ${http.STATUS_CODES[status] ?? 'Refused'}`, 'Connection: close', `Content-Length: ${payload.length}`];
   for (const [k, v] of Object.entries(headers)) {
     if (v === undefined || ['connection', 'content-length', 'transfer-encoding', 'keep-alive', 'upgrade'].includes(k)) continue;
     for (const one of Array.isArray(v) ? v : [v]) lines.push(`${k}: ${one}`);
   }
   socket.end(Buffer.concat([Buffer.from(lines.join('\r\n') + '\r\n\r\n'), payload]));
 }
-
-const STATUS_TEXT: Record<number, string> = { 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 426: 'Upgrade Required', 429: 'Too Many Requests', 500: 'Internal Server Error', 501: 'Not Implemented', 502: 'Bad Gateway', 503: 'Service Unavailable', 504: 'Gateway Timeout' };
 
 /** A close received on one side, sent on the other: codes that may not be sent (1005 none, 1006 abnormal) become 1000 / 1011. */
 function closeWith(ws: WebSocket, code: number, reason: Buffer): void {

@@ -13,13 +13,20 @@ export interface CliResult {
 export function runCli(args: string[], env: Record<string, string | undefined>, input?: string, cwd?: string): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [CLI, ...args], { env: cleanEnv(env), stdio: ['pipe', 'pipe', 'pipe'], cwd });
+    outputOf(child).then(resolve, reject);
+    child.stdin.end(input ?? '');
+  });
+}
+
+/** A child's exit code and everything it printed, once it has closed. */
+export function outputOf(child: ChildProcess): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
+    child.stdout?.on('data', (d) => (stdout += d));
+    child.stderr?.on('data', (d) => (stderr += d));
     child.on('error', reject);
     child.on('close', (code) => resolve({ code, stdout, stderr }));
-    child.stdin.end(input ?? '');
   });
 }
 

@@ -10,7 +10,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { parseDocument, isMap, isSeq } from 'yaml';
 import { isAlive } from '../../src/store/embedded.js';
-import { runCli, type CliResult } from './cli.js';
+import { outputOf, runCli, type CliResult } from './cli.js';
 import { createTempDatabase, serverAvailable, tempConfigDir } from './pg.js';
 
 /** The client package (source tree, not dist/: it is installed where its package.json is). */
@@ -59,16 +59,8 @@ export async function ensureClients(): Promise<void> {
   }
   try {
     if (installed()) return;
-    const r = await new Promise<CliResult>((resolve, reject) => {
-      const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
-      const child = spawn(npm, ['ci', '--prefix', CLIENTS_DIR, '--no-audit', '--no-fund'], { stdio: ['ignore', 'pipe', 'pipe'] });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (d) => (stdout += d));
-      child.stderr.on('data', (d) => (stderr += d));
-      child.on('error', reject);
-      child.on('close', (code) => resolve({ code, stdout, stderr }));
-    });
+    const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
+    const r = await outputOf(spawn(npm, ['ci', '--prefix', CLIENTS_DIR, '--no-audit', '--no-fund'], { stdio: ['ignore', 'pipe', 'pipe'] }));
     if (r.code !== 0) throw new Error(`npm ci --prefix ${CLIENTS_DIR} failed (exit ${r.code}):\n${r.stderr}${r.stdout}`);
   } finally {
     rmSync(INSTALL_LOCK, { recursive: true, force: true });
