@@ -1,4 +1,7 @@
-// A small line logger: every line carries its component; debug lines only when debug is on.
+// A small line logger: every line carries its component; debug lines only when debug is on. Every line passes
+// through redaction, so a URL's secret query parameters or a bearer token never reach a log file.
+import { redactLogLine } from './capture/redact.js';
+
 export type Level = 'debug' | 'info' | 'warn' | 'error';
 
 export interface Logger {
@@ -15,7 +18,7 @@ export function createLogger(component: string, opts: { debug?: boolean; write?:
   const debugEnabled = opts.debug ?? false;
   const emit = (level: Level, msg: string) => {
     if (level === 'debug' && !debugEnabled) return;
-    write(`${new Date().toISOString()} ${level.padEnd(5)} [${component}] ${msg}\n`);
+    write(`${new Date().toISOString()} ${level.padEnd(5)} [${component}] ${redactLogLine(msg)}\n`);
   };
   return {
     debug: (m) => emit('debug', m),

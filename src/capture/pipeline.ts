@@ -5,7 +5,8 @@ import type { BodyCopy } from '../flow/body-copy.js';
 import type { TraceFields } from '../store/table.js';
 import { classify } from './classify.js';
 import { decodeBody } from './decode.js';
-import { redactForm, redactJson, redactJsonText, redactQuery, SECRET_FIELDS, storedHeaders, type HeaderMap } from './redact.js';
+import { redactForm, redactQuery, storedHeaders, type HeaderMap } from './redact.js';
+import { redactJsonBytes, redactSseBytes } from './redact-json.js';
 import { sessionFromBody, sessionFromHeaders } from './session.js';
 
 /** The most body bytes kept per direction when max_body_size is 0 ("unlimited"): the full size is still recorded. */
@@ -132,37 +133,35 @@ function decoded(settings: CaptureSettings, headers: IncomingHttpHeaders | Outgo
   return decodeBody(copy.bytes(), encoding, settings.bodyLimit).then((d) => ({ body: d.body, truncated: copy.truncated || d.truncated }));
 }
 
-/** Only bodies that may carry a session id or a token field are parsed: the rest are stored as they came. */
-const MAY_HAVE_SECRET = new RegExp(`${SECRET_FIELDS.join('|')}|\\\\u`, 'i');
+/** Only bodies that may carry a session id are parsed; redaction reads the text itself (redact-json.ts). */
 const MAY_HAVE_SESSION = /user_id|\\u/;
 
 function storedBody(settings: CaptureSettings, headers: IncomingHttpHeaders | OutgoingHttpHeaders, decoded: { body: Buffer; truncated: boolean }, wantSession: boolean) {
   let body = decoded.body;
   const truncated = decoded.truncated;
   const type = (header(headers, 'content-type') ?? '').toLowerCase();
-  const jsonLike = body.length > 0 && (type.includes('json') || body[0] === 0x7b);
+  const isSse = type.startsWith('text/event-stream');
+  const jsonLike = !isSse && body.length > 0 && (type.includes('json') || body[0] === 0x7b || body[0] === 0x5b);
   const isForm = type.startsWith('application/x-www-form-urlencoded');
-  const text = jsonLike || (settings.redact && isForm) ? body.toString('utf8') : '';
-  const mayRedact = settings.redact && (isForm || MAY_HAVE_SECRET.test(text));
   let json: unknown;
-  if (!truncated && jsonLike && (mayRedact || (wantSession && MAY_HAVE_SESSION.test(text)))) {
-    try {
-      json = JSON.parse(text);
-    } catch {
-      json = undefined;
+  if (!truncated && jsonLike && wantSession) {
+    const text = body.toString('utf8');
+    if (MAY_HAVE_SESSION.test(text)) {
+      try {
+        json = JSON.parse(text);
+      } catch {
+        json = undefined;
+      }
     }
   }
-  if (mayRedact) {
-    if (json !== undefined) {
-      const redacted = redactJson(json);
-      if (redacted !== null) body = Buffer.from(JSON.stringify(redacted));
-    } else if (isForm) {
-      const redacted = redactForm(text);
-      if (redacted !== null) body = Buffer.from(redacted);
-    } else if (jsonLike) {
-      const redacted = redactJsonText(text);
-      if (redacted !== null) body = Buffer.from(redacted);
-    }
+  if (settings.redact && body.length > 0) {
+    const redacted = isSse ? redactSseBytes(body) : isForm ? redactFormBytes(body) : jsonLike ? redactJsonBytes(body) : null;
+    if (redacted !== null) body = redacted;
   }
   return { body, truncated, json };
+}
+
+function redactFormBytes(body: Buffer): Buffer | null {
+  const redacted = redactForm(body.toString('latin1'));
+  return redacted === null ? null : Buffer.from(redacted, 'latin1');
 }

@@ -1,17 +1,19 @@
-// Redaction before storage: credentials keep only a fingerprint — enough to tell two keys apart, never enough
-// to use one. Headers by name; token fields in JSON and form bodies by key.
+// Redaction before storage and logging: credentials keep only a fingerprint — enough to tell two keys apart,
+// never enough to use one. Headers by name, query parameters in URLs, form fields; JSON and SSE bodies are
+// in redact-json.ts. The names come from one list (secret-names.ts).
 import { createHash } from 'node:crypto';
+import { fieldClass, isSecretHeader, isSecretParam, keepsScheme, normalise, OAUTH_MARK, credentialShaped } from './secret-names.js';
 
-export const SECRET_HEADERS = ['authorization', 'proxy-authorization', 'x-api-key', 'cookie', 'set-cookie'];
-export const SECRET_FIELDS = ['access_token', 'refresh_token', 'id_token', 'api_key', 'client_secret'];
+export { SECRET_HEADERS } from './secret-names.js';
 
 /** `[redacted len=108 sha256=1a2b3c4d]`: a length and 32 bits of a hash say which key, not what it is. */
 export function fingerprint(secret: string): string {
   return `[redacted len=${secret.length} sha256=${createHash('sha256').update(secret).digest('hex').slice(0, 8)}]`;
 }
 
-function redactValue(name: string, value: string): string {
-  if (name === 'authorization' || name === 'proxy-authorization') {
+/** A secret value as stored: `Bearer [redacted …]` for authorization-like names (the scheme kept), else the fingerprint. */
+export function redactValue(normalisedName: string, value: string): string {
+  if (keepsScheme(normalisedName)) {
     const m = /^(\S+)\s+(.+)$/.exec(value);
     if (m) return `${m[1]} ${fingerprint(m[2]!)}`; // keep the scheme: Bearer, Basic
   }
@@ -20,99 +22,145 @@ function redactValue(name: string, value: string): string {
 
 export type HeaderMap = Record<string, string | string[]>;
 
-const DEFAULT_NAMES = new Set(SECRET_HEADERS);
-/** The name set for each configured list (settings keep one list for the life of a listener). */
-const namesFor = new WeakMap<readonly string[], Set<string>>();
+/** Headers whose value is a URL (an OAuth redirect's `?code=`, a page's `?token=`): their query is redacted. */
+const URL_HEADERS = new Set(['location', 'content-location', 'referer']);
+/** Browsers cannot set headers on a WebSocket, so some APIs take the key as a subprotocol (`openai-insecure-api-key.sk-…`). */
+const WS_PROTOCOL = 'sec-websocket-protocol';
+const PROTOCOL_SECRET = /^(.*?(?:api-key|token)\.)(.+)$/i;
 
-function secretNames(extra: readonly string[]): Set<string> {
-  if (extra.length === 0) return DEFAULT_NAMES;
-  let names = namesFor.get(extra);
-  if (!names) namesFor.set(extra, (names = new Set([...SECRET_HEADERS, ...extra.map((h) => h.toLowerCase())])));
+/** What to do with a header, by lower-case name: cached, as the same few names come on every exchange. */
+type HeaderRule = 'secret' | 'url' | 'protocol' | null;
+const ruleCache = new Map<string, HeaderRule>();
+/** Bound on the cache: names are chosen by clients, and a hostile one could send a new name each time. */
+const RULE_CACHE_MAX = 4096;
+
+function headerRule(lower: string): HeaderRule {
+  let rule = ruleCache.get(lower);
+  if (rule !== undefined) return rule;
+  rule = isSecretHeader(normalise(lower)) ? 'secret' : URL_HEADERS.has(lower) ? 'url' : lower === WS_PROTOCOL ? 'protocol' : null;
+  if (ruleCache.size < RULE_CACHE_MAX) ruleCache.set(lower, rule);
+  return rule;
+}
+
+/** The extra names of `redact_headers`, as a set per configured list (settings keep one list for a listener's life). */
+const extraSets = new WeakMap<readonly string[], Set<string>>();
+function extraNames(extra: readonly string[]): Set<string> | null {
+  if (extra.length === 0) return null;
+  let names = extraSets.get(extra);
+  if (!names) extraSets.set(extra, (names = new Set(extra.map((h) => h.toLowerCase()))));
   return names;
+}
+
+function storedValue(lower: string, rule: HeaderRule, value: string): string {
+  if (rule === 'secret') return redactValue(normalise(lower), value);
+  if (rule === 'url') return redactQuery(value);
+  if (rule === 'protocol') {
+    return value
+      .split(',')
+      .map((p) => {
+        const m = PROTOCOL_SECRET.exec(p);
+        return m ? `${m[1]}${fingerprint(m[2]!)}` : p;
+      })
+      .join(',');
+  }
+  return value;
 }
 
 /**
  * Headers as stored: plain strings (arrays for repeated headers), credentials reduced to fingerprints when
- * `redact` is on. One pass over Node's header object, whose names are already lower case.
+ * `redact` is on — the maintained list plus `extra` (redact_headers). One pass over Node's header object.
  */
 export function storedHeaders(headers: Readonly<Record<string, string | string[] | number | undefined>>, redact: boolean, extra: readonly string[] = []): HeaderMap {
-  const names = redact ? secretNames(extra) : null;
+  const more = redact ? extraNames(extra) : null;
   const out: HeaderMap = {};
   for (const k in headers) {
     const v = headers[k];
     if (v === undefined) continue;
-    const secret = names !== null && names.has(k.toLowerCase());
-    if (Array.isArray(v)) out[k] = secret ? v.map((x) => redactValue(k.toLowerCase(), String(x))) : v.map(String);
-    else out[k] = secret ? redactValue(k.toLowerCase(), String(v)) : typeof v === 'string' ? v : String(v);
+    if (!redact) {
+      out[k] = Array.isArray(v) ? v.map(String) : typeof v === 'string' ? v : String(v);
+      continue;
+    }
+    const lower = k.toLowerCase();
+    const rule = more?.has(lower) ? 'secret' : headerRule(lower);
+    if (Array.isArray(v)) out[k] = v.map((x) => storedValue(lower, rule, String(x)));
+    else out[k] = storedValue(lower, rule, typeof v === 'string' ? v : String(v));
   }
   return out;
 }
 
-/** Redacts token fields anywhere in a JSON value; returns null when there was nothing to redact. */
-export function redactJson(value: unknown): unknown | null {
-  let changed = false;
-  const walk = (v: unknown): unknown => {
-    if (Array.isArray(v)) return v.map(walk);
-    if (v && typeof v === 'object') {
-      const out: Record<string, unknown> = {};
-      for (const [k, x] of Object.entries(v)) {
-        if (SECRET_FIELDS.includes(k.toLowerCase()) && typeof x === 'string' && x !== '') {
-          out[k] = fingerprint(x);
-          changed = true;
-        } else out[k] = walk(x);
-      }
-      return out;
-    }
-    return v;
-  };
-  const result = walk(value);
-  return changed ? result : null;
-}
-
-/** The same for application/x-www-form-urlencoded bodies (OAuth token requests). */
-export function redactForm(text: string): string | null {
-  const params = new URLSearchParams(text);
-  let changed = false;
-  for (const [k, v] of params) {
-    if (SECRET_FIELDS.includes(k.toLowerCase()) && v !== '') {
-      params.set(k, fingerprint(v));
-      changed = true;
-    }
+/** Percent-decoding that never throws: a malformed escape leaves the text as it came. */
+function decodePart(s: string): string {
+  const plus = s.replace(/\+/g, ' ');
+  try {
+    return decodeURIComponent(plus);
+  } catch {
+    return plus;
   }
-  return changed ? params.toString() : null;
 }
 
-const FIELD_TEXT = new RegExp(`("(?:${SECRET_FIELDS.join('|')})"\\s*:\\s*")((?:[^"\\\\]|\\\\.)*)(")?`, 'gi');
-
-/** For JSON that does not parse (cut at the capture limit, say): token fields found in the text itself. */
-export function redactJsonText(text: string): string | null {
+/**
+ * Redacts the values of `name=value` pairs joined by `&` whose name `secret` accepts; null when nothing was.
+ * The rest of the text is kept byte for byte. `spaceAsPlus`: form encoding writes a space as `+`.
+ */
+function redactPairs(text: string, secret: (name: string, value: string) => boolean, spaceAsPlus: boolean): string | null {
   let changed = false;
-  const out = text.replace(FIELD_TEXT, (_m, key: string, value: string, close: string | undefined) => {
+  const pairs = text.split('&').map((pair) => {
+    const eq = pair.indexOf('=');
+    if (eq < 0 || eq === pair.length - 1) return pair;
+    const value = decodePart(pair.slice(eq + 1));
+    if (!secret(normalise(decodePart(pair.slice(0, eq))), value)) return pair;
     changed = true;
-    return `${key}${fingerprint(value)}${close ?? ''}`;
+    const encoded = encodeURIComponent(fingerprint(value));
+    return `${pair.slice(0, eq)}=${spaceAsPlus ? encoded.replace(/%20/g, '+') : encoded}`;
   });
-  return changed ? out : null;
+  return changed ? pairs.join('&') : null;
 }
 
-/** Query parameters that carry credentials: Gemini's `key`, and the token fields. */
-const SECRET_PARAMS = ['key', ...SECRET_FIELDS];
+const USERINFO = /^([a-z][a-z0-9+.-]*:\/\/[^/?#@:]*:)([^/?#@]+)@/i;
 
-/** Redacts credential query parameters in a URL or a path with a query (`/v1beta/…?key=AIza…`). */
+/**
+ * Redacts credential query parameters in a URL or a path with a query (`/v1beta/…?key=AIza…`, `?token=`,
+ * `X-Amz-Signature=`), and a password in the URL's user info.
+ */
 export function redactQuery(urlOrPath: string): string {
-  const q = urlOrPath.indexOf('?');
-  if (q < 0) return urlOrPath;
-  let changed = false;
-  const query = urlOrPath
-    .slice(q + 1)
-    .split('&')
-    .map((pair) => {
-      const eq = pair.indexOf('=');
-      if (eq < 0) return pair;
-      const name = decodeURIComponent(pair.slice(0, eq).replace(/\+/g, ' ')).toLowerCase();
-      if (!SECRET_PARAMS.includes(name) || eq === pair.length - 1) return pair;
-      changed = true;
-      return `${pair.slice(0, eq)}=${encodeURIComponent(fingerprint(decodeURIComponent(pair.slice(eq + 1))))}`;
-    })
-    .join('&');
-  return changed ? `${urlOrPath.slice(0, q)}?${query}` : urlOrPath;
+  let url = urlOrPath;
+  const userinfo = USERINFO.exec(url);
+  if (userinfo) url = `${userinfo[1]}${encodeURIComponent(fingerprint(decodePart(userinfo[2]!)))}@${url.slice(userinfo[0].length)}`;
+  const q = url.indexOf('?');
+  if (q < 0) return url;
+  const hash = url.indexOf('#', q);
+  const end = hash < 0 ? url.length : hash;
+  const query = redactPairs(url.slice(q + 1, end), (name) => isSecretParam(name), false);
+  return query === null ? url : `${url.slice(0, q + 1)}${query}${url.slice(end)}`;
+}
+
+/**
+ * An application/x-www-form-urlencoded body (OAuth token and revoke requests, login forms) with its secret
+ * fields fingerprinted, as JSON fields are; null when there was nothing to redact.
+ */
+export function redactForm(text: string): string | null {
+  let oauth: boolean | null = null;
+  return redactPairs(
+    text,
+    (name, value) => {
+      const cls = fieldClass(name);
+      if (cls === 'always') return true;
+      if (cls === 'shaped') return credentialShaped(value);
+      if (cls === 'oauth-code') return (oauth ??= text.split('&').some((p) => normalise(decodePart(p.split('=')[0]!)) === OAUTH_MARK));
+      return false;
+    },
+    true,
+  );
+}
+
+const LOG_URL = /\S*\?\S*/g;
+/** A credential after its scheme word: long enough that prose (`Basic auth`) is left alone. */
+const LOG_AUTH = /\b(Bearer|Basic)\s+([A-Za-z0-9._~+/-]{8,}=*)/g;
+
+/** A log line with every URL's query redacted and any `Bearer …` credential fingerprinted. */
+export function redactLogLine(line: string): string {
+  let out = line;
+  if (out.includes('?')) out = out.replace(LOG_URL, (u) => redactQuery(u));
+  if (out.includes('Bearer ') || out.includes('Basic ')) out = out.replace(LOG_AUTH, (_m, scheme: string, v: string) => `${scheme} ${fingerprint(v)}`);
+  return out;
 }

@@ -2,7 +2,7 @@
 // become messages — fragments joined under the first frame's opcode, control frames on their own, payloads
 // unmasked, inflated and redacted, bounded like bodies — numbered in the order the capture saw them end.
 import type { MaybePromise } from '../capture/pipeline.js';
-import { redactJson, redactJsonText, SECRET_FIELDS } from '../capture/redact.js';
+import { redactJsonBytes } from '../capture/redact-json.js';
 import { BodyCopy } from '../flow/body-copy.js';
 import type { WsMessage } from '../flow/websocket.js';
 import { MessageInflater, negotiated, type Negotiated } from './ws-deflate.js';
@@ -119,31 +119,16 @@ export class WsTap {
     const base = { seq: this.seq++, direction, at: new Date(), opcode, size };
     const make = (p: { payload: Buffer; truncated: boolean } | null): WsMessage => {
       if (!p) return { ...base, payload: null, truncated: false };
-      const payload = opcode === OP_TEXT && this.settings.redact ? redactText(p.payload, p.truncated) : p.payload;
+      const payload = opcode === OP_TEXT && this.settings.redact ? redactText(p.payload) : p.payload;
       return { ...base, payload, truncated: p.truncated };
     };
     this.emit(stored instanceof Promise ? stored.then(make) : make(stored));
   }
 }
 
-/** Only text that names a token field is parsed. */
-const MAY_HAVE_SECRET = new RegExp(`${SECRET_FIELDS.join('|')}|\\\\u`, 'i');
-
-/** Token fields in a JSON text message keep only their fingerprint (as in bodies); other text is stored as it came. */
-export function redactText(payload: Buffer, truncated: boolean): Buffer {
-  if (payload.length === 0) return payload;
-  const text = payload.toString('utf8');
-  if (!MAY_HAVE_SECRET.test(text)) return payload;
-  if (!truncated) {
-    try {
-      const redacted = redactJson(JSON.parse(text));
-      return redacted === null ? payload : Buffer.from(JSON.stringify(redacted));
-    } catch {
-      // not JSON as a whole: look for the fields in the text
-    }
-  }
-  const redacted = redactJsonText(text);
-  return redacted === null ? payload : Buffer.from(redacted);
+/** Secret fields in a JSON text message keep only their fingerprint (as in bodies); other text is stored as it came. */
+export function redactText(payload: Buffer): Buffer {
+  return redactJsonBytes(payload) ?? payload;
 }
 
 export { FrameError };

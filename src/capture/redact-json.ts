@@ -1,0 +1,150 @@
+// Secret fields in JSON text — whole bodies, NDJSON, SSE `data:` lines, WebSocket messages — replaced in place by
+// their fingerprint. Every other byte stays as it came (nothing is re-serialised, so numbers, escapes, spacing and
+// LLM content are stored exactly), and a body cut at the capture limit is read as far as it goes.
+//
+// The text is read as latin1 (one character per byte), so offsets are byte offsets and bytes that are not valid
+// UTF-8 survive; only names and values that matter are decoded.
+import { redactValue } from './redact.js';
+import { credentialShaped, fieldClass, LOGPROB_MARKS, MAY_HAVE_SECRET_FIELD, normalise, OAUTH_MARK, type FieldClass } from './secret-names.js';
+
+/** A JSON string (its closing quote missing when the text was cut inside it), or an object's brace. */
+const TOKEN = /"[^"\\]*(?:\\[\s\S][^"\\]*)*("?)|[{}]/g;
+/** An SSE `data:` line whose payload is a JSON object or array; the line ends at CR, LF or CRLF. */
+const SSE_JSON_LINE = /^data: ?(?=[{[])/gm;
+const LINE_END = /[\r\n]/g;
+
+interface Replacement {
+  start: number;
+  end: number;
+  text: string;
+}
+
+/** A field whose fate depends on the rest of its object (a logprob entry's `token`, an OAuth request's `code`). */
+interface Candidate {
+  start: number;
+  end: number;
+  closed: boolean;
+  name: string;
+  value: string;
+  cls: FieldClass;
+}
+
+interface Frame {
+  pending: Candidate[];
+  logprobs: boolean;
+  oauth: boolean;
+}
+
+/** A JSON string's text (latin1, quotes included) as the value it stands for. */
+function decodeString(raw: string, closed: boolean): string {
+  const text = Buffer.from(raw, 'latin1').toString('utf8');
+  if (closed && text.includes('\\')) {
+    try {
+      return JSON.parse(text) as string;
+    } catch {
+      // a bad escape: fingerprint the text as it is
+    }
+  }
+  return closed ? text.slice(1, -1) : text.slice(1);
+}
+
+function replacement(c: Candidate): Replacement {
+  const json = Buffer.from(JSON.stringify(redactValue(c.name, c.value)), 'utf8').toString('latin1');
+  return { start: c.start, end: c.end, text: c.closed ? json : json.slice(0, -1) };
+}
+
+function settle(frame: Frame, out: Replacement[]): void {
+  for (const c of frame.pending) {
+    const secret = c.cls === 'shaped' ? !frame.logprobs && credentialShaped(c.value) : frame.oauth;
+    if (secret) out.push(replacement(c));
+  }
+}
+
+const isSpace = (ch: number) => ch === 0x20 || ch === 0x0a || ch === 0x0d || ch === 0x09;
+
+/** Finds the secret fields of the JSON text `s` (which may be cut short); replacements at `offset` + their place. */
+function scan(s: string, offset: number, out: Replacement[]): void {
+  const stack: Frame[] = [];
+  const loose: Frame = { pending: [], logprobs: false, oauth: false }; // fields outside any object: malformed text
+  TOKEN.lastIndex = 0;
+  let m: RegExpExecArray | null;
+  while ((m = TOKEN.exec(s)) !== null) {
+    const tok = m[0];
+    if (tok === '{') {
+      stack.push({ pending: [], logprobs: false, oauth: false });
+      continue;
+    }
+    if (tok === '}') {
+      const done = stack.pop();
+      if (done) settle(done, out);
+      continue;
+    }
+    // A string: a field name when a colon follows.
+    let i = TOKEN.lastIndex;
+    while (i < s.length && isSpace(s.charCodeAt(i))) i++;
+    if (s.charCodeAt(i) !== 0x3a) continue;
+    const frame = stack.at(-1) ?? loose;
+    const name = normalise(decodeString(tok, m[1] === '"'));
+    if (LOGPROB_MARKS.has(name)) frame.logprobs = true;
+    else if (name === OAUTH_MARK) frame.oauth = true;
+    const cls = fieldClass(name);
+    i++;
+    while (i < s.length && isSpace(s.charCodeAt(i))) i++;
+    TOKEN.lastIndex = i;
+    if (cls === null || s.charCodeAt(i) !== 0x22) continue; // not secret, or not a string: read on from the value
+    const v = TOKEN.exec(s)!; // the value's string, which starts at i
+    const closed = v[1] === '"';
+    const value = decodeString(v[0], closed);
+    if (value === '') continue;
+    const c: Candidate = { start: offset + i, end: offset + i + v[0].length, closed, name, value, cls };
+    if (cls === 'always') out.push(replacement(c));
+    else frame.pending.push(c);
+  }
+  // Objects left open (the text was cut) are settled with what was seen of them.
+  for (const f of stack) settle(f, out);
+  settle(loose, out);
+}
+
+function apply(s: string, out: Replacement[]): Buffer {
+  out.sort((a, b) => a.start - b.start);
+  const parts: string[] = [];
+  let at = 0;
+  for (const r of out) {
+    parts.push(s.slice(at, r.start), r.text);
+    at = r.end;
+  }
+  parts.push(s.slice(at));
+  return Buffer.from(parts.join(''), 'latin1');
+}
+
+/** A JSON (or NDJSON) body or message with its secret fields fingerprinted; null when there was nothing to redact. */
+export function redactJsonBytes(body: Buffer): Buffer | null {
+  if (body.length === 0) return null;
+  const s = body.toString('latin1');
+  if (!MAY_HAVE_SECRET_FIELD.test(s)) return null;
+  const out: Replacement[] = [];
+  scan(s, 0, out);
+  return out.length === 0 ? null : apply(s, out);
+}
+
+/**
+ * An SSE body with the secret fields of each JSON `data:` line fingerprinted; other lines and the framing are
+ * kept byte for byte. Null when there was nothing to redact.
+ */
+export function redactSseBytes(body: Buffer): Buffer | null {
+  if (body.length === 0) return null;
+  const s = body.toString('latin1');
+  if (!MAY_HAVE_SECRET_FIELD.test(s)) return null;
+  const out: Replacement[] = [];
+  SSE_JSON_LINE.lastIndex = 0;
+  let m: RegExpExecArray | null;
+  while ((m = SSE_JSON_LINE.exec(s)) !== null) {
+    const start = SSE_JSON_LINE.lastIndex;
+    LINE_END.lastIndex = start;
+    const end = LINE_END.exec(s)?.index ?? s.length;
+    const line = s.slice(start, end);
+    if (MAY_HAVE_SECRET_FIELD.test(line)) scan(line, start, out);
+    SSE_JSON_LINE.lastIndex = end;
+  }
+  return out.length === 0 ? null : apply(s, out);
+}
