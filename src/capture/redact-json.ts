@@ -33,6 +33,8 @@ interface Frame {
   pending: Candidate[];
   logprobs: boolean;
   oauth: boolean;
+  /** An object under a secret name (`"client_secret": {"value": "ek_…"}`): every string in it is secret. */
+  secret: boolean;
 }
 
 /** A JSON string's text (latin1, quotes included) as the value it stands for. */
@@ -65,15 +67,18 @@ const isSpace = (ch: number) => ch === 0x20 || ch === 0x0a || ch === 0x0d || ch 
 /** Finds the secret fields of the JSON text `s` (which may be cut short); replacements at `offset` + their place. */
 function scan(s: string, offset: number, out: Replacement[]): void {
   const stack: Frame[] = [];
-  const loose: Frame = { pending: [], logprobs: false, oauth: false }; // fields outside any object: malformed text
+  const loose: Frame = { pending: [], logprobs: false, oauth: false, secret: false }; // fields outside any object: malformed text
+  let secretObject = false; // the next brace opens the value of a secret name
   TOKEN.lastIndex = 0;
   let m: RegExpExecArray | null;
   while ((m = TOKEN.exec(s)) !== null) {
     const tok = m[0];
     if (tok === '{') {
-      stack.push({ pending: [], logprobs: false, oauth: false });
+      stack.push({ pending: [], logprobs: false, oauth: false, secret: secretObject || (stack.at(-1)?.secret ?? false) });
+      secretObject = false;
       continue;
     }
+    secretObject = false;
     if (tok === '}') {
       const done = stack.pop();
       if (done) settle(done, out);
@@ -87,10 +92,11 @@ function scan(s: string, offset: number, out: Replacement[]): void {
     const name = normalise(decodeString(tok, m[1] === '"'));
     if (LOGPROB_MARKS.has(name)) frame.logprobs = true;
     else if (name === OAUTH_MARK) frame.oauth = true;
-    const cls = fieldClass(name);
+    const cls = frame.secret ? 'always' : fieldClass(name);
     i++;
     while (i < s.length && isSpace(s.charCodeAt(i))) i++;
     TOKEN.lastIndex = i;
+    if (cls === 'always' && s.charCodeAt(i) === 0x7b) secretObject = true;
     if (cls === null || s.charCodeAt(i) !== 0x22) continue; // not secret, or not a string: read on from the value
     const v = TOKEN.exec(s)!; // the value's string, which starts at i
     const closed = v[1] === '"';
