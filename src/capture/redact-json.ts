@@ -5,7 +5,7 @@
 // The text is read as latin1 (one character per byte), so offsets are byte offsets and bytes that are not valid
 // UTF-8 survive; only names and values that matter are decoded.
 import { redactValue } from './redact.js';
-import { credentialShaped, fieldClass, LOGPROB_MARKS, MAY_HAVE_SECRET_FIELD, normalise, OAUTH_MARK, type FieldClass } from './secret-names.js';
+import { credentialShaped, ENDS_LIKE_SECRET_NAME, fieldClass, LOGPROB_MARKS, MAY_HAVE_SECRET_FIELD, normalise, OAUTH_MARK, type FieldClass } from './secret-names.js';
 
 /** A JSON string (its closing quote missing when the text was cut inside it), or an object's brace. */
 const TOKEN = /"[^"\\]*(?:\\[\s\S][^"\\]*)*("?)|[{}]/g;
@@ -62,6 +62,25 @@ function settle(frame: Frame, out: Replacement[]): void {
   }
 }
 
+interface Key {
+  name: string;
+  cls: FieldClass;
+  mark: 'logprob' | 'oauth' | null;
+}
+/** What a field name means, by its text as written: bodies repeat the same few names thousands of times. */
+const keys = new Map<string, Key>();
+/** Bound on the cache: names are chosen by whoever sends the body. */
+const KEY_CACHE_MAX = 4096;
+
+function keyOf(tok: string): Key {
+  let key = keys.get(tok);
+  if (key) return key;
+  const name = normalise(decodeString(tok, true));
+  key = { name, cls: fieldClass(name), mark: LOGPROB_MARKS.has(name) ? 'logprob' : name === OAUTH_MARK ? 'oauth' : null };
+  if (keys.size < KEY_CACHE_MAX && tok.length <= 64) keys.set(tok, key);
+  return key;
+}
+
 const isSpace = (ch: number) => ch === 0x20 || ch === 0x0a || ch === 0x0d || ch === 0x09;
 
 /** Finds the secret fields of the JSON text `s` (which may be cut short); replacements at `offset` + their place. */
@@ -89,10 +108,11 @@ function scan(s: string, offset: number, out: Replacement[]): void {
     while (i < s.length && isSpace(s.charCodeAt(i))) i++;
     if (s.charCodeAt(i) !== 0x3a) continue;
     const frame = stack.at(-1) ?? loose;
-    const name = normalise(decodeString(tok, m[1] === '"'));
-    if (LOGPROB_MARKS.has(name)) frame.logprobs = true;
-    else if (name === OAUTH_MARK) frame.oauth = true;
-    const cls = frame.secret ? 'always' : fieldClass(name);
+    const key = keyOf(tok);
+    if (key.mark === 'logprob') frame.logprobs = true;
+    else if (key.mark === 'oauth') frame.oauth = true;
+    const name = key.name;
+    const cls = frame.secret ? 'always' : key.cls;
     i++;
     while (i < s.length && isSpace(s.charCodeAt(i))) i++;
     TOKEN.lastIndex = i;
@@ -111,6 +131,25 @@ function scan(s: string, offset: number, out: Replacement[]): void {
   settle(loose, out);
 }
 
+/** Bytes read before a name's closing quote: the longest ending (`authorization`) or an escaped name (`p\u0061ssword`). */
+const NAME_END_BYTES = 32;
+/** A name's closing quote before its colon, as written compactly or with a space (the first is almost always it). */
+const NAME_ENDS = [Buffer.from('":'), Buffer.from('" :')];
+
+/**
+ * Whether a body may hold a secret field, read from its bytes without decoding: each name's end (a quote before
+ * a colon) is compared with the secret endings; a `\u` escape there could spell one, so it counts too.
+ */
+export function mayHaveSecretField(body: Buffer): boolean {
+  for (const end of NAME_ENDS) {
+    for (let i = body.indexOf(end); i >= 0; i = body.indexOf(end, i + end.length)) {
+      const tail = body.toString('latin1', Math.max(0, i - NAME_END_BYTES), i);
+      if (ENDS_LIKE_SECRET_NAME.test(tail) || tail.includes('\\u')) return true;
+    }
+  }
+  return false;
+}
+
 function apply(s: string, out: Replacement[]): Buffer {
   out.sort((a, b) => a.start - b.start);
   const parts: string[] = [];
@@ -125,9 +164,8 @@ function apply(s: string, out: Replacement[]): Buffer {
 
 /** A JSON (or NDJSON) body or message with its secret fields fingerprinted; null when there was nothing to redact. */
 export function redactJsonBytes(body: Buffer): Buffer | null {
-  if (body.length === 0) return null;
+  if (body.length === 0 || !mayHaveSecretField(body)) return null;
   const s = body.toString('latin1');
-  if (!MAY_HAVE_SECRET_FIELD.test(s)) return null;
   const out: Replacement[] = [];
   scan(s, 0, out);
   return out.length === 0 ? null : apply(s, out);
@@ -138,9 +176,8 @@ export function redactJsonBytes(body: Buffer): Buffer | null {
  * kept byte for byte. Null when there was nothing to redact.
  */
 export function redactSseBytes(body: Buffer): Buffer | null {
-  if (body.length === 0) return null;
+  if (body.length === 0 || !mayHaveSecretField(body)) return null;
   const s = body.toString('latin1');
-  if (!MAY_HAVE_SECRET_FIELD.test(s)) return null;
   const out: Replacement[] = [];
   SSE_JSON_LINE.lastIndex = 0;
   let m: RegExpExecArray | null;

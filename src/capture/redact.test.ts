@@ -215,6 +215,8 @@ test('log lines: the query of every URL, bearer credentials', () => {
   assert.doesNotMatch(out, /tok-1|k-2|AIza3/);
   assert.match(out, /alt=sse/);
   assert.equal(redactLogLine('WebSocket /v1/realtime?token=t9: the client connection failed'), `WebSocket /v1/realtime?token=${q('t9:')} the client connection failed`);
+  const stored = redactQuery('/v1/x?token=tok-1');
+  assert.equal(redactLogLine(`GET ${stored} → 200`), `GET ${stored} → 200`, 'a URL redacted before it is logged keeps its fingerprint');
   assert.equal(redactLogLine('sent Authorization: Bearer sk-ant-oat01-abcdef'), `sent Authorization: Bearer ${fingerprint('sk-ant-oat01-abcdef')}`);
   assert.equal(redactLogLine('listening on http://127.0.0.1:4000 (Basic auth off)'), 'listening on http://127.0.0.1:4000 (Basic auth off)');
 });

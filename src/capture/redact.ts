@@ -11,6 +11,8 @@ export function fingerprint(secret: string): string {
   return `[redacted len=${secret.length} sha256=${createHash('sha256').update(secret).digest('hex').slice(0, 8)}]`;
 }
 
+const FINGERPRINT = /^\[redacted len=\d+ sha256=[0-9a-f]{8}\]$/;
+
 /** A secret value as stored: `Bearer [redacted …]` for authorization-like names (the scheme kept), else the fingerprint. */
 export function redactValue(normalisedName: string, value: string): string {
   if (keepsScheme(normalisedName)) {
@@ -108,6 +110,7 @@ function redactPairs(text: string, secret: (name: string, value: string) => bool
     const eq = pair.indexOf('=');
     if (eq < 0 || eq === pair.length - 1) return pair;
     const value = decodePart(pair.slice(eq + 1));
+    if (FINGERPRINT.test(value)) return pair; // already redacted (a URL logged after it was stored)
     if (!secret(normalise(decodePart(pair.slice(0, eq))), value)) return pair;
     changed = true;
     const encoded = encodeURIComponent(fingerprint(value));

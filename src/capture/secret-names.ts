@@ -103,8 +103,13 @@ export function credentialShaped(value: string): boolean {
   return value.length >= CREDENTIAL_MIN_LENGTH && CREDENTIAL_CHARS.test(value) && /[A-Za-z]/.test(value) && /[0-9]/.test(value);
 }
 
+/** How a field name that may be secret ends: `…password`, `…key`, `…token`, `grant_type` (which makes `code` one). */
+const SECRET_NAME_END = '(?:passw(?:or)?d|passphrase|secret|key|token|jwt|authorization|cookie|verifier|assertion|grant[-_]?type)';
+/** The same at the end of a short text (the bytes before a name's closing quote). */
+export const ENDS_LIKE_SECRET_NAME = new RegExp(`${SECRET_NAME_END}$`, 'i');
+
 /**
- * A cheap test over a body's text before any scanning: a quoted name ending like a secret field, an OAuth
- * grant_type, or a `\u` escape (which could spell a name). Bodies without one are stored as they came.
+ * A cheap test over a text before any scanning: a quoted name ending like a secret field, or a `\u` escape
+ * (which could spell one). Text without either is stored as it came.
  */
-export const MAY_HAVE_SECRET_FIELD = /(?:passw(?:or)?d|passphrase|secret|key|token|jwt|authorization|cookie|verifier|assertion|grant[-_]?type)"|\\u/i;
+export const MAY_HAVE_SECRET_FIELD = new RegExp(`${SECRET_NAME_END}"|\\\\u`, 'i');
