@@ -5,7 +5,7 @@ import type { BodyCopy } from '../flow/body-copy.js';
 import type { TraceFields } from '../store/table.js';
 import { classify } from './classify.js';
 import { decodeBody } from './decode.js';
-import { redactForm, redactQuery, storedHeaders, type HeaderMap } from './redact.js';
+import { redactForm, redactLogLine, redactQuery, storedHeaders, type HeaderMap } from './redact.js';
 import { redactJsonBytes, redactSseBytes } from './redact-json.js';
 import { sessionFromBody, sessionFromHeaders } from './session.js';
 
@@ -110,7 +110,7 @@ export function responseEnd(settings: CaptureSettings, r: SeenResponse): MaybePr
     ttfb_ms: r.ttfbMs,
     server_ip: r.serverIp,
     server_port: r.serverPort,
-    error_message: r.error?.message ?? null,
+    error_message: r.error ? (settings.redact ? redactLogLine(r.error.message) : r.error.message) : null,
     error_type: r.error?.type ?? null,
   };
   if (!settings.captureBodies || !r.copy) return fields;

@@ -5,7 +5,7 @@
 // The text is read as latin1 (one character per byte), so offsets are byte offsets and bytes that are not valid
 // UTF-8 survive; only names and values that matter are decoded.
 import { redactValue } from './redact.js';
-import { credentialShaped, ENDS_LIKE_SECRET_NAME, fieldClass, LOGPROB_MARKS, MAY_HAVE_SECRET_FIELD, normalise, OAUTH_MARK, type FieldClass } from './secret-names.js';
+import { credentialShaped, fieldClass, LOGPROB_MARKS, normalise, OAUTH_MARK, SECRET_NAME_STEMS, type FieldClass } from './secret-names.js';
 
 /** A JSON string (its closing quote missing when the text was cut inside it), or an object's brace. */
 const TOKEN = /"[^"\\]*(?:\\[\s\S][^"\\]*)*("?)|[{}]/g;
@@ -33,7 +33,10 @@ interface Frame {
   pending: Candidate[];
   logprobs: boolean;
   oauth: boolean;
-  /** An object under a secret name (`"client_secret": {"value": "ek_…"}`): every string in it is secret. */
+  /**
+   * An object under a secret name (`"client_secret": {"value": "ek_…", "expires_at": …}`): its `value` is the
+   * secret. Nothing else in it is, so a tool's JSON schema for a `password` parameter stays as it came.
+   */
   secret: boolean;
 }
 
@@ -81,6 +84,9 @@ function keyOf(tok: string): Key {
   return key;
 }
 
+/** The field of an object under a secret name that holds the secret itself. */
+const SECRET_HOLDER = 'value';
+
 const isSpace = (ch: number) => ch === 0x20 || ch === 0x0a || ch === 0x0d || ch === 0x09;
 
 /** Finds the secret fields of the JSON text `s` (which may be cut short); replacements at `offset` + their place. */
@@ -93,7 +99,7 @@ function scan(s: string, offset: number, out: Replacement[]): void {
   while ((m = TOKEN.exec(s)) !== null) {
     const tok = m[0];
     if (tok === '{') {
-      stack.push({ pending: [], logprobs: false, oauth: false, secret: secretObject || (stack.at(-1)?.secret ?? false) });
+      stack.push({ pending: [], logprobs: false, oauth: false, secret: secretObject });
       secretObject = false;
       continue;
     }
@@ -112,7 +118,7 @@ function scan(s: string, offset: number, out: Replacement[]): void {
     if (key.mark === 'logprob') frame.logprobs = true;
     else if (key.mark === 'oauth') frame.oauth = true;
     const name = key.name;
-    const cls = frame.secret ? 'always' : key.cls;
+    const cls = frame.secret && name === SECRET_HOLDER ? 'always' : key.cls;
     i++;
     while (i < s.length && isSpace(s.charCodeAt(i))) i++;
     TOKEN.lastIndex = i;
@@ -131,21 +137,37 @@ function scan(s: string, offset: number, out: Replacement[]): void {
   settle(loose, out);
 }
 
-/** Bytes read before a name's closing quote: the longest ending (`authorization`) or an escaped name (`p\u0061ssword`). */
-const NAME_END_BYTES = 32;
 /** A name's closing quote before its colon, as written compactly or with a space (the first is almost always it). */
-const NAME_ENDS = [Buffer.from('":'), Buffer.from('" :')];
+const NAME_ENDS = ['":', '" :'];
+/** How far back an escape in a name is looked for (`"p\u0061ssword"`): longer names are not secret words. */
+const NAME_MAX_CHARS = 40;
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const LETTER_U = 0x75;
+/** ASCII letters compare in either case: the bit that tells them apart is set on both sides. */
+const CASE_BIT = 0x20;
+
+/** Whether the name that ends before `end` (its closing quote) ends with a stem, in any case, or holds a `\u`. */
+function nameMayBeSecret(s: string, end: number): boolean {
+  stems: for (const stem of SECRET_NAME_STEMS) {
+    const start = end - stem.length;
+    if (start < 0) continue;
+    for (let j = stem.length - 1; j >= 0; j--) if ((s.charCodeAt(start + j) | CASE_BIT) !== (stem.charCodeAt(j) | CASE_BIT)) continue stems;
+    return true;
+  }
+  for (let i = end - 1; i > 0 && i >= end - NAME_MAX_CHARS && s.charCodeAt(i) !== QUOTE; i--) {
+    if (s.charCodeAt(i) === LETTER_U && s.charCodeAt(i - 1) === BACKSLASH) return true;
+  }
+  return false;
+}
 
 /**
- * Whether a body may hold a secret field, read from its bytes without decoding: each name's end (a quote before
- * a colon) is compared with the secret endings; a `\u` escape there could spell one, so it counts too.
+ * Whether a text may hold a secret field, without parsing it: each name's end (a quote before a colon) is
+ * compared with the secret endings; a `\u` escape in a name could spell one, so it counts too.
  */
-export function mayHaveSecretField(body: Buffer): boolean {
+export function mayHaveSecretField(s: string): boolean {
   for (const end of NAME_ENDS) {
-    for (let i = body.indexOf(end); i >= 0; i = body.indexOf(end, i + end.length)) {
-      const tail = body.toString('latin1', Math.max(0, i - NAME_END_BYTES), i);
-      if (ENDS_LIKE_SECRET_NAME.test(tail) || tail.includes('\\u')) return true;
-    }
+    for (let i = s.indexOf(end); i >= 0; i = s.indexOf(end, i + end.length)) if (nameMayBeSecret(s, i)) return true;
   }
   return false;
 }
@@ -164,8 +186,9 @@ function apply(s: string, out: Replacement[]): Buffer {
 
 /** A JSON (or NDJSON) body or message with its secret fields fingerprinted; null when there was nothing to redact. */
 export function redactJsonBytes(body: Buffer): Buffer | null {
-  if (body.length === 0 || !mayHaveSecretField(body)) return null;
+  if (body.length === 0) return null;
   const s = body.toString('latin1');
+  if (!mayHaveSecretField(s)) return null;
   const out: Replacement[] = [];
   scan(s, 0, out);
   return out.length === 0 ? null : apply(s, out);
@@ -176,8 +199,9 @@ export function redactJsonBytes(body: Buffer): Buffer | null {
  * kept byte for byte. Null when there was nothing to redact.
  */
 export function redactSseBytes(body: Buffer): Buffer | null {
-  if (body.length === 0 || !mayHaveSecretField(body)) return null;
+  if (body.length === 0) return null;
   const s = body.toString('latin1');
+  if (!mayHaveSecretField(s)) return null;
   const out: Replacement[] = [];
   SSE_JSON_LINE.lastIndex = 0;
   let m: RegExpExecArray | null;
@@ -186,7 +210,7 @@ export function redactSseBytes(body: Buffer): Buffer | null {
     LINE_END.lastIndex = start;
     const end = LINE_END.exec(s)?.index ?? s.length;
     const line = s.slice(start, end);
-    if (MAY_HAVE_SECRET_FIELD.test(line)) scan(line, start, out);
+    if (mayHaveSecretField(line)) scan(line, start, out);
     SSE_JSON_LINE.lastIndex = end;
   }
   return out.length === 0 ? null : apply(s, out);

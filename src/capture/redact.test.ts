@@ -83,8 +83,10 @@ test('JSON fields: unambiguous names always, in any style, nested, in requests a
   for (const k of ['access_token', 'refresh_token', 'id_token', 'session_token', 'auth_token', 'x-api-key', 'OPENAI_API_KEY'] as const) assert.equal(out[k], fingerprint(body[k]), k);
   assert.equal(out.keep, 'visible');
   assert.equal(json('{"model":"x","max_tokens":5}'), null, 'nothing to redact: null');
-  const realtime = '{"id":"sess_1","client_secret":{"value":"ek_68a1","expires_at":1756000000,"meta":{"note":"n"}},"model":"gpt-realtime"}';
-  assert.equal(json(realtime), `{"id":"sess_1","client_secret":{"value":"${fingerprint('ek_68a1')}","expires_at":1756000000,"meta":{"note":"${fingerprint('n')}"}},"model":"gpt-realtime"}`, 'every string under a secret name');
+  const realtime = '{"id":"sess_1","client_secret":{"value":"ek_68a1","expires_at":1756000000},"model":"gpt-realtime"}';
+  assert.equal(json(realtime), `{"id":"sess_1","client_secret":{"value":"${fingerprint('ek_68a1')}","expires_at":1756000000},"model":"gpt-realtime"}`, 'the value of an object under a secret name');
+  const tool = '{"tools":[{"name":"login","input_schema":{"type":"object","properties":{"password":{"type":"string","description":"the password"},"api_key":{"type":"string"},"token":{"type":"string"}},"required":["password"]}}]}';
+  assert.equal(json(tool), null, 'a tool schema naming secret parameters stays');
 });
 
 test('JSON: only the secret values change, every other byte stays (spacing, escapes, numbers, other encodings)', () => {

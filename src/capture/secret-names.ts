@@ -103,13 +103,10 @@ export function credentialShaped(value: string): boolean {
   return value.length >= CREDENTIAL_MIN_LENGTH && CREDENTIAL_CHARS.test(value) && /[A-Za-z]/.test(value) && /[0-9]/.test(value);
 }
 
-/** How a field name that may be secret ends: `…password`, `…key`, `…token`, `grant_type` (which makes `code` one). */
-const SECRET_NAME_END = '(?:passw(?:or)?d|passphrase|secret|key|token|jwt|authorization|cookie|verifier|assertion|grant[-_]?type)';
-/** The same at the end of a short text (the bytes before a name's closing quote). */
-export const ENDS_LIKE_SECRET_NAME = new RegExp(`${SECRET_NAME_END}$`, 'i');
-
 /**
- * A cheap test over a text before any scanning: a quoted name ending like a secret field, or a `\u` escape
- * (which could spell one). Text without either is stored as it came.
+ * How a field name that may be secret ends, as written (lower case): `…password`, `…key`, `…token`, and
+ * `grant_type`, which makes `code` one. The cheap pre-check (redact-json.ts) looks for these before anything
+ * is scanned.
  */
-export const MAY_HAVE_SECRET_FIELD = new RegExp(`${SECRET_NAME_END}"|\\\\u`, 'i');
+export const SECRET_NAME_STEMS = ['password', 'passwd', 'passphrase', 'secret', 'key', 'token', 'jwt', 'authorization', 'cookie', 'verifier', 'assertion', 'grant_type', 'grant-type', 'granttype'];
+

@@ -39,9 +39,9 @@ export const mitmSchema = z
     mode: z.enum(['reverse', 'forward']).default('reverse'),
     /** Address the capture listeners bind to; loopback unless you mean to expose them. */
     listen_host: z.string().min(1).default('127.0.0.1'),
-    /** Store credentials as fingerprints only (headers and token fields in bodies). */
+    /** Store credentials as fingerprints only (headers, query parameters, secret fields in bodies and messages). */
     redact: z.boolean().default(true),
-    /** More header names to redact, besides authorization, proxy-authorization, x-api-key, cookie, set-cookie. */
+    /** More header names to redact, besides the built-in list (capture/secret-names.ts). */
     redact_headers: z.array(z.string()).default([]),
     /** Seconds to wait for an upstream connection. */
     connect_timeout: z.number().positive().default(10),
