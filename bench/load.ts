@@ -1,6 +1,7 @@
 // Load generator, run as its own process: N keep-alive connections each sending 1 KB JSON POSTs back to back
 // for a duration, directly or through an HTTP proxy (CONNECT + TLS for https targets). Prints JSON:
-// { requests, errors, rps, p50, p99 } (latencies in ms). With --ttfb=N it measures SSE time to first byte
+// { requests, errors, rps, p50, p99 } (latencies in ms). With --rate=N the connections together send N
+// requests/s at a steady pace (the soak) instead of as fast as answers come. With --ttfb=N it measures SSE time to first byte
 // instead: the median of N streams on one warm keep-alive connection.
 //
 // The throughput client speaks HTTP/1.1 on raw sockets (prebuilt request bytes, responses framed by
@@ -18,6 +19,8 @@ const proxy = args.proxy;
 const ca = args.ca ? readFileSync(args.ca, 'utf8') : undefined;
 const connections = Number(args.connections ?? 16);
 const seconds = Number(args.seconds ?? 5);
+/** With --rate: the time between two requests on one connection. */
+const paceMs = args.rate ? (connections * 1000) / Number(args.rate) : 0;
 const dispatcher: Dispatcher = proxy
   ? new ProxyAgent({ uri: proxy, requestTls: { ca }, connections })
   : new Agent({ connections, connect: { ca }, keepAliveTimeout: 60_000 });
@@ -54,7 +57,7 @@ if (args.ttfb) {
   const end = performance.now() + seconds * 1000;
   const start = performance.now();
   const one = args.client === 'undici' ? undiciLoop : rawLoop;
-  await Promise.all(Array.from({ length: connections }, () => one(end, lat, () => errors++)));
+  await Promise.all(Array.from({ length: connections }, (_, i) => one(end, lat, () => errors++, start + (i * paceMs) / connections)));
   const elapsed = (performance.now() - start) / 1000;
   lat.sort((a, b) => a - b);
   console.log(JSON.stringify({ requests: lat.length + errors, errors, rps: lat.length / elapsed, p50: lat[Math.floor(lat.length * 0.5)] ?? 0, p99: lat[Math.floor(lat.length * 0.99)] ?? 0 }));
@@ -75,8 +78,11 @@ async function undiciLoop(end: number, lat: number[], error: () => void): Promis
   }
 }
 
-/** One keep-alive connection sending the same request back to back; a new connection after an error or a close. */
-async function rawLoop(end: number, lat: number[], error: () => void): Promise<void> {
+/**
+ * One keep-alive connection sending the same request back to back (or one every paceMs from `due`); a new
+ * connection after an error or a close.
+ */
+async function rawLoop(end: number, lat: number[], error: () => void, due: number): Promise<void> {
   const target = new URL(url);
   const secure = target.protocol === 'https:';
   const port = Number(target.port) || (secure ? 443 : 80);
@@ -97,6 +103,11 @@ async function rawLoop(end: number, lat: number[], error: () => void): Promise<v
     const reader = responses(socket);
     try {
       while (performance.now() < end) {
+        if (paceMs) {
+          due += paceMs;
+          if (due > end) return;
+          if (due > performance.now()) await new Promise((r) => setTimeout(r, due - performance.now()));
+        }
         const t0 = performance.now();
         socket.write(raw);
         const r = await reader.next();

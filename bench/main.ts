@@ -1,10 +1,12 @@
 // `npm run bench [-- part…]`: every benchmark figure the project reports, each beside its same-run baseline.
 import { benchGateway } from './gateway.js';
 import { benchProxy } from './proxy.js';
+import { benchSoak } from './soak.js';
 import { benchStore } from './store.js';
 
 const parts = process.argv.slice(2);
-const want = (p: string) => parts.length === 0 || parts.includes(p);
+// The soak runs for minutes (SOAK_MINUTES, default 10): only when asked for by name.
+const want = (p: string) => (parts.length === 0 && p !== 'soak') || parts.includes(p);
 
 if (want('store') || want('store:server') || want('store:embedded')) {
   const only = parts.includes('store:server') ? 'server' : parts.includes('store:embedded') ? 'embedded' : undefined;
@@ -29,3 +31,5 @@ if (want('store') || want('store:server') || want('store:embedded')) {
 if (want('proxy')) await benchProxy();
 
 if (want('gateway')) await benchGateway();
+
+if (want('soak')) await benchSoak();

@@ -6,6 +6,7 @@ import type { LoadedConfig } from '../config/load.js';
 import type { ListenSetting } from '../gateway/config.js';
 import { createLogger } from '../log.js';
 import { startControl } from './control.js';
+import { trimWhenQuiet } from './idle-trim.js';
 import { startStack } from './stack.js';
 import { claimPidFile, removeFiles, writeState } from './state.js';
 
@@ -50,6 +51,7 @@ export async function runDaemon(o: DaemonOptions): Promise<number> {
     components: stack.components,
     database: stack.database,
   });
+  const stopTrim = trimWhenQuiet(() => stack.counters()?.enqueued ?? 0);
   const c = stack.components;
   if (o.mitm) {
     log.info(`listening on ${stack.url} (reverse capture) → gateway ${c.gateway!.url} → forward capture ${c.forward!.url} → providers; traces to ${stack.database!.url}`);
@@ -69,6 +71,7 @@ export async function runDaemon(o: DaemonOptions): Promise<number> {
     process.exit(130);
   });
   log.info(`${signal}: closing the listeners and draining the trace writer`);
+  stopTrim();
   const counters = await stack.close();
   await control.close();
   removeFiles(dir, process.pid);

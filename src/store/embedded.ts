@@ -4,6 +4,7 @@ import { mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, writeF
 import { setTimeout as sleep } from 'node:timers/promises';
 import { paths } from '../config/paths.js';
 import { UserError } from '../errors.js';
+import { openPGlite } from './pglite-settings.js';
 
 export interface HolderRecord {
   pid: number;
@@ -76,13 +77,12 @@ export async function attachEmbedded(configDir: string, opts: { transient: boole
 
 async function openOwned(configDir: string, transient: boolean): Promise<EmbeddedHandle> {
   const dataDir = paths.pgliteData(configDir);
-  mkdirSync(dataDir, { recursive: true });
   // Loaded lazily: the WebAssembly build is only needed by the process that holds the data folder.
   const { PGlite } = await import('@electric-sql/pglite');
   const { PGLiteSocketServer } = await import('@electric-sql/pglite-socket');
   let db: InstanceType<typeof PGlite>;
   try {
-    db = await PGlite.create(dataDir);
+    db = await openPGlite(PGlite, dataDir, { longRunning: !transient });
   } catch (err) {
     throw new UserError(`cannot open the embedded database in ${dataDir}: ${(err as Error).message}`);
   }
