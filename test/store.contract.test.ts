@@ -36,7 +36,7 @@ for (const backend of BACKENDS) {
     let env: Awaited<ReturnType<typeof backend.setup>>;
     let db: Database;
     const writers: TraceWriter[] = [];
-    const newWriter = (opts: Partial<ConstructorParameters<typeof TraceWriter>[1]> = {}) => {
+    const newWriter = (opts: Partial<ConstructorParameters<typeof TraceWriter>[1]> = {}, start: Parameters<TraceWriter['start']>[0] = {}) => {
       const w = new TraceWriter(db, {
         queueSize: 1000,
         batchSize: 500,
@@ -47,7 +47,7 @@ for (const backend of BACKENDS) {
         retryMaxMs: 100,
         copy: backend.name === 'server',
         ...opts,
-      }).start();
+      }).start(start);
       writers.push(w);
       return w;
     };
@@ -298,6 +298,23 @@ for (const backend of BACKENDS) {
       assert.equal(c.failed, 0);
       assert.ok(c.replayed > 0);
       assert.equal(c.spillPending, 0);
+    });
+
+    test('a queue that overflows once, with the database healthy, has its spill replayed at once', async () => {
+      // As a daemon starts it: migrated and checked just before, so a replay goes straight to the spill.
+      const w = newWriter({ queueSize: 10, batchSize: 50 }, { schemaChecked: true });
+      const n = 20;
+      // One burst: the 11th operation overflows the queue; nothing follows that would start another spill.
+      for (let i = 0; i < n; i++) {
+        w.create(`once-${i}`, { method: 'GET', url: `http://h/${i}` });
+        w.complete(`once-${i}`, { status_code: 200 });
+      }
+      assert.ok(w.counters().spilled > 0, 'the queue overflowed into the spill');
+      const deadline = Date.now() + 15_000;
+      while ((w.counters().spillPending > 0 || (await count(`trace_id LIKE 'once-%' AND status_code = 200`)) < n) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+      assert.equal(await count(`trace_id LIKE 'once-%' AND status_code = 200`), n, 'every spilled trace reached the table without another spill or a restart');
+      assert.equal(w.counters().spillPending, 0);
+      assert.equal(w.counters().state, 'normal');
     });
 
     test('a spill that repeats rows already written (a batch cut off after its commit) replays them without loss', async () => {

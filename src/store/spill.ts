@@ -86,6 +86,9 @@ export class Spill {
       this.claimed.shift();
     }
     for (;;) {
+      // Also before the first look at our own file: the operations that started this spill may still be on their
+      // way to it (appended at the end of the turn), and the file may not even exist yet.
+      if (!keepGoing()) return false;
       if (this.fd !== null && this.own) {
         if (!(await this.replaySegment(this.fd, this.own, write, batchSize, keepGoing))) return false;
         if (fstatSync(this.fd).size > this.own.pos) continue; // appended while we resumed: go on reading
