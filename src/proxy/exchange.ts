@@ -167,6 +167,7 @@ class Exchange implements Dispatcher.DispatchHandler {
 
   run(): void {
     const { ctx, req, res, seen, target } = this;
+    inFlight.set(req.socket, this);
     this.record('create', () =>
       requestStart(ctx.capture, { method: req.method ?? 'GET', url: seen.url, host: seen.host, path: seen.path, headers: req.headers, clientIp: req.socket.remoteAddress ?? null, isHttps: seen.isHttps, start: this.startedAt, originalUrl: seen.originalUrl }),
     );
@@ -217,6 +218,7 @@ class Exchange implements Dispatcher.DispatchHandler {
   }
 
   onHeaders(statusCode: number, raw: Buffer[], resume: () => void, statusText: string): boolean {
+    if (this.clientGone) return false;
     // Informational responses (103 Early Hints, say) are not passed on: the final response follows them.
     if (statusCode < 200) return true;
     const { res } = this;
@@ -280,9 +282,45 @@ class Exchange implements Dispatcher.DispatchHandler {
     }
   }
 
+  /**
+   * The client's request turned out malformed after it was handed on (a bad chunk size, say), or its body was cut
+   * short: this exchange's row says so (the request's one row), the upstream request is cut, and the client gets
+   * 400 when nothing of the answer has gone out yet.
+   */
+  malformed(err: NodeJS.ErrnoException, socket: Socket): void {
+    const { req, res } = this;
+    if (this.finished) return void socket.destroy(); // the row is written; the rest of the body is not ours to judge
+    const cut = err.code === 'HPE_INVALID_EOF_STATE' || err.code === 'ECONNRESET' || !socket.writable;
+    this.clientGone = true;
+    if (this.copying) this.record('update', () => requestBody(this.ctx.capture, req.headers, this.reqCopy));
+    const declared = req.headers['content-length'];
+    this.done(
+      cut
+        ? { type: 'client_aborted', message: `the client closed the connection in the middle of the request body${this.copying ? ` (${this.reqCopy.size}${declared ? ` of ${declared}` : ''} bytes received)` : ''}` }
+        : { type: 'bad_request', message: `400: ${err.code ?? ''} ${err.message}`.trim() },
+    );
+    this.abort?.(new Error('the request was malformed'));
+    if (cut || res.headersSent) socket.destroy();
+    else socket.end(badRequestResponse(400, `malformed request: ${err.code ?? err.message}`));
+  }
+
+  /** The connection is free for its next request once this one's body has been read to its end. */
+  private release(): void {
+    const { req } = this;
+    const free = () => {
+      if (inFlight.get(req.socket) === this) inFlight.delete(req.socket);
+    };
+    if (req.complete || req.destroyed) free();
+    else {
+      req.once('end', free);
+      req.once('close', free);
+    }
+  }
+
   private done(error?: { type: ErrorType; message: string }): void {
     if (this.finished) return;
     this.finished = true;
+    this.release();
     const end = new Date();
     const { ctx, startedAt: start, status } = this;
     const raw = this.responseHeaders;
@@ -294,6 +332,9 @@ class Exchange implements Dispatcher.DispatchHandler {
 }
 
 const EXPECT = ['expect'];
+
+/** The exchange each client connection is serving, so a parse error after its headers lands on that exchange's row. */
+const inFlight = new WeakMap<Socket, Exchange>();
 
 const latin1 = (raw: readonly Buffer[]): string[] => raw.map((b) => b.toString('latin1'));
 
@@ -312,22 +353,29 @@ diagnostics.subscribe('undici:client:sendHeaders', (message) => {
 
 /** Malformed request lines or headers: 400 (431 for headers too large), an error row, and the listener keeps serving. */
 export function rejectMalformed(ctx: Pick<ExchangeContext, 'sink' | 'capture'>, err: NodeJS.ErrnoException, socket: Socket, isHttps = false) {
+  const exchange = inFlight.get(socket);
+  if (exchange) return exchange.malformed(err, socket);
   if (!socket.writable || err.code === 'ECONNRESET') {
     socket.destroy();
     return;
   }
   const tooLarge = err.code === 'HPE_HEADER_OVERFLOW';
   const status = tooLarge ? 431 : 400;
-  const body = JSON.stringify({ type: 'error', error: { type: 'invalid_request_error', message: tooLarge ? 'request headers too large' : `malformed request: ${err.code ?? err.message}` } });
-  socket.end(`HTTP/1.1 ${status} ${tooLarge ? 'Request Header Fields Too Large' : 'Bad Request'}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
+  socket.end(badRequestResponse(status, tooLarge ? 'request headers too large' : `malformed request: ${err.code ?? err.message}`));
   recordError(ctx, { clientIp: socket.remoteAddress ?? null, isHttps, type: 'bad_request', message: `${status}: ${err.code ?? ''} ${err.message}`.trim() });
 }
 
+/** A whole 400 (or 431) answer written on a raw socket, closing the connection; its JSON body says why. */
+export function badRequestResponse(status: 400 | 431, message: string): string {
+  const body = JSON.stringify({ type: 'error', error: { type: 'invalid_request_error', message } });
+  return `HTTP/1.1 ${status} ${status === 431 ? 'Request Header Fields Too Large' : 'Bad Request'}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`;
+}
+
 /** A row for a failure that never became an exchange (a malformed request, a client refusing our certificate). */
-export function recordError(ctx: Pick<ExchangeContext, 'sink' | 'capture'>, e: { clientIp: string | null; isHttps: boolean; type: ErrorType; message: string; host?: string; url?: string; port?: number }) {
+export function recordError(ctx: Pick<ExchangeContext, 'sink' | 'capture'>, e: { clientIp: string | null; isHttps: boolean; type: ErrorType; message: string; host?: string; url?: string; port?: number; method?: string }) {
   if (!ctx.sink) return;
   const id = randomUUID();
   const now = new Date();
-  ctx.sink.create(id, { proxy_direction: ctx.capture.direction, start_time: now, client_ip: e.clientIp, traffic_type: 'other', is_https: e.isHttps, host: e.host ?? null, url: e.url ?? null, server_port: e.port ?? null });
+  ctx.sink.create(id, { proxy_direction: ctx.capture.direction, start_time: now, client_ip: e.clientIp, traffic_type: 'other', is_https: e.isHttps, host: e.host ?? null, url: e.url ?? null, server_port: e.port ?? null, method: e.method ?? null });
   ctx.sink.complete(id, { end_time: now, duration_ms: 0, error_type: e.type, error_message: e.message });
 }
