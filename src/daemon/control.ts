@@ -4,6 +4,7 @@
 // secrets and changes nothing, and it is separate from the main port so that it is never captured as traffic.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { refuseForeign } from '../proxy/host-check.js';
 import type { WriterCounters } from '../store/writer.js';
 
 export interface LiveStatus {
@@ -17,6 +18,7 @@ const QUERY_TIMEOUT_MS = 2_000;
 
 export async function startControl(live: () => LiveStatus): Promise<{ port: number; close(): Promise<void> }> {
   const server = http.createServer((req, res) => {
+    if (refuseForeign(req, res)) return;
     if (req.method === 'GET' && req.url === '/ccproxy/status') {
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end(JSON.stringify(live()));

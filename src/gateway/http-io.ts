@@ -37,8 +37,22 @@ export class Refusal {
   ) {}
 }
 
+/**
+ * A JSON media type (`application/json`, `application/*+json`). Anything else is refused: `text/plain`, forms and
+ * multipart are what a web page can POST cross-origin without a preflight. A missing content-type is accepted.
+ */
+export function isJsonType(value: string): boolean {
+  const media = value.split(';', 1)[0]!.trim().toLowerCase();
+  return media === 'application/json' || /^application\/[a-z0-9.+-]+\+json$/.test(media);
+}
+
 /** The decoded JSON object body of a request, or why not (413, 415, 400). */
 export async function readJson(req: http.IncomingMessage): Promise<Record<string, unknown> | Refusal> {
+  const type = req.headers['content-type'];
+  if (type !== undefined && !isJsonType(type)) {
+    req.resume();
+    return new Refusal(415, 'invalid_request_error', `request body must be JSON (content-type: application/json), got content-type: ${type}`);
+  }
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const c of req) {

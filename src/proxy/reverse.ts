@@ -3,6 +3,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { isIP, type AddressInfo, type Socket } from 'node:net';
 import { badRequestResponse, exchangeContext, proxyExchange, recordError, rejectMalformed, type ExchangeContext, type Seen, type Target } from './exchange.js';
+import { refuseForeign, refuseForeignUpgrade } from './host-check.js';
 import { createListener, cutUpgrades, listen, type RunningProxy } from './listen.js';
 import { relayUpgrade } from './websocket.js';
 
@@ -71,6 +72,7 @@ export async function startReverseProxy(o: ReverseProxyOptions): Promise<Running
   const refuse = (req: IncomingMessage, r: Extract<Routing, { refused: string }>) =>
     recordError(ctx, { clientIp: req.socket.remoteAddress ?? null, isHttps: false, type: 'bad_request', message: `400: ${r.refused}`, host: r.host || undefined, url: r.url, method: req.method });
   const server = createListener((req, res: ServerResponse) => {
+    if (refuseForeign(req, res)) return;
     const r = route(req);
     if ('refused' in r) {
       refuse(req, r);
@@ -81,6 +83,7 @@ export async function startReverseProxy(o: ReverseProxyOptions): Promise<Running
     proxyExchange(ctx, req, res, r.target, r.seen, upstreamName);
   });
   server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => {
+    if (refuseForeignUpgrade(req, socket)) return;
     const r = route(req);
     if (!('refused' in r)) return relayUpgrade(ctx, req, socket, head, r.target, r.seen, upstreamName);
     refuse(req, r);
