@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 // The ccproxy command: a table of subcommands, each in its own module, loaded only when called.
+import { createOwnerOnly } from '../config/private-files.js';
 import { UserError } from '../errors.js';
 
 export interface Command {
@@ -77,6 +78,8 @@ async function main(argv: string[]): Promise<number> {
     if (group.length > 0) throw new UserError(`usage: ccproxy ${argv[0]} <${group.map((g) => g.split(' ')[1]).join('|')}> [options]`, 2);
     throw new UserError(`unknown command "${argv.join(' ')}"; run ccproxy --help for the list`, 2);
   }
+  // Everything ccproxy writes is owner-only; `run` keeps the user's umask, which the program it starts inherits.
+  if (name !== 'run') createOwnerOnly();
   const command = (await COMMANDS[name]!()).default;
   const rest = argv.slice(name.split(' ').length);
   if (command.passThrough ? rest[0] === '--help' || rest[0] === '-h' : rest.includes('--help') || rest.includes('-h')) {

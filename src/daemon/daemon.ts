@@ -4,6 +4,7 @@
 // A second Ctrl-C in the foreground stops at once (queued traces stay in the spill file for the next start).
 import type { LoadedConfig } from '../config/load.js';
 import type { ListenSetting } from '../gateway/config.js';
+import { tightenedMessage, tightenTree } from '../config/private-files.js';
 import { createLogger } from '../log.js';
 import { startControl } from './control.js';
 import { trimWhenQuiet } from './idle-trim.js';
@@ -29,6 +30,8 @@ export async function runDaemon(o: DaemonOptions): Promise<number> {
   const log = logger('daemon');
   const dir = loaded.dir;
 
+  const tightened = tightenedMessage(dir, tightenTree(dir));
+  if (tightened) log.warn(tightened);
   claimPidFile(dir);
   let stack;
   try {

@@ -2,6 +2,7 @@
 // (then the writer drains). Settings: ccproxy.yaml < environment (CCPROXY_MITM_*) < flags.
 import { loadConfig, sourceOf } from '../../config/load.js';
 import { UserError } from '../../errors.js';
+import { tightenedMessage, tightenTree } from '../../config/private-files.js';
 import { createLogger } from '../../log.js';
 import { startForwardProxy } from '../../proxy/forward.js';
 import { captureOptions, listenOrExplain } from '../../proxy/listen.js';
@@ -59,6 +60,8 @@ const command: Command = {
     const ca = forward ? await loadOrCreateCA(mitm.cert_dir ?? loaded.dir) : null;
 
     const log = createLogger(forward ? 'mitm-forward' : 'mitm-reverse', { debug: mitm.debug });
+    const tightened = tightenedMessage(loaded.dir, tightenTree(loaded.dir));
+    if (tightened) log.warn(tightened);
     const store = await openTraceStore(loaded, log);
     const at = { host: mitm.listen_host, port: mitm.port, portSource: sourceOf(loaded, 'port'), portHint: '--port', hostHint: 'ccproxy.mitm.listen_host or --host' };
     const common = { ...captureOptions(mitm, forward ? 1 : 0, store.writer, log), port: mitm.port };
