@@ -5,6 +5,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { refuseForeign } from '../proxy/host-check.js';
+import { refusedPeer, serveOwnerOnly } from '../proxy/peer-owner.js';
 import type { WriterCounters } from '../store/writer.js';
 
 export interface LiveStatus {
@@ -18,6 +19,7 @@ const QUERY_TIMEOUT_MS = 2_000;
 
 export async function startControl(live: () => LiveStatus): Promise<{ port: number; close(): Promise<void> }> {
   const server = http.createServer((req, res) => {
+    if (refusedPeer(req.socket)) return void req.socket.destroy();
     if (refuseForeign(req, res)) return;
     if (req.method === 'GET' && req.url === '/ccproxy/status') {
       res.writeHead(200, { 'content-type': 'application/json' });
@@ -27,6 +29,7 @@ export async function startControl(live: () => LiveStatus): Promise<{ port: numb
     res.writeHead(404, { 'content-type': 'application/json' });
     res.end(JSON.stringify({ error: 'GET /ccproxy/status is all this port serves' }));
   });
+  serveOwnerOnly(server);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(0, '127.0.0.1', resolve);

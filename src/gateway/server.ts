@@ -8,6 +8,7 @@ import type { Duplex } from 'node:stream';
 import { endToEnd } from '../proxy/hop.js';
 import { refuseForeign, refuseForeignUpgrade } from '../proxy/host-check.js';
 import { createListener } from '../proxy/listen.js';
+import { refusedPeer, serveOwnerOnly } from '../proxy/peer-owner.js';
 import { routeRequest, type GatewayParts } from './dispatch.js';
 import { passThroughFormat, routedEndpoint } from './endpoints.js';
 import { moveGeminiKey } from './gemini.js';
@@ -34,8 +35,10 @@ export function createGatewayServer(p: GatewayParts): GatewayServer {
   const webSockets = new ResponsesSockets();
   const server = Object.assign(createListener(handler), { webSockets });
   server.on('upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) => {
+    if (refusedPeer(socket)) return void socket.destroy();
     if (!refuseForeignUpgrade(req, socket)) handleResponsesUpgrade(p, webSockets, req, socket, head);
   });
+  serveOwnerOnly(server);
   return server;
 }
 

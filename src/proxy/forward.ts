@@ -9,6 +9,7 @@ import net, { type Socket } from 'node:net';
 import tls from 'node:tls';
 import type { CertificateAuthority } from './tls/ca.js';
 import { exchangeContext, proxyExchange, recordError, rejectMalformed, type ExchangeContext, type Seen, type Target } from './exchange.js';
+import { refusedPeer, serveOwnerOnly } from './peer-owner.js';
 import { createListener, cutUpgrades, listen, type RunningProxy } from './listen.js';
 import { MapRemote, type MapRemoteEntry } from './map-remote.js';
 import { relayUpgrade } from './websocket.js';
@@ -102,7 +103,9 @@ export async function startForwardProxy(o: ForwardProxyOptions): Promise<Running
     proxyExchange(ctx, req, res, target, seen);
   });
   server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => rejectMalformed(ctx, err, socket));
+  serveOwnerOnly(server);
   server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => {
+    if (refusedPeer(socket)) return void socket.destroy();
     try {
       const { target, seen } = route(absolute(new URL(req.url ?? '')), mappable(req));
       relayUpgrade(ctx, req, socket, head, target, seen);
@@ -124,6 +127,7 @@ export async function startForwardProxy(o: ForwardProxyOptions): Promise<Running
   });
 
   server.on('connect', (req: IncomingMessage, client: Socket, head: Buffer) => {
+    if (refusedPeer(client)) return void client.destroy();
     const target: TunnelTarget = { ...splitHostPort(req.url ?? '', 443), mappable: mappable(req) };
     client.on('error', () => {});
     open.add(client);

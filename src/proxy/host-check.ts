@@ -41,7 +41,9 @@ export function foreignReason(req: IncomingMessage, extraNames: readonly string[
     let ok = false;
     try {
       const u = new URL(origin);
-      ok = (u.protocol === 'http:' || u.protocol === 'https:') && isOwn(u.host, u.protocol === 'https:' ? 443 : 80);
+      // Any port: a page served from this machine is local software, and the main port passes Origin on to the
+      // gateway unchanged. A page from elsewhere, or under a rebound name, has another name.
+      ok = (u.protocol === 'http:' || u.protocol === 'https:') && own.has(splitHost(u.host)?.name ?? '');
     } catch {
       ok = false;
     }

@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { bodyLimit } from '../capture/pipeline.js';
 import type { MitmConfig } from '../config/schema.js';
 import { UserError } from '../errors.js';
+import { refusedPeer } from './peer-owner.js';
 import type { Logger } from '../log.js';
 import type { ExchangeContext } from './exchange.js';
 
@@ -19,7 +20,10 @@ export const MAX_HEADER_BYTES = 16 * 1024;
 /** An HTTP server as every capture listener needs it: Node's header limit (431 past it), no Nagle delay, and no
  * request timeout — an LLM request may legitimately take minutes. */
 export function createListener(handler: http.RequestListener): http.Server {
-  return http.createServer({ maxHeaderSize: MAX_HEADER_BYTES, noDelay: true, requestTimeout: 0 }, handler);
+  return http.createServer({ maxHeaderSize: MAX_HEADER_BYTES, noDelay: true, requestTimeout: 0 }, (req, res) => {
+    if (refusedPeer(req.socket)) return void req.socket.destroy(); // answered 403 as it connected
+    handler(req, res);
+  });
 }
 
 /** How long streams still running at shutdown get to end before they are cut. */

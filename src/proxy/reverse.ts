@@ -4,6 +4,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { isIP, type AddressInfo, type Socket } from 'node:net';
 import { badRequestResponse, exchangeContext, proxyExchange, recordError, rejectMalformed, type ExchangeContext, type Seen, type Target } from './exchange.js';
 import { refuseForeign, refuseForeignUpgrade } from './host-check.js';
+import { refusedPeer, serveOwnerOnly } from './peer-owner.js';
 import { createListener, cutUpgrades, listen, type RunningProxy } from './listen.js';
 import { relayUpgrade } from './websocket.js';
 
@@ -83,6 +84,7 @@ export async function startReverseProxy(o: ReverseProxyOptions): Promise<Running
     proxyExchange(ctx, req, res, r.target, r.seen, upstreamName);
   });
   server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => {
+    if (refusedPeer(socket)) return void socket.destroy();
     if (refuseForeignUpgrade(req, socket)) return;
     const r = route(req);
     if (!('refused' in r)) return relayUpgrade(ctx, req, socket, head, r.target, r.seen, upstreamName);
@@ -91,6 +93,7 @@ export async function startReverseProxy(o: ReverseProxyOptions): Promise<Running
     socket.end(badRequestResponse(400, r.refused));
   });
   server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => rejectMalformed(ctx, err, socket));
+  serveOwnerOnly(server);
   return listen(
     server,
     o.host,
