@@ -124,7 +124,7 @@ test('foreground start --mitm: logs on the terminal with component names; Ctrl-C
     assert.equal(s.url, url);
     assert.equal(s.log_file, null, 'foreground: the terminal');
     if (db) assert.equal(s.database?.url, db.url.replace('postgresql://postgres@', 'postgresql://postgres:***@'), 'password hidden');
-    const run = await runCli(['run', 'curl', '-sS', '-H', 'x-claude-code-session-id: fg', '-d', '{"model":"claude-sonnet-4-5-20250929","max_tokens":5,"messages":[]}', `${url}/v1/messages`], env);
+    const run = await runCli(['run', 'curl', '-sS', '-H', 'x-claude-code-session-id: fg', '-H', 'content-type: application/json', '-d', '{"model":"claude-sonnet-4-5-20250929","max_tokens":5,"messages":[]}', `${url}/v1/messages`], env);
     assert.match(run.stdout, /Hello from the stand-in/);
   } finally {
     child.kill('SIGINT');

@@ -1,8 +1,9 @@
 // ccproxy's folder as another local user would find it: install and a running ccproxy on the embedded database
 // leave nothing readable by others (folder 0700, files 0600, the database's files included), and a folder that an
-// older version left open is tightened at start, said once in the log.
+// older version left open is tightened at start, said once in the log. The embedded database serves its owner only.
 import assert from 'node:assert/strict';
 import { chmodSync, lstatSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { paths } from '../src/config/paths.js';
@@ -27,6 +28,12 @@ function openEntries(dir: string): string[] {
   return out;
 }
 
+function run(cmd: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(cmd, args, { timeout: 20_000 }, (err, stdout, stderr) => resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }));
+  });
+}
+
 describe('the config folder is owner-only', () => {
   const cfg = tempConfigDir();
   const env = { CCPROXY_CONFIG_DIR: join(cfg.dir, 'home') };
@@ -40,9 +47,20 @@ describe('the config folder is owner-only', () => {
     const started = await runCli(['start', '--mitm', '--detach'], env);
     assert.equal(started.code, 0, started.stderr);
     try {
-      assert.ok((await status(env)).s.running);
+      const s = (await status(env)).s;
+      assert.ok(s.running);
       assert.deepEqual(openEntries(dir), []);
       assert.ok(readdirSync(paths.pgliteData(dir)).length > 0);
+      // The embedded database's port: its owner gets in, another user is cut off before PostgreSQL answers.
+      const port = String(s.database!.port);
+      const own = await run('psql', ['-h', '127.0.0.1', '-p', port, '-U', 'postgres', '-Atc', 'select 42']);
+      assert.equal(own.stdout.trim(), '42', own.stderr);
+      if (process.getuid?.() === 0) {
+        const other = await run('su', ['-s', '/bin/sh', 'nobody', '-c', `psql -h 127.0.0.1 -p ${port} -U postgres -Atc 'select count(*) from "CCProxy_HttpTraces"'`]);
+        assert.notEqual(other.code, 0);
+        assert.equal(other.stdout, '');
+        assert.match(other.stderr, /server closed the connection|connection to server .* failed/);
+      } else assert.ok(!process.env.CI, 'CI runs as root, so the other-user check runs there');
     } finally {
       await stopAndCheck(env);
     }

@@ -52,7 +52,9 @@ async function messages(cap: RunningCapture, traceId: string, n: number) {
 function rawUpgrade(port: number, lines: string[], host = '127.0.0.1'): Promise<net.Socket> {
   const s = net.connect(port, host);
   s.on('error', () => {});
-  s.write(`${lines.join('\r\n')}\r\n\r\n`);
+  // The listener's own name: the main port answers only requests addressed to it.
+  const own = lines.map((l) => (l === 'Host: x' ? `Host: ${host}:${port}` : l));
+  s.write(`${own.join('\r\n')}\r\n\r\n`);
   return once(s, 'connect').then(() => s);
 }
 

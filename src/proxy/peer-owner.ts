@@ -129,3 +129,25 @@ export function serveOwnerOnly(server: net.Server): boolean {
   });
   return true;
 }
+
+/**
+ * For a server that speaks something other than HTTP (the embedded database's PostgreSQL port): connections of
+ * other users are closed before its own connection handlers see them. Returns false when this cannot be checked.
+ */
+export function closeOthersConnections(server: net.Server, onRefused: (uid: number | null) => void = () => {}): boolean {
+  const owner = process.getuid?.();
+  if (owner === undefined || !canCheckPeers()) return false;
+  const handlers = server.listeners('connection') as ((s: net.Socket) => void)[];
+  server.removeAllListeners('connection');
+  server.on('connection', (socket: net.Socket) => {
+    const uid = isLoopback(socket.remoteAddress) ? peerUid(socket) : null;
+    if (uid !== owner) {
+      socket.on('error', () => {});
+      socket.destroy();
+      onRefused(uid);
+      return;
+    }
+    for (const h of handlers) h.call(server, socket);
+  });
+  return true;
+}

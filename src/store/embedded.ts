@@ -5,6 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { paths } from '../config/paths.js';
 import { UserError } from '../errors.js';
 import { openPGlite } from './pglite-settings.js';
+import { closeOthersConnections } from '../proxy/peer-owner.js';
 
 export interface HolderRecord {
   pid: number;
@@ -89,6 +90,9 @@ async function openOwned(configDir: string, transient: boolean): Promise<Embedde
   await db.exec(`SET TIME ZONE 'UTC'`);
   const server = new PGLiteSocketServer({ db, host: '127.0.0.1', port: 0, maxConnections: MAX_CONNECTIONS });
   await server.start();
+  // Served on loopback TCP, with no password: only connections of this user are let through to PostgreSQL.
+  const net = (server as unknown as { server: import('node:net').Server | null }).server;
+  if (net) closeOthersConnections(net);
   const port = Number(server.getServerConn().split(':').pop());
   const rec: HolderRecord = { pid: process.pid, host: '127.0.0.1', port, transient, dataDir, startedAt: new Date().toISOString() };
   const holderFile = paths.pgliteHolder(configDir);
