@@ -300,6 +300,31 @@ for (const backend of BACKENDS) {
       assert.equal(c.spillPending, 0);
     });
 
+    test('a first overflow while the database is healthy is replayed at once, not left in the spill file', async () => {
+      // The daemon's writer starts with the schema already checked, so its first replay begins in the same turn
+      // as the overflow, before the spilled operations reach the file.
+      const w = new TraceWriter(db, {
+        queueSize: 10,
+        batchSize: 50,
+        spillDir: paths.spillDir(env.dir),
+        rejectedFile: paths.rejectedFile(env.dir),
+        log: silentLogger,
+        retryMinMs: 20,
+        retryMaxMs: 100,
+        holdMs: 0,
+        copy: backend.name === 'server',
+      }).start({ schemaChecked: true });
+      writers.push(w);
+      const n = 200;
+      for (let i = 0; i < n; i++) w.create(`fo-${i}`, { method: 'GET', url: `http://h/${i}`, traffic_type: 'web' });
+      assert.ok(w.counters().spilled > 0, 'the queue overflowed into the spill');
+      assert.ok(await w.flush(10_000), 'the spill was replayed and the writer went idle');
+      assert.equal(await count(`trace_id LIKE 'fo-%'`), n);
+      const c = w.counters();
+      assert.equal(c.spillPending, 0);
+      assert.equal(c.state, 'normal');
+    });
+
     test('a spill that repeats rows already written (a batch cut off after its commit) replays them without loss', async () => {
       const w = newWriter();
       for (let i = 0; i < 5; i++) w.create(`dup-${i}`, { method: 'GET', url: `http://h/${i}` });

@@ -86,6 +86,8 @@ export class Spill {
       this.claimed.shift();
     }
     for (;;) {
+      // Lets the caller hand over what waits for the file first: a segment opened by that very append is read too.
+      if (!keepGoing()) return false;
       if (this.fd !== null && this.own) {
         if (!(await this.replaySegment(this.fd, this.own, write, batchSize, keepGoing))) return false;
         if (fstatSync(this.fd).size > this.own.pos) continue; // appended while we resumed: go on reading
