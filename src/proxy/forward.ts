@@ -207,7 +207,6 @@ export async function startForwardProxy(o: ForwardProxyOptions): Promise<Running
     o.host,
     o.port,
     () => {
-      void ctx.upstream.destroy();
       inner.closeIdleConnections();
     },
     () => {
@@ -215,6 +214,7 @@ export async function startForwardProxy(o: ForwardProxyOptions): Promise<Running
       inner.closeAllConnections();
       for (const s of open) s.destroy();
     },
+    () => void ctx.upstream.destroy(),
   );
 }
 
