@@ -211,7 +211,6 @@ export async function startForwardProxy(o: ForwardProxyOptions): Promise<Running
     o.host,
     o.port,
     () => {
-      void ctx.upstream.destroy();
       inner.closeIdleConnections();
     },
     () => {
@@ -219,6 +218,7 @@ export async function startForwardProxy(o: ForwardProxyOptions): Promise<Running
       inner.closeAllConnections();
       for (const s of open) s.destroy();
     },
+    () => void ctx.upstream.destroy(),
   );
 }
 

@@ -396,6 +396,11 @@ export class TraceWriter {
     this.spillBuffer = [];
     try {
       this.spill.append(ops);
+      // Never leave operations in the file while the writer thinks it is done with it: replay them.
+      if (this.state === 'normal') {
+        this.state = 'spilling';
+        void this.recover();
+      }
     } catch (err) {
       this.c.spilled -= countOps(ops);
       this.c.dropped += countOps(ops);
