@@ -9,6 +9,7 @@ import net, { type Socket } from 'node:net';
 import tls from 'node:tls';
 import type { CertificateAuthority } from './tls/ca.js';
 import { exchangeContext, proxyExchange, recordError, rejectMalformed, type ExchangeContext, type Seen, type Target } from './exchange.js';
+import type { AccessPolicy } from './access.js';
 import { createListener, cutUpgrades, listen, type RunningProxy } from './listen.js';
 import { MapRemote, type MapRemoteEntry } from './map-remote.js';
 import { relayUpgrade } from './websocket.js';
@@ -16,6 +17,8 @@ import { relayUpgrade } from './websocket.js';
 export interface ForwardProxyOptions extends Omit<ExchangeContext, 'upstream'> {
   host: string;
   port: number;
+  /** Who may use it besides the owner (the master key); the owner alone when absent. */
+  access?: AccessPolicy;
   ca: CertificateAuthority;
   /** Exact names and `*.suffix` patterns tunnelled without interception or a row. */
   excludedHosts: string[];
@@ -215,6 +218,7 @@ export async function startForwardProxy(o: ForwardProxyOptions): Promise<Running
       inner.closeAllConnections();
       for (const s of open) s.destroy();
     },
+    { masterKey: null, ...o.access, forward: true },
   );
 }
 

@@ -5,6 +5,7 @@ import { bodyLimit } from '../capture/pipeline.js';
 import type { MitmConfig } from '../config/schema.js';
 import { UserError } from '../errors.js';
 import type { Logger } from '../log.js';
+import { guard, type AccessPolicy } from './access.js';
 import type { ExchangeContext } from './exchange.js';
 
 export interface RunningProxy {
@@ -25,8 +26,13 @@ export function createListener(handler: http.RequestListener): http.Server {
 /** How long streams still running at shutdown get to end before they are cut. */
 const CLOSE_GRACE_MS = 2_000;
 
-/** `onClose` runs as closing starts; `cutAll` when the grace period is over (for sockets the server does not track). */
-export async function listen(server: http.Server, host: string, port: number, onClose: () => void, cutAll: () => void = () => {}): Promise<RunningProxy> {
+/**
+ * `onClose` runs as closing starts; `cutAll` when the grace period is over (for sockets the server does not track).
+ * Every listener serves only its owner and its own names (access.ts); `access` adds the master key and the
+ * listener's kind.
+ */
+export async function listen(server: http.Server, host: string, port: number, onClose: () => void, cutAll: () => void = () => {}, access: AccessPolicy = { masterKey: null }): Promise<RunningProxy> {
+  guard(server, access);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => resolve());

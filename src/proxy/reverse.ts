@@ -3,6 +3,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
 import { exchangeContext, proxyExchange, rejectMalformed, type ExchangeContext, type Target } from './exchange.js';
+import type { AccessPolicy } from './access.js';
 import { createListener, cutUpgrades, listen, type RunningProxy } from './listen.js';
 import { relayUpgrade } from './websocket.js';
 
@@ -10,6 +11,8 @@ export interface ReverseProxyOptions extends Omit<ExchangeContext, 'upstream'> {
   upstream: URL;
   host: string;
   port: number;
+  /** Who may use it besides the owner (the master key); the owner alone when absent. */
+  access?: AccessPolicy;
 }
 
 export async function startReverseProxy(o: ReverseProxyOptions): Promise<RunningProxy> {
@@ -41,5 +44,6 @@ export async function startReverseProxy(o: ReverseProxyOptions): Promise<Running
       void ctx.upstream.destroy();
     },
     () => cutUpgrades(ctx),
+    o.access,
   );
 }

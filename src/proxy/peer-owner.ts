@@ -1,0 +1,94 @@
+// Which local user owns the other end of a loopback TCP connection, read from the kernel's socket tables
+// (/proc/net/tcp, /proc/net/tcp6): the peer's socket is the row whose local end is our remote end and whose
+// remote end is our local end, and that row names its owner's uid. Read once per connection, never cached.
+import { readFileSync } from 'node:fs';
+import { endianness } from 'node:os';
+import net from 'node:net';
+
+export const TCP_TABLES = { v4: '/proc/net/tcp', v6: '/proc/net/tcp6' } as const;
+
+/** The kernel prints addresses as 32-bit words in host byte order; ports big-endian. */
+const LITTLE_ENDIAN = endianness() === 'LE';
+
+/** Whether this system has the tables at all (Linux); elsewhere the peer cannot be checked this way. */
+export function canCheckPeers(tables = TCP_TABLES): boolean {
+  try {
+    readFileSync(tables.v4, 'latin1');
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Whether an address is the machine's own (127.0.0.0/8, ::1, and their IPv4-mapped form). */
+export function isLoopback(address: string | undefined): boolean {
+  if (!address) return false;
+  const a = address.startsWith('::ffff:') ? address.slice(7) : address;
+  return a === '::1' || (net.isIPv4(a) && a.startsWith('127.'));
+}
+
+function word(bytes: number[]): string {
+  const ordered = LITTLE_ENDIAN ? [...bytes].reverse() : bytes;
+  return ordered.map((b) => b.toString(16).padStart(2, '0')).join('').toUpperCase();
+}
+
+/** An address as the kernel's table prints it: 8 hex digits for IPv4, 32 for IPv6. */
+export function tableAddress(address: string, v6: boolean): string {
+  const mapped = address.startsWith('::ffff:') && net.isIPv4(address.slice(7));
+  if (!v6) return word((mapped ? address.slice(7) : address).split('.').map(Number));
+  if (mapped || net.isIPv4(address)) return '0000000000000000' + word([0, 0, 0xff, 0xff]) + word((mapped ? address.slice(7) : address).split('.').map(Number));
+  const bytes = ipv6Bytes(address);
+  let out = '';
+  for (let i = 0; i < 16; i += 4) out += word(bytes.slice(i, i + 4));
+  return out;
+}
+
+function ipv6Bytes(address: string): number[] {
+  const [head, tail] = address.split('::') as [string, string | undefined];
+  const part = (s: string | undefined) => (s ? s.split(':').filter((g) => g !== '') : []);
+  const h = part(head);
+  const t = part(tail);
+  const groups = tail === undefined ? h : [...h, ...Array(8 - h.length - t.length).fill('0'), ...t];
+  return groups.flatMap((g) => {
+    const n = parseInt(g, 16);
+    return [n >> 8, n & 0xff];
+  });
+}
+
+const hexPort = (port: number) => port.toString(16).toUpperCase().padStart(4, '0');
+
+/** The uid in the row whose local end is `peer` and remote end is `own`, or null when the table has none. */
+export function ownerInTable(table: string, peer: { address: string; port: number }, own: { address: string; port: number }, v6: boolean): number | null {
+  const needle = ` ${tableAddress(peer.address, v6)}:${hexPort(peer.port)} ${tableAddress(own.address, v6)}:${hexPort(own.port)} `;
+  const at = table.indexOf(needle);
+  if (at < 0) return null;
+  // Row: sl local rem st tx_queue:rx_queue tr:tm->when retrnsmt uid …; the needle ends after rem.
+  const fields = table.slice(at + needle.length, table.indexOf('\n', at)).trim().split(/\s+/);
+  const uid = Number(fields[4]);
+  return Number.isInteger(uid) ? uid : null;
+}
+
+/**
+ * The uid owning the peer of `socket`, or null when it cannot be told (not loopback, no table, no row). The peer
+ * may hold an IPv4 socket while ours is IPv6 (an IPv4-mapped address), or an IPv6 one speaking to a mapped
+ * address, so both tables are looked in.
+ */
+export function peerOwner(socket: net.Socket, tables = TCP_TABLES): number | null {
+  const { remoteAddress, remotePort, localAddress, localPort } = socket;
+  if (!remoteAddress || !remotePort || !localAddress || !localPort || !isLoopback(remoteAddress)) return null;
+  const peer = { address: remoteAddress, port: remotePort };
+  const own = { address: localAddress, port: localPort };
+  const v4Possible = net.isIPv4(remoteAddress) || remoteAddress.startsWith('::ffff:');
+  const order: boolean[] = v4Possible ? [false, true] : [true];
+  for (const v6 of order) {
+    let table: string;
+    try {
+      table = readFileSync(v6 ? tables.v6 : tables.v4, 'latin1');
+    } catch {
+      continue;
+    }
+    const uid = ownerInTable(table, peer, own, v6);
+    if (uid !== null) return uid;
+  }
+  return null;
+}
