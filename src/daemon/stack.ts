@@ -10,6 +10,8 @@ import { loadMasterKey, loadModels, type ListenSetting } from '../gateway/config
 import { startGateway, type RunningGateway } from '../gateway/start.js';
 import type { Logger } from '../log.js';
 import { startForwardProxy } from '../proxy/forward.js';
+import type { AddressInfo } from 'node:net';
+import { ownHosts } from '../proxy/access.js';
 import { captureOptions, listenOrExplain, type RunningProxy } from '../proxy/listen.js';
 import { startReverseProxy } from '../proxy/reverse.js';
 import { loadOrCreateCA } from '../proxy/tls/ca.js';
@@ -118,7 +120,9 @@ export async function startStack(o: StackOptions): Promise<RunningStack> {
 
     // Every provider call of the gateway goes through the forward capture: no NO_PROXY exemptions.
     const gatewayEnv = { ...o.env, HTTPS_PROXY: forwardUrl, HTTP_PROXY: forwardUrl, https_proxy: forwardUrl, http_proxy: forwardUrl, NO_PROXY: '', no_proxy: '' };
-    const gw: RunningGateway = await startGateway({ loaded, host: '127.0.0.1', port: 0, logger: gatewayLog, env: gatewayEnv, models, masterKey });
+    // The main entry passes its callers' Origin on; the gateway accepts the main entry's own origins.
+    const mainOrigins = new Set<string>();
+    const gw: RunningGateway = await startGateway({ loaded, host: '127.0.0.1', port: 0, logger: gatewayLog, env: gatewayEnv, models, masterKey, originsAlso: mainOrigins });
     closers.push(() => gw.close());
 
     const reverse: RunningProxy = await listenOrExplain(
@@ -126,6 +130,7 @@ export async function startStack(o: StackOptions): Promise<RunningStack> {
       mainEntry,
     );
     closers.push(() => reverse.close());
+    for (const h of ownHosts(reverse.server.address() as AddressInfo)) mainOrigins.add(h);
 
     const b = store.db.backend;
     const database: DaemonState['database'] =

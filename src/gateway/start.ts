@@ -21,6 +21,8 @@ export interface GatewayOptions {
   env?: NodeJS.ProcessEnv;
   /** Instead of reading config.yaml from the config directory. */
   models?: ModelTable;
+  /** Origins (`host:port`) of the listener in front of the gateway, whose pages' requests it passes on. */
+  originsAlso?: Set<string>;
   /** general_settings.master_key, when already read (else read from config.yaml). */
   masterKey?: string | null;
 }
@@ -91,7 +93,7 @@ export async function startGateway(o: GatewayOptions): Promise<RunningGateway> {
         server.webSockets.terminateAll();
         void upstream.dispatcher.destroy().catch(() => {});
       },
-      { masterKey, bearer: true, warn: (m) => o.logger.warn(m) },
+      { masterKey, bearer: true, warn: (m) => o.logger.warn(m), originsAlso: o.originsAlso },
     );
   } catch (err) {
     await upstream.dispatcher.close().catch(() => {});

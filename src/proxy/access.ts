@@ -20,6 +20,8 @@ export interface AccessPolicy {
   bearer?: boolean;
   /** A forward proxy: absolute-form requests and CONNECT name other hosts by design; only origin-form ones are checked. */
   forward?: boolean;
+  /** Other listeners' names (`host:port`) whose pages' requests reach this one through them (the main entry's, for the gateway behind it). */
+  originsAlso?: Set<string>;
   /** Warned once when the peer cannot be checked on this system. */
   warn?: (message: string) => void;
 }
@@ -86,7 +88,7 @@ export function checkRequest(req: http.IncomingMessage, server: http.Server, pol
     }
   }
   const origin = req.headers.origin;
-  if (origin !== undefined && !hosts().has(originHost(origin))) {
+  if (origin !== undefined && !hosts().has(originHost(origin)) && !policy.originsAlso?.has(originHost(origin))) {
     return refuse(403, 'forbidden', `Origin "${origin}" may not use ccproxy: browser pages of other origins are refused`);
   }
   const key = presentsMasterKey(req, policy);
