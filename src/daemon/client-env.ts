@@ -7,6 +7,7 @@ import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { basename, join } from 'node:path';
 import tls from 'node:tls';
+import { MASTER_KEY_HEADER } from '../proxy/access.js';
 import type { DaemonState } from './state.js';
 
 /** Where distributions keep their root bundle (Debian/Ubuntu/Alpine, Fedora/RHEL, openSUSE, macOS/BSD). */
@@ -33,10 +34,16 @@ export interface ClientCommand {
   cwd: string;
 }
 
-export function clientEnv(state: DaemonState, bundle: string | null, base: NodeJS.ProcessEnv, client?: ClientCommand): NodeJS.ProcessEnv {
+/**
+ * `masterKey` (general_settings.master_key) goes where a client takes extra headers from the environment: Claude
+ * Code's ANTHROPIC_CUSTOM_HEADERS (`Name: value` lines, added to the user's own). The owner does not need it where
+ * the kernel tells connections' owners; it is what lets the client in where it cannot.
+ */
+export function clientEnv(state: DaemonState, bundle: string | null, base: NodeJS.ProcessEnv, client?: ClientCommand, masterKey: string | null = null): NodeJS.ProcessEnv {
   const main = reachable(state.url);
   const env: NodeJS.ProcessEnv = { ...base };
   for (const v of BASE_URL_VARIABLES) env[v.name] = main;
+  if (masterKey) env.ANTHROPIC_CUSTOM_HEADERS = withHeader(base.ANTHROPIC_CUSTOM_HEADERS, MASTER_KEY_HEADER, masterKey);
   if (client && isGeminiCli(client.command) && !geminiCliHonoursBaseUrl(base, client.cwd)) {
     if (base.GOOGLE_GEMINI_BASE_URL) env.GOOGLE_GEMINI_BASE_URL = base.GOOGLE_GEMINI_BASE_URL;
     else delete env.GOOGLE_GEMINI_BASE_URL;
@@ -51,6 +58,12 @@ export function clientEnv(state: DaemonState, bundle: string | null, base: NodeJ
     if (bundle) for (const name of ['SSL_CERT_FILE', 'REQUESTS_CA_BUNDLE', 'CURL_CA_BUNDLE']) env[name] = bundle;
   }
   return env;
+}
+
+/** `lines` (newline-separated `Name: value`) with `name` set to `value`, replacing a line of that name. */
+export function withHeader(lines: string | undefined, name: string, value: string): string {
+  const kept = (lines ?? '').split('\n').filter((l) => l.trim() !== '' && l.split(':', 1)[0]!.trim().toLowerCase() !== name);
+  return [...kept, `${name}: ${value}`].join('\n');
 }
 
 const isGeminiCli = (command: string) => basename(command) === 'gemini';

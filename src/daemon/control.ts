@@ -2,10 +2,10 @@
 // answering the live writer counters, so `ccproxy status` shows what the writer is doing now (a state file
 // rewritten every second would be up to a second old and would wear the disk for nothing). It carries no
 // secrets and changes nothing, and it is separate from the main port so that it is never captured as traffic.
+// Like every listener it serves only its owner and its own names (proxy/access.ts).
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { refuseForeign } from '../proxy/host-check.js';
-import { refusedPeer, serveOwnerOnly } from '../proxy/peer-owner.js';
+import { guard } from '../proxy/access.js';
 import type { WriterCounters } from '../store/writer.js';
 
 export interface LiveStatus {
@@ -19,8 +19,6 @@ const QUERY_TIMEOUT_MS = 2_000;
 
 export async function startControl(live: () => LiveStatus): Promise<{ port: number; close(): Promise<void> }> {
   const server = http.createServer((req, res) => {
-    if (refusedPeer(req.socket)) return void req.socket.destroy();
-    if (refuseForeign(req, res)) return;
     if (req.method === 'GET' && req.url === '/ccproxy/status') {
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end(JSON.stringify(live()));
@@ -29,7 +27,7 @@ export async function startControl(live: () => LiveStatus): Promise<{ port: numb
     res.writeHead(404, { 'content-type': 'application/json' });
     res.end(JSON.stringify({ error: 'GET /ccproxy/status is all this port serves' }));
   });
-  serveOwnerOnly(server);
+  guard(server, { masterKey: null });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(0, '127.0.0.1', resolve);

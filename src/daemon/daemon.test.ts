@@ -173,3 +173,10 @@ test('stop: a daemon that ignores SIGTERM is killed after the wait, and its file
     cfg.remove();
   }
 });
+
+test('run passes the master key to Claude Code in ANTHROPIC_CUSTOM_HEADERS, after the user’s own headers', () => {
+  assert.equal(clientEnv(state(false), null, { PATH: '/bin' }).ANTHROPIC_CUSTOM_HEADERS, undefined, 'none without a master key');
+  assert.equal(clientEnv(state(false), null, { PATH: '/bin' }, undefined, 'sk-m').ANTHROPIC_CUSTOM_HEADERS, 'x-litellm-api-key: sk-m');
+  const own = 'X-Team: a\nx-litellm-api-key: old\n';
+  assert.equal(clientEnv(state(true), null, { ANTHROPIC_CUSTOM_HEADERS: own }, undefined, 'sk-m').ANTHROPIC_CUSTOM_HEADERS, 'X-Team: a\nx-litellm-api-key: sk-m');
+});

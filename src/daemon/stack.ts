@@ -6,10 +6,12 @@
 // clients, never touches its provider calls.
 import { randomBytes } from 'node:crypto';
 import { ConfigError, sourceOf, type LoadedConfig } from '../config/load.js';
-import { loadModels, type ListenSetting } from '../gateway/config.js';
+import { loadMasterKey, loadModels, type ListenSetting } from '../gateway/config.js';
 import { startGateway, type RunningGateway } from '../gateway/start.js';
 import type { Logger } from '../log.js';
 import { startForwardProxy } from '../proxy/forward.js';
+import type { AddressInfo } from 'node:net';
+import { ownHosts } from '../proxy/access.js';
 import { captureOptions, listenOrExplain, type RunningProxy } from '../proxy/listen.js';
 import { startReverseProxy } from '../proxy/reverse.js';
 import { loadOrCreateCA } from '../proxy/tls/ca.js';
@@ -85,6 +87,8 @@ export async function startStack(o: StackOptions): Promise<RunningStack> {
     // The gateway's model list is read first: a missing or broken config.yaml stops the start before anything
     // is created (no database, no CA).
     const models = loadModels(loaded.dir, o.env);
+    const masterKey = loadMasterKey(loaded.dir, o.env);
+    const access = { masterKey, warn: (m: string) => o.logger('mitm').warn(m) };
     const dbLog = o.logger('database');
     const store: TraceStore = await openTraceStore(loaded, dbLog);
     closers.push(() => store.close(DRAIN_MS));
@@ -97,6 +101,7 @@ export async function startStack(o: StackOptions): Promise<RunningStack> {
         startForwardProxy({
           ...capture(1, o.logger('mitm-forward')),
           port: mitm.port,
+          access,
           ca,
           excludedHosts: mitm.excluded_hosts,
           mapRemote: mitm.map_remote,
@@ -115,14 +120,17 @@ export async function startStack(o: StackOptions): Promise<RunningStack> {
 
     // Every provider call of the gateway goes through the forward capture: no NO_PROXY exemptions.
     const gatewayEnv = { ...o.env, HTTPS_PROXY: forwardUrl, HTTP_PROXY: forwardUrl, https_proxy: forwardUrl, http_proxy: forwardUrl, NO_PROXY: '', no_proxy: '' };
-    const gw: RunningGateway = await startGateway({ loaded, host: '127.0.0.1', port: 0, logger: gatewayLog, env: gatewayEnv, models });
+    // The main entry passes its callers' Origin on; the gateway accepts the main entry's own origins.
+    const mainOrigins = new Set<string>();
+    const gw: RunningGateway = await startGateway({ loaded, host: '127.0.0.1', port: 0, logger: gatewayLog, env: gatewayEnv, models, masterKey, originsAlso: mainOrigins });
     closers.push(() => gw.close());
 
     const reverse: RunningProxy = await listenOrExplain(
-      () => startReverseProxy({ ...capture(0, o.logger('mitm-reverse')), host: listen.host, port: listen.port, upstream: new URL(gw.url) }),
+      () => startReverseProxy({ ...capture(0, o.logger('mitm-reverse')), host: listen.host, port: listen.port, upstream: new URL(gw.url), access }),
       mainEntry,
     );
     closers.push(() => reverse.close());
+    for (const h of ownHosts(reverse.server.address() as AddressInfo)) mainOrigins.add(h);
 
     const b = store.db.backend;
     const database: DaemonState['database'] =

@@ -1,6 +1,10 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { modelTable } from './config.js';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadMasterKey, modelTable } from './config.js';
+import { jsonContentType } from './http-io.js';
 import { route, RouteError } from './hooks.js';
 import { endpointUrl } from './providers.js';
 
@@ -159,4 +163,28 @@ test('a pattern may be an alias: "*" → default sends every unknown model to th
   const r = t.explain('llama-3')!;
   assert.equal(r.deployment.model, 'claude-opus-4-8');
   assert.deepEqual(r.chain.map((s) => [s.name, s.via, s.entry]), [['llama-3', 'pattern', '*'], ['default', 'name', 'default']]);
+});
+
+test('general_settings.master_key: literal, os.environ/NAME, absent; an unset variable or an empty key is an error', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'ccproxy-key-'));
+  const write = (yaml: string) => writeFileSync(join(dir, 'config.yaml'), `model_list: []\n${yaml}`);
+  try {
+    assert.equal(loadMasterKey(dir, {}), null, 'no config.yaml');
+    write('');
+    assert.equal(loadMasterKey(dir, {}), null);
+    write('general_settings:\n  master_key: sk-1234\n');
+    assert.equal(loadMasterKey(dir, {}), 'sk-1234');
+    write('general_settings:\n  master_key: os.environ/MY_KEY\n');
+    assert.equal(loadMasterKey(dir, { MY_KEY: 'sk-env' }), 'sk-env');
+    assert.throws(() => loadMasterKey(dir, {}), /config\.yaml:3: general_settings\.master_key: environment variable MY_KEY is not set/);
+    write('general_settings:\n  master_key: ""\n');
+    assert.throws(() => loadMasterKey(dir, {}), /an empty master key would let anyone in/);
+  } finally {
+    rmSync(dir, { recursive: true });
+  }
+});
+
+test('JSON is read from JSON content types (or none) only', () => {
+  for (const t of [undefined, '', 'application/json', 'Application/JSON; charset=utf-8', 'application/vnd.api+json']) assert.ok(jsonContentType(t), String(t));
+  for (const t of ['text/plain', 'text/plain;charset=UTF-8', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x', 'text/json']) assert.ok(!jsonContentType(t), t);
 });

@@ -8,6 +8,7 @@ import { applyCredentials, CredentialError, type CredentialChoice, type OatSourc
 import type { RoutedEndpoint } from './endpoints.js';
 import { route, RouteError, type HookContext, type NamedHook, type RoutingState } from './hooks.js';
 import { lowerKeys, Refusal } from './http-io.js';
+import { MASTER_KEY_HEADER } from '../proxy/access.js';
 import { endpointUrl, FORMAT_NAMES, geminiUrl } from './providers.js';
 import type { Upstream } from './upstream.js';
 
@@ -20,6 +21,8 @@ export interface GatewayParts {
   upstream: Upstream;
   env: NodeJS.ProcessEnv;
   log: Logger;
+  /** general_settings.master_key: never sent on to a provider. */
+  masterKey?: string | null;
 }
 
 export interface Routed {
@@ -39,6 +42,7 @@ export interface Routed {
  * body's `model` or, for Gemini, the model of the path.
  */
 export async function routeRequest(p: GatewayParts, ep: RoutedEndpoint, body: Record<string, unknown>, requestedModel: string, incoming: IncomingHttpHeaders, headers: Record<string, string | string[]>): Promise<Routed | Refusal> {
+  stripMasterKey(p, headers);
   const ctx: HookContext = {
     endpoint: ep.endpoint,
     format: ep.format,
@@ -82,4 +86,10 @@ export async function routeRequest(p: GatewayParts, ep: RoutedEndpoint, body: Re
     p.log.debug(`${ep.title} model=${requestedModel} label=${label} → ${d.name} (${d.provider ?? '?'}/${d.model}) ${origin}${path} auth=${choice.kind}`);
   }
   return { d, ctx, headers, choice, origin, path };
+}
+
+/** The master key is ccproxy's, not the provider's: its header goes, and an Authorization that carried it too. */
+export function stripMasterKey(p: GatewayParts, headers: Record<string, string | string[]>): void {
+  delete headers[MASTER_KEY_HEADER];
+  if (p.masterKey && headers.authorization === `Bearer ${p.masterKey}`) delete headers.authorization;
 }

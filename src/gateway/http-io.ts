@@ -38,20 +38,22 @@ export class Refusal {
 }
 
 /**
- * A JSON media type (`application/json`, `application/*+json`). Anything else is refused: `text/plain`, forms and
- * multipart are what a web page can POST cross-origin without a preflight. A missing content-type is accepted.
+ * Whether a request's content type says JSON: `application/json`, `application/*+json`, or none at all (SDKs
+ * always send one; a bare client may not). `text/plain`, forms and multipart are refused: those are what a web
+ * page can send to another origin without a CORS preflight.
  */
-export function isJsonType(value: string): boolean {
-  const media = value.split(';', 1)[0]!.trim().toLowerCase();
-  return media === 'application/json' || /^application\/[a-z0-9.+-]+\+json$/.test(media);
+export function jsonContentType(value: string | undefined): boolean {
+  if (value === undefined || value.trim() === '') return true;
+  const type = value.split(';', 1)[0]!.trim().toLowerCase();
+  return type === 'application/json' || (type.startsWith('application/') && type.endsWith('+json'));
 }
 
 /** The decoded JSON object body of a request, or why not (413, 415, 400). */
 export async function readJson(req: http.IncomingMessage): Promise<Record<string, unknown> | Refusal> {
   const type = req.headers['content-type'];
-  if (type !== undefined && !isJsonType(type)) {
+  if (!jsonContentType(type)) {
     req.resume();
-    return new Refusal(415, 'invalid_request_error', `request body must be JSON (content-type: application/json), got content-type: ${type}`);
+    return new Refusal(415, 'invalid_request_error', `content-type "${type}": the gateway reads JSON only; send content-type: application/json`);
   }
   const chunks: Buffer[] = [];
   let size = 0;

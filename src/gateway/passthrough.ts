@@ -6,7 +6,7 @@ import type http from 'node:http';
 import { endToEnd } from '../proxy/hop.js';
 import type { Deployment, ModelTable } from './config.js';
 import { applyCredentials, CredentialError } from './credentials.js';
-import type { GatewayParts } from './dispatch.js';
+import { stripMasterKey, type GatewayParts } from './dispatch.js';
 import { passThroughPath } from './endpoints.js';
 import { lowerKeys, sendError } from './http-io.js';
 import { moveGeminiKey } from './gemini.js';
@@ -33,6 +33,7 @@ export async function passThrough(p: GatewayParts, req: http.IncomingMessage, re
   }
   const headers = endToEnd(req.headers) as Record<string, string | string[]>;
   for (const h of ['host', 'expect']) delete headers[h];
+  stripMasterKey(p, headers);
   const q = format === 'gemini' ? moveGeminiKey(query, headers) : query;
   // The forward_* hooks say which client credentials may go through; without a model the other hooks do not run.
   const names = new Set(p.hooks.map((h) => h.name));

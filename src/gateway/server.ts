@@ -6,9 +6,7 @@
 import http from 'node:http';
 import type { Duplex } from 'node:stream';
 import { endToEnd } from '../proxy/hop.js';
-import { refuseForeign, refuseForeignUpgrade } from '../proxy/host-check.js';
 import { createListener } from '../proxy/listen.js';
-import { refusedPeer, serveOwnerOnly } from '../proxy/peer-owner.js';
 import { routeRequest, type GatewayParts } from './dispatch.js';
 import { passThroughFormat, routedEndpoint } from './endpoints.js';
 import { moveGeminiKey } from './gemini.js';
@@ -26,7 +24,6 @@ export interface GatewayServer extends http.Server {
 
 export function createGatewayServer(p: GatewayParts): GatewayServer {
   const handler = (req: http.IncomingMessage, res: http.ServerResponse) => {
-    if (refuseForeign(req, res)) return;
     handle(p, req, res).catch((err: unknown) => {
       p.log.error(`${req.method} ${req.url}: ${(err as Error).stack ?? String(err)}`);
       sendError(res, 500, 'api_error', `ccproxy gateway failed: ${(err as Error).message}`);
@@ -35,10 +32,8 @@ export function createGatewayServer(p: GatewayParts): GatewayServer {
   const webSockets = new ResponsesSockets();
   const server = Object.assign(createListener(handler), { webSockets });
   server.on('upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) => {
-    if (refusedPeer(socket)) return void socket.destroy();
-    if (!refuseForeignUpgrade(req, socket)) handleResponsesUpgrade(p, webSockets, req, socket, head);
+    handleResponsesUpgrade(p, webSockets, req, socket, head);
   });
-  serveOwnerOnly(server);
   return server;
 }
 

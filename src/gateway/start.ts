@@ -4,7 +4,7 @@
 import { ConfigError, locate, type LoadedConfig } from '../config/load.js';
 import type { Logger } from '../log.js';
 import { listen } from '../proxy/listen.js';
-import { describeConfigured, loadModels, type ModelTable } from './config.js';
+import { describeConfigured, loadMasterKey, loadModels, type ModelTable } from './config.js';
 import { OatSources } from './credentials.js';
 import { createHooks, type NamedHook, type RoutingState } from './hooks.js';
 import { createRule, type NamedRule } from './rules.js';
@@ -21,6 +21,10 @@ export interface GatewayOptions {
   env?: NodeJS.ProcessEnv;
   /** Instead of reading config.yaml from the config directory. */
   models?: ModelTable;
+  /** Origins (`host:port`) of the listener in front of the gateway, whose pages' requests it passes on. */
+  originsAlso?: Set<string>;
+  /** general_settings.master_key, when already read (else read from config.yaml). */
+  masterKey?: string | null;
 }
 
 export interface RunningGateway {
@@ -73,7 +77,8 @@ export async function startGateway(o: GatewayOptions): Promise<RunningGateway> {
   const { state, hooks } = await prepareGateway(loaded, env, o.logger, o.models);
   const mitm = cfg.mitm;
   const upstream = createUpstream({ env, certDir: mitm.cert_dir ?? loaded.dir, connectTimeoutMs: mitm.connect_timeout * 1000, idleTimeoutMs: mitm.idle_timeout * 1000 });
-  const server = createGatewayServer({ state, hooks, oat: new OatSources(cfg.oat_sources, env), upstream, env, log: o.logger });
+  const masterKey = o.masterKey !== undefined ? o.masterKey : loadMasterKey(loaded.dir, env);
+  const server = createGatewayServer({ state, hooks, oat: new OatSources(cfg.oat_sources, env), upstream, env, log: o.logger, masterKey });
   let running;
   try {
     running = await listen(
@@ -88,6 +93,7 @@ export async function startGateway(o: GatewayOptions): Promise<RunningGateway> {
         server.webSockets.terminateAll();
         void upstream.dispatcher.destroy().catch(() => {});
       },
+      { masterKey, bearer: true, warn: (m) => o.logger.warn(m), originsAlso: o.originsAlso },
     );
   } catch (err) {
     await upstream.dispatcher.close().catch(() => {});

@@ -9,7 +9,7 @@ import net, { type Socket } from 'node:net';
 import tls from 'node:tls';
 import type { CertificateAuthority } from './tls/ca.js';
 import { exchangeContext, proxyExchange, recordError, rejectMalformed, type ExchangeContext, type Seen, type Target } from './exchange.js';
-import { refusedPeer, serveOwnerOnly } from './peer-owner.js';
+import type { AccessPolicy } from './access.js';
 import { createListener, cutUpgrades, listen, type RunningProxy } from './listen.js';
 import { MapRemote, type MapRemoteEntry } from './map-remote.js';
 import { relayUpgrade } from './websocket.js';
@@ -17,6 +17,8 @@ import { relayUpgrade } from './websocket.js';
 export interface ForwardProxyOptions extends Omit<ExchangeContext, 'upstream'> {
   host: string;
   port: number;
+  /** Who may use it besides the owner (the master key); the owner alone when absent. */
+  access?: AccessPolicy;
   ca: CertificateAuthority;
   /** Exact names and `*.suffix` patterns tunnelled without interception or a row. */
   excludedHosts: string[];
@@ -103,9 +105,7 @@ export async function startForwardProxy(o: ForwardProxyOptions): Promise<Running
     proxyExchange(ctx, req, res, target, seen);
   });
   server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => rejectMalformed(ctx, err, socket));
-  serveOwnerOnly(server);
   server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => {
-    if (refusedPeer(socket)) return void socket.destroy();
     try {
       const { target, seen } = route(absolute(new URL(req.url ?? '')), mappable(req));
       relayUpgrade(ctx, req, socket, head, target, seen);
@@ -127,7 +127,6 @@ export async function startForwardProxy(o: ForwardProxyOptions): Promise<Running
   });
 
   server.on('connect', (req: IncomingMessage, client: Socket, head: Buffer) => {
-    if (refusedPeer(client)) return void client.destroy();
     const target: TunnelTarget = { ...splitHostPort(req.url ?? '', 443), mappable: mappable(req) };
     client.on('error', () => {});
     open.add(client);
@@ -211,6 +210,7 @@ export async function startForwardProxy(o: ForwardProxyOptions): Promise<Running
     o.host,
     o.port,
     () => {
+      void ctx.upstream.destroy();
       inner.closeIdleConnections();
     },
     () => {
@@ -218,7 +218,7 @@ export async function startForwardProxy(o: ForwardProxyOptions): Promise<Running
       inner.closeAllConnections();
       for (const s of open) s.destroy();
     },
-    () => void ctx.upstream.destroy(),
+    { masterKey: null, ...o.access, forward: true },
   );
 }
 

@@ -4,8 +4,8 @@ import type { AddressInfo } from 'node:net';
 import { bodyLimit } from '../capture/pipeline.js';
 import type { MitmConfig } from '../config/schema.js';
 import { UserError } from '../errors.js';
-import { refusedPeer } from './peer-owner.js';
 import type { Logger } from '../log.js';
+import { guard, type AccessPolicy } from './access.js';
 import type { ExchangeContext } from './exchange.js';
 
 export interface RunningProxy {
@@ -20,69 +20,36 @@ export const MAX_HEADER_BYTES = 16 * 1024;
 /** An HTTP server as every capture listener needs it: Node's header limit (431 past it), no Nagle delay, and no
  * request timeout — an LLM request may legitimately take minutes. */
 export function createListener(handler: http.RequestListener): http.Server {
-  return http.createServer({ maxHeaderSize: MAX_HEADER_BYTES, noDelay: true, requestTimeout: 0 }, (req, res) => {
-    if (refusedPeer(req.socket)) return void req.socket.destroy(); // answered 403 as it connected
-    handler(req, res);
-  });
+  return http.createServer({ maxHeaderSize: MAX_HEADER_BYTES, noDelay: true, requestTimeout: 0 }, handler);
 }
 
 /** How long streams still running at shutdown get to end before they are cut. */
 const CLOSE_GRACE_MS = 2_000;
 
-/** While closing, how often connections whose last response has ended are looked for and closed. */
-const IDLE_SWEEP_MS = 25;
-
 /**
- * `onClose` runs as closing starts; `cutAll` when the grace period is over (for sockets the server does not track);
- * `onClosed` once no connection is left (the upstream pool of exchanges still running must outlive them).
+ * `onClose` runs as closing starts; `cutAll` when the grace period is over (for sockets the server does not track).
+ * Every listener serves only its owner and its own names (access.ts); `access` adds the master key and the
+ * listener's kind.
  */
-export async function listen(
-  server: http.Server,
-  host: string,
-  port: number,
-  onClose: () => void,
-  cutAll: () => void = () => {},
-  onClosed: () => void = () => {},
-): Promise<RunningProxy> {
+export async function listen(server: http.Server, host: string, port: number, onClose: () => void, cutAll: () => void = () => {}, access: AccessPolicy = { masterKey: null }): Promise<RunningProxy> {
+  guard(server, access);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => resolve());
   });
   const actual = (server.address() as AddressInfo).port;
-  // Responses not yet begun when closing starts say `Connection: close`, so no client sends another request on a
-  // connection that is about to go; connections whose response has ended are closed as soon as they are idle.
-  const unanswered = new Set<http.ServerResponse>();
-  let closing = false;
-  server.prependListener('request', (_req: http.IncomingMessage, res: http.ServerResponse) => {
-    if (closing) res.shouldKeepAlive = false;
-    unanswered.add(res);
-    res.once('close', () => unanswered.delete(res));
-  });
   return {
     server,
     port: actual,
     url: `http://${host.includes(':') ? `[${host}]` : host}:${actual}`,
     close: () =>
       new Promise<void>((resolve) => {
-        closing = true;
-        for (const res of unanswered) if (!res.headersSent) res.shouldKeepAlive = false;
-        let done = false;
-        server.close(() => {
-          done = true;
-          clearInterval(sweep);
-          onClosed();
-          resolve();
-        });
+        server.close(() => resolve());
         server.closeIdleConnections();
-        const sweep = setInterval(() => server.closeIdleConnections(), IDLE_SWEEP_MS);
-        sweep.unref();
         onClose();
         setTimeout(() => {
-          clearInterval(sweep);
-          if (done) return;
           server.closeAllConnections();
           cutAll();
-          onClosed();
           setTimeout(resolve, 200).unref();
         }, CLOSE_GRACE_MS).unref();
       }),

@@ -1,30 +1,87 @@
 import assert from 'node:assert/strict';
-import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
 import net from 'node:net';
+import { once } from 'node:events';
 import { test } from 'node:test';
-import { canCheckPeers, findUid, isLoopback, peerUid, procAddress } from './peer-owner.js';
+import { canCheckPeers, isLoopback, ownerInTable, peerOwner, tableAddress, TCP_TABLES } from './peer-owner.js';
 
-test('addresses are written as the kernel prints them', () => {
-  assert.equal(procAddress('127.0.0.1', 0x6448), '0100007F:6448');
-  assert.equal(procAddress('::1', 4369), '00000000000000000000000001000000:1111');
-  assert.equal(procAddress('::ffff:127.0.0.1', 80), '0000000000000000FFFF00000100007F:0050');
-  const table = '  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n   1: 0100007F:D2F0 0100007F:1F90 01 00000000:00000000 00:00000000 00000000  1000        0 7376 1\n';
-  assert.equal(findUid(table, '0100007F:D2F0', '0100007F:1F90'), 1000);
-  assert.equal(findUid(table, '0100007F:1F90', '0100007F:D2F0'), null);
-  assert.ok(isLoopback('127.0.0.5') && isLoopback('::1') && isLoopback('::ffff:127.0.0.1') && !isLoopback('10.0.0.1'));
+const linux = canCheckPeers() ? false : 'no /proc/net/tcp on this system';
+
+/** A loopback connection on `host`: the server's side of it (whose peer is the client socket of this process). */
+async function connection(host: string): Promise<{ accepted: net.Socket; close(): void }> {
+  const server = net.createServer();
+  server.listen(0, host);
+  await once(server, 'listening');
+  const accepted = once(server, 'connection');
+  const client = net.connect((server.address() as net.AddressInfo).port, host);
+  const [socket] = (await accepted) as [net.Socket];
+  return {
+    accepted: socket,
+    close: () => {
+      client.destroy();
+      socket.destroy();
+      server.close();
+    },
+  };
+}
+
+test('addresses as the kernel prints them (this machine’s byte order)', () => {
+  const le = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
+  assert.equal(tableAddress('127.0.0.1', false), le ? '0100007F' : '7F000001');
+  assert.equal(tableAddress('::1', true), le ? '00000000000000000000000001000000' : '00000000000000000000000000000001');
+  assert.equal(tableAddress('::ffff:127.0.0.1', true), le ? '0000000000000000FFFF00000100007F' : '00000000000000000000FFFF7F000001');
+  assert.equal(tableAddress('::ffff:127.0.0.1', false), tableAddress('127.0.0.1', false));
 });
 
-test('the owner of a real loopback connection is found, over IPv4 and IPv6', { skip: !canCheckPeers() && 'no /proc/net/tcp here' }, async () => {
-  for (const host of ['127.0.0.1', '::1']) {
-    const server = net.createServer();
-    server.listen(0, host);
-    await once(server, 'listening');
-    const accepted = once(server, 'connection');
-    const client = net.connect((server.address() as net.AddressInfo).port, host);
-    const [socket] = (await accepted) as [net.Socket];
-    assert.equal(peerUid(socket), process.getuid!(), host);
+test('loopback addresses', () => {
+  for (const a of ['127.0.0.1', '127.1.2.3', '::1', '::ffff:127.0.0.1']) assert.ok(isLoopback(a), a);
+  for (const a of ['10.0.0.1', '::ffff:10.0.0.1', 'fe80::1', undefined]) assert.ok(!isLoopback(a), String(a));
+});
+
+test('the owner of a connection of this process, from the real /proc/net/tcp', { skip: linux }, async () => {
+  const c = await connection('127.0.0.1');
+  try {
+    assert.equal(peerOwner(c.accepted), process.getuid!());
+    const table = readFileSync(TCP_TABLES.v4, 'latin1');
+    const s = c.accepted;
+    assert.equal(ownerInTable(table, { address: s.remoteAddress!, port: s.remotePort! }, { address: s.localAddress!, port: s.localPort! }, false), process.getuid!());
+    // Our own end is a row too, but the other way round: looking for it as the peer finds the accepted socket.
+    assert.equal(ownerInTable(table, { address: s.localAddress!, port: s.localPort! }, { address: s.remoteAddress!, port: s.remotePort! }, false), process.getuid!());
+    assert.equal(ownerInTable(table, { address: '127.0.0.1', port: 1 }, { address: '127.0.0.1', port: 2 }, false), null);
+  } finally {
+    c.close();
+  }
+});
+
+test('the owner of an IPv6 loopback connection, from /proc/net/tcp6', { skip: linux }, async () => {
+  const c = await connection('::1').catch(() => null);
+  if (!c) return; // IPv6 disabled here
+  try {
+    assert.equal(c.accepted.remoteAddress, '::1');
+    assert.equal(peerOwner(c.accepted), process.getuid!());
+  } finally {
+    c.close();
+  }
+});
+
+test('an IPv4 client of a dual-stack server (an IPv4-mapped address)', { skip: linux }, async () => {
+  const server = net.createServer();
+  server.listen(0, '::');
+  await once(server, 'listening').catch(() => null);
+  if (!server.listening) return;
+  const accepted = once(server, 'connection');
+  const client = net.connect((server.address() as net.AddressInfo).port, '127.0.0.1');
+  const [socket] = (await accepted) as [net.Socket];
+  try {
+    assert.equal(socket.remoteAddress, '::ffff:127.0.0.1');
+    assert.equal(peerOwner(socket), process.getuid!());
+  } finally {
     client.destroy();
     socket.destroy();
     server.close();
   }
+});
+
+test('a peer that is not on loopback cannot be told', () => {
+  assert.equal(peerOwner({ remoteAddress: '10.1.2.3', remotePort: 5, localAddress: '10.1.2.4', localPort: 6 } as net.Socket), null);
 });

@@ -7,6 +7,7 @@ import { configDir, paths } from '../../config/paths.js';
 import { UserError } from '../../errors.js';
 import { clientEnv, writeCombinedBundle } from '../../daemon/client-env.js';
 import { findRunning } from '../../daemon/state.js';
+import { loadMasterKey } from '../../gateway/config.js';
 import type { Command } from '../main.js';
 
 /** Passed on to the child. SIGINT only when we have no terminal: from a terminal it reaches the child directly. */
@@ -27,7 +28,7 @@ const command: Command = {
     const state = found.state;
     const bundle = state.mitm && state.caCert ? writeCombinedBundle(paths.caBundle(dir), state.caCert, process.env) : null;
     const [cmd, ...rest] = args as [string, ...string[]];
-    const env = clientEnv(state, bundle, process.env, { command: cmd, cwd: process.cwd() });
+    const env = clientEnv(state, bundle, process.env, { command: cmd, cwd: process.cwd() }, loadMasterKey(dir, process.env));
     const child = spawn(cmd, rest, { stdio: 'inherit', env });
     const relay = (sig: NodeJS.Signals) => () => {
       if (child.exitCode === null && child.signalCode === null) child.kill(sig);
