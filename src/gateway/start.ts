@@ -93,6 +93,7 @@ export async function startGateway(o: GatewayOptions): Promise<RunningGateway> {
         server.webSockets.terminateAll();
         void upstream.dispatcher.destroy().catch(() => {});
       },
+      () => {},
       { masterKey, bearer: true, warn: (m) => o.logger.warn(m), originsAlso: o.originsAlso },
     );
   } catch (err) {

@@ -210,7 +210,6 @@ export async function startForwardProxy(o: ForwardProxyOptions): Promise<Running
     o.host,
     o.port,
     () => {
-      void ctx.upstream.destroy();
       inner.closeIdleConnections();
     },
     () => {
@@ -218,6 +217,7 @@ export async function startForwardProxy(o: ForwardProxyOptions): Promise<Running
       inner.closeAllConnections();
       for (const s of open) s.destroy();
     },
+    () => void ctx.upstream.destroy(),
     { masterKey: null, ...o.access, forward: true },
   );
 }

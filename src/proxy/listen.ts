@@ -26,30 +26,64 @@ export function createListener(handler: http.RequestListener): http.Server {
 /** How long streams still running at shutdown get to end before they are cut. */
 const CLOSE_GRACE_MS = 2_000;
 
+/** While closing, how often connections whose last response has ended are looked for and closed. */
+const IDLE_SWEEP_MS = 25;
+
 /**
- * `onClose` runs as closing starts; `cutAll` when the grace period is over (for sockets the server does not track).
+ * `onClose` runs as closing starts; `cutAll` when the grace period is over (for sockets the server does not track);
+ * `onClosed` once no connection is left (the upstream pool of exchanges still running must outlive them).
  * Every listener serves only its owner and its own names (access.ts); `access` adds the master key and the
  * listener's kind.
  */
-export async function listen(server: http.Server, host: string, port: number, onClose: () => void, cutAll: () => void = () => {}, access: AccessPolicy = { masterKey: null }): Promise<RunningProxy> {
+export async function listen(
+  server: http.Server,
+  host: string,
+  port: number,
+  onClose: () => void,
+  cutAll: () => void = () => {},
+  onClosed: () => void = () => {},
+  access: AccessPolicy = { masterKey: null },
+): Promise<RunningProxy> {
   guard(server, access);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => resolve());
   });
   const actual = (server.address() as AddressInfo).port;
+  // Responses not yet begun when closing starts say `Connection: close`, so no client sends another request on a
+  // connection that is about to go; connections whose response has ended are closed as soon as they are idle.
+  const unanswered = new Set<http.ServerResponse>();
+  let closing = false;
+  server.prependListener('request', (_req: http.IncomingMessage, res: http.ServerResponse) => {
+    if (closing) res.shouldKeepAlive = false;
+    unanswered.add(res);
+    res.once('close', () => unanswered.delete(res));
+  });
   return {
     server,
     port: actual,
     url: `http://${host.includes(':') ? `[${host}]` : host}:${actual}`,
     close: () =>
       new Promise<void>((resolve) => {
-        server.close(() => resolve());
+        closing = true;
+        for (const res of unanswered) if (!res.headersSent) res.shouldKeepAlive = false;
+        let done = false;
+        server.close(() => {
+          done = true;
+          clearInterval(sweep);
+          onClosed();
+          resolve();
+        });
         server.closeIdleConnections();
+        const sweep = setInterval(() => server.closeIdleConnections(), IDLE_SWEEP_MS);
+        sweep.unref();
         onClose();
         setTimeout(() => {
+          clearInterval(sweep);
+          if (done) return;
           server.closeAllConnections();
           cutAll();
+          onClosed();
           setTimeout(resolve, 200).unref();
         }, CLOSE_GRACE_MS).unref();
       }),

@@ -40,10 +40,9 @@ export async function startReverseProxy(o: ReverseProxyOptions): Promise<Running
     server,
     o.host,
     o.port,
-    () => {
-      void ctx.upstream.destroy();
-    },
+    () => {},
     () => cutUpgrades(ctx),
+    () => void ctx.upstream.destroy(),
     o.access,
   );
 }
