@@ -177,10 +177,25 @@ describe('forward capture (ccproxy mitm start --mode forward)', () => {
     assert.equal(rows[0].n, 0);
   });
 
-  test('a CONNECT whose payload is not TLS passes through untouched', async () => {
+  test('a CONNECT whose payload is neither TLS nor HTTP passes through untouched to an excluded host, and is refused to another local port', async () => {
     const port = (echo.address() as net.AddressInfo).port;
-    const reply = await new Promise<string>((resolve, reject) => {
+    const refused = await new Promise<string>((resolve) => {
       const s = net.connect(cap.port, '127.0.0.1', () => s.write(`CONNECT localhost:${port} HTTP/1.1\r\nHost: localhost:${port}\r\n\r\n`));
+      let buf = '';
+      s.on('data', (d) => {
+        buf += d;
+        if (buf === 'HTTP/1.1 200 Connection Established\r\n\r\n') s.write('\x00ping\n');
+      });
+      s.on('close', () => resolve(buf));
+      s.on('error', () => {});
+    });
+    assert.equal(refused, 'HTTP/1.1 200 Connection Established\r\n\r\n', 'no byte of the tunnel reached the local port');
+    const [row] = await cap.rows(`error_type = 'tunnel_refused'`);
+    assert.equal(row.method, 'CONNECT');
+    assert.equal(row.url, `localhost:${port}`);
+    assert.match(row.error_message, /carried neither TLS nor HTTP.*excluded_hosts/);
+    const reply = await new Promise<string>((resolve, reject) => {
+      const s = net.connect(cap.port, '127.0.0.1', () => s.write(`CONNECT 127.0.0.1:${port} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\n\r\n`));
       let buf = '';
       s.on('data', (d) => {
         buf += d;

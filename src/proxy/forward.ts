@@ -1,14 +1,16 @@
 // The forward capture point (proxy_direction 1): an HTTP proxy. Absolute-form requests (http://…) are
 // forwarded; CONNECT tunnels carrying TLS are intercepted with a leaf certificate from the local CA, so every
-// HTTPS exchange is seen and recorded. Excluded hosts, and CONNECT payloads that are not TLS, pass blind.
+// HTTPS exchange is seen and recorded; plain HTTP inside a tunnel is recorded too. Excluded hosts pass blind, and
+// so do other payloads (neither TLS nor HTTP) to other machines; to this machine's own ports they are refused.
 // Upstream TLS is verified against Node's default trust (system roots plus NODE_EXTRA_CA_CERTS). map_remote sends
 // clients' requests elsewhere; the upstream connection is made per request, once it has been read, so the host a
 // client asked for need not exist.
 import type { IncomingMessage } from 'node:http';
 import net, { type Socket } from 'node:net';
 import tls from 'node:tls';
+import { isLocalAddress, parseConnectTarget } from './connect-target.js';
 import type { CertificateAuthority } from './tls/ca.js';
-import { exchangeContext, proxyExchange, recordError, rejectMalformed, type ExchangeContext, type Seen, type Target } from './exchange.js';
+import { badRequestResponse, exchangeContext, proxyExchange, recordError, rejectMalformed, type ExchangeContext, type Seen, type Target } from './exchange.js';
 import type { AccessPolicy } from './access.js';
 import { createListener, cutUpgrades, listen, type RunningProxy } from './listen.js';
 import { MapRemote, type MapRemoteEntry } from './map-remote.js';
@@ -35,6 +37,8 @@ export interface ForwardProxyOptions extends Omit<ExchangeContext, 'upstream'> {
 interface TunnelTarget {
   host: string;
   port: number;
+  /** TLS intercepted (https), or plain HTTP read inside the tunnel (http). */
+  secure?: boolean;
   /** Its requests go through map_remote (false for the gateway's own calls). */
   mappable?: boolean;
 }
@@ -46,6 +50,8 @@ export interface Routed {
 }
 
 const TLS_HANDSHAKE = 0x16;
+/** The start of an HTTP/1 request line (a method, a space, a target): plain HTTP inside a tunnel, read and recorded. */
+const HTTP_REQUEST_START = /^[A-Z]{3,10} [^\s]/;
 
 export function isExcluded(host: string, patterns: readonly string[]): boolean {
   const h = host.toLowerCase();
@@ -53,12 +59,6 @@ export function isExcluded(host: string, patterns: readonly string[]): boolean {
     const q = p.toLowerCase();
     return q.startsWith('*.') ? h.endsWith(q.slice(1)) || h === q.slice(2) : h === q;
   });
-}
-
-function splitHostPort(authority: string, defaultPort: number): TunnelTarget {
-  const m = /^\[([^\]]+)\](?::(\d+))?$/.exec(authority) ?? /^([^:]+)(?::(\d+))?$/.exec(authority);
-  if (!m) return { host: authority, port: defaultPort };
-  return { host: m[1]!, port: m[2] ? Number(m[2]) : defaultPort };
 }
 
 export async function startForwardProxy(o: ForwardProxyOptions): Promise<RunningProxy> {
@@ -85,7 +85,7 @@ export async function startForwardProxy(o: ForwardProxyOptions): Promise<Running
   const absolute = (url: URL): Target => ({ secure: false, hostname: url.hostname.replace(/^\[|\]$/g, ''), port: Number(url.port) || 80, path: url.pathname + url.search, hostHeader: url.host });
   /** A request inside an intercepted tunnel: the connection the CONNECT asked for, the Host header the client sent. */
   const tunnelled = (req: IncomingMessage, t: TunnelTarget): Routed =>
-    route({ secure: true, hostname: t.host, port: t.port, path: req.url ?? '/', hostHeader: req.headers.host ?? (t.port === 443 ? t.host : `${t.host}:${t.port}`) }, t.mappable ?? false);
+    route({ secure: t.secure !== false, hostname: t.host, port: t.port, path: req.url ?? '/', hostHeader: req.headers.host ?? (t.port === (t.secure === false ? 80 : 443) ? t.host : `${t.host}:${t.port}`) }, t.mappable ?? false);
   const tunnels = new WeakMap<Socket, TunnelTarget>();
   /** CONNECT sockets leave the HTTP server's books: tracked here so shutdown can cut them. */
   const open = new Set<Socket>();
@@ -115,35 +115,41 @@ export async function startForwardProxy(o: ForwardProxyOptions): Promise<Running
     }
   });
 
-  // Intercepted TLS connections are served by an inner HTTP server that knows where each was going.
+  // Intercepted TLS connections (and plain HTTP in a tunnel) are served by an inner HTTP server that knows where each was going.
   const inner = createListener((req, res) => {
     const { target, seen } = tunnelled(req, tunnels.get(req.socket as Socket)!);
     proxyExchange(ctx, req, res, target, seen);
   });
-  inner.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => rejectMalformed(ctx, err, socket, true));
+  inner.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => rejectMalformed(ctx, err, socket, socket instanceof tls.TLSSocket));
   inner.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => {
     const { target, seen } = tunnelled(req, tunnels.get(socket)!);
     relayUpgrade(ctx, req, socket, head, target, seen);
   });
 
   server.on('connect', (req: IncomingMessage, client: Socket, head: Buffer) => {
-    const target: TunnelTarget = { ...splitHostPort(req.url ?? '', 443), mappable: mappable(req) };
     client.on('error', () => {});
     open.add(client);
     client.once('close', () => open.delete(client));
-    if (!target.host || !target.port) {
-      client.end('HTTP/1.1 400 Bad Request\r\ncontent-length: 0\r\n\r\n');
+    const parsed = parseConnectTarget(req.url ?? '');
+    if ('error' in parsed) {
+      recordError(ctx, { clientIp: client.remoteAddress ?? null, isHttps: false, type: 'bad_request', message: `400: ${parsed.error}`, url: (req.url ?? '').slice(0, 2048), method: 'CONNECT' });
+      client.end(badRequestResponse(400, parsed.error));
       return;
     }
-    client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
+    const target: TunnelTarget = { ...parsed, mappable: mappable(req) };
+    client.write(CONNECT_ESTABLISHED);
     if (head.length > 0) client.unshift(head);
     if (isExcluded(target.host, o.excludedHosts)) return blindTunnel(client, target);
     client.once('readable', () => {
-      const first = client.read(1) as Buffer | null;
+      const first = client.read() as Buffer | null;
       if (first === null) return client.destroy();
       client.unshift(first);
-      if (first[0] !== TLS_HANDSHAKE) return blindTunnel(client, target); // not TLS: pass it through untouched
-      void intercept(client, target);
+      if (first[0] === TLS_HANDSHAKE) return void intercept(client, target);
+      if (HTTP_REQUEST_START.test(first.toString('latin1', 0, 24))) {
+        tunnels.set(client, { ...target, secure: false });
+        return void inner.emit('connection', client);
+      }
+      opaqueTunnel(client, target);
     });
   });
 
@@ -171,39 +177,61 @@ export async function startForwardProxy(o: ForwardProxyOptions): Promise<Running
         );
       },
     });
-    let secured = false;
+    let settled = false;
     tlsSocket.once('secure', () => {
-      secured = true;
+      settled = true;
       tunnels.set(tlsSocket, target);
       inner.emit('connection', tlsSocket);
     });
-    tlsSocket.on('error', (err: NodeJS.ErrnoException) => {
-      if (secured) return;
-      // The client refused our certificate (or the handshake failed): a row names the host, so a user can
-      // see which program does not trust the CA.
+    /** A handshake that did not finish: a row names the host, so a user can see which program does not trust the CA. */
+    const failed = (type: 'client_tls_rejected' | 'client_aborted', message: (host: string) => string) => {
+      if (settled) return;
+      settled = true;
       const host = sni ?? target.host;
-      recordError(ctx, {
-        clientIp,
-        isHttps: true,
-        type: 'client_tls_rejected',
-        message: describeClientTlsError(err, host, o.ca.certPath),
-        host,
-        url: `https://${host}${target.port === 443 ? '' : `:${target.port}`}/`,
-        port: target.port,
-      });
+      recordError(ctx, { clientIp, isHttps: true, type, message: message(host), host, url: `https://${host}${target.port === 443 ? '' : `:${target.port}`}/`, port: target.port });
       tlsSocket.destroy();
+    };
+    // Whether ccproxy's side of the handshake (its certificate) went out: more than the CONNECT answer written.
+    const certificateSent = () => client.bytesWritten > CONNECT_ESTABLISHED.length;
+    tlsSocket.on('error', (err: NodeJS.ErrnoException) => {
+      // A client that rejects the certificate says so with an alert; one that resets or closes went away.
+      if (isConnectionLoss(err)) failed('client_aborted', (host) => describeClientTlsAbort(host, 'reset', certificateSent(), o.ca.certPath));
+      else failed('client_tls_rejected', (host) => describeClientTlsError(err, host, o.ca.certPath));
     });
+    const closed = () => failed('client_aborted', (host) => describeClientTlsAbort(host, 'closed', certificateSent(), o.ca.certPath));
+    tlsSocket.once('end', closed);
+    tlsSocket.once('close', closed);
   }
 
-  function blindTunnel(client: Socket, target: TunnelTarget) {
+  /**
+   * A tunnel whose payload is neither TLS nor HTTP cannot be recorded. To another machine it passes blind, as any
+   * HTTP proxy's would. To this machine's own ports (a database, ccproxy's own listeners) it is refused: ccproxy
+   * would relay, unrecorded and as its own user, a connection to a local service; `excluded_hosts` lets one through.
+   */
+  function opaqueTunnel(client: Socket, target: TunnelTarget) {
+    const refuse = (address: string) => {
+      const message = `a CONNECT tunnel to ${target.host}:${target.port}${address !== target.host ? ` (${address})` : ''}, a port of this machine, carried neither TLS nor HTTP: ccproxy does not relay what it cannot record to local services (add ${target.host} to ccproxy.mitm.excluded_hosts to tunnel it blind)`;
+      recordError(ctx, { clientIp: client.remoteAddress ?? null, isHttps: false, type: 'tunnel_refused', message, host: target.host, url: `${target.host}:${target.port}`, port: target.port, method: 'CONNECT' });
+      client.destroy();
+    };
+    if (isLocalAddress(target.host)) return refuse(target.host);
+    blindTunnel(client, target, (address) => (isLocalAddress(address) ? (refuse(address), false) : true));
+  }
+
+  /** Relays bytes both ways, untouched; `allow`, given the address the name resolved to, may still refuse. */
+  function blindTunnel(client: Socket, target: TunnelTarget, allow: (address: string) => boolean = () => true) {
     const upstream = net.connect(target.port, target.host);
     upstream.setNoDelay(true);
-    client.pipe(upstream).pipe(client);
     upstream.on('error', () => client.destroy());
     client.on('error', () => upstream.destroy());
     client.on('close', () => upstream.destroy());
     upstream.on('close', () => client.destroy());
+    upstream.once('connect', () => {
+      if (!allow(upstream.remoteAddress ?? '')) return upstream.destroy();
+      client.pipe(upstream).pipe(client);
+    });
   }
+
 
   return listen(
     server,
@@ -220,6 +248,17 @@ export async function startForwardProxy(o: ForwardProxyOptions): Promise<Running
     () => void ctx.upstream.destroy(),
     { masterKey: null, ...o.access, forward: true },
   );
+}
+
+const CONNECT_ESTABLISHED = 'HTTP/1.1 200 Connection Established\r\n\r\n';
+
+/** The client's end of the connection went away (reset, or closed mid-handshake), as opposed to a TLS alert. */
+const isConnectionLoss = (err: NodeJS.ErrnoException) => err.code === 'ECONNRESET' || err.code === 'EPIPE' || /socket hang up|disconnected before secure/i.test(err.message);
+
+/** A client that left during the handshake; after our certificate went out, one that does not trust it may do just that. */
+export function describeClientTlsAbort(host: string, how: 'reset' | 'closed', certificateSent: boolean, caPath: string): string {
+  const base = `the client ${how} the connection during the TLS handshake for ${host}`;
+  return certificateSent ? `${base}, after ccproxy sent its certificate (a client that does not trust the ccproxy CA may leave this way: give it ${caPath})` : `${base}, before ccproxy sent its certificate`;
 }
 
 /** OpenSSL's text, made readable: which alert the client sent, and what to do about it. */

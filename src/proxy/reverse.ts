@@ -1,8 +1,8 @@
 // The reverse capture point (proxy_direction 0): every request goes to one upstream URL (http or https), with
 // method, path, query and headers preserved and Host set for the upstream.
-import type { IncomingMessage } from 'node:http';
-import type { Socket } from 'node:net';
-import { exchangeContext, proxyExchange, rejectMalformed, type ExchangeContext, type Target } from './exchange.js';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { isIP, type AddressInfo, type Socket } from 'node:net';
+import { badRequestResponse, exchangeContext, proxyExchange, recordError, rejectMalformed, type ExchangeContext, type Seen, type Target } from './exchange.js';
 import type { AccessPolicy } from './access.js';
 import { createListener, cutUpgrades, listen, type RunningProxy } from './listen.js';
 import { relayUpgrade } from './websocket.js';
@@ -14,6 +14,13 @@ export interface ReverseProxyOptions extends Omit<ExchangeContext, 'upstream'> {
   /** Who may use it besides the owner (the master key); the owner alone when absent. */
   access?: AccessPolicy;
 }
+
+/** Where a request is going, or why it is refused. */
+type Routing = { target: Target; seen: Seen } | { refused: string; url: string; host: string };
+
+/** Names every loopback listener answers to, whatever address it was given. */
+const LOOPBACK_NAMES = new Set(['localhost', '::1']);
+const isLoopback = (host: string) => LOOPBACK_NAMES.has(host) || host.endsWith('.localhost') || (isIP(host) === 4 && host.startsWith('127.'));
 
 export async function startReverseProxy(o: ReverseProxyOptions): Promise<RunningProxy> {
   const ctx: ExchangeContext = exchangeContext(o);
@@ -27,14 +34,62 @@ export async function startReverseProxy(o: ReverseProxyOptions): Promise<Running
     path: base + path,
     hostHeader: o.upstream.host,
   });
-  const seenFor = (req: IncomingMessage) => {
-    const path = req.url ?? '/';
-    const hostHeader = req.headers.host ?? `${o.host}:${o.port}`;
-    const seenHost = hostHeader.replace(/:\d+$/, '').replace(/^\[|\]$/g, '');
-    return { url: `http://${hostHeader}${path}`, host: seenHost, path, isHttps: false };
+  const listenHost = o.host.replace(/^\[|\]$/g, '').toLowerCase();
+  /** An absolute-form target naming this listener: plain http, a loopback name or the listen address, our port. */
+  const namesUs = (url: URL) => {
+    const host = url.hostname.replace(/^\[|\]$/g, '').toLowerCase();
+    const port = Number(url.port) || 80;
+    return url.protocol === 'http:' && (isLoopback(host) || host === listenHost) && port === (server.address() as AddressInfo).port;
   };
-  const server = createListener((req, res) => proxyExchange(ctx, req, res, targetFor(req.url ?? '/'), seenFor(req), upstreamName));
-  server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => relayUpgrade(ctx, req, socket, head, targetFor(req.url ?? '/'), seenFor(req), upstreamName));
+  /**
+   * Origin-form (`/v1/messages`) goes upstream with its path; the row's url is the Host header's authority and the
+   * path. Absolute-form (`http://host/path`, RFC 9112 3.2.2) naming this listener is taken as its origin-form;
+   * naming another host, it is a request for a forward proxy sent to the wrong port: refused rather than sent to
+   * the gateway, which is not where its sender wants it to go.
+   */
+  const route = (req: IncomingMessage): Routing => {
+    const asked = req.url ?? '/';
+    if (asked.startsWith('/') || asked === '*') {
+      const hostHeader = req.headers.host ?? `${o.host}:${o.port}`;
+      const seenHost = hostHeader.replace(/:\d+$/, '').replace(/^\[|\]$/g, '');
+      return { target: targetFor(asked), seen: { url: `http://${hostHeader}${asked}`, host: seenHost, path: asked, isHttps: false } };
+    }
+    let url: URL;
+    try {
+      url = new URL(asked);
+    } catch {
+      return { refused: `the request target ${JSON.stringify(asked.slice(0, 200))} is neither a path nor a URL`, url: asked.slice(0, 2048), host: '' };
+    }
+    const host = url.hostname.replace(/^\[|\]$/g, '');
+    if (!namesUs(url)) {
+      return {
+        refused: `this is ccproxy's main port, which sends every request to ${upstreamName}; it does not forward requests for ${url.origin} (use the forward capture port as HTTP(S)_PROXY for that)`,
+        url: url.href,
+        host,
+      };
+    }
+    const path = url.pathname + url.search;
+    return { target: targetFor(path), seen: { url: `http://${url.host}${path}`, host, path, isHttps: false } };
+  };
+  const refuse = (req: IncomingMessage, r: Extract<Routing, { refused: string }>) =>
+    recordError(ctx, { clientIp: req.socket.remoteAddress ?? null, isHttps: false, type: 'bad_request', message: `400: ${r.refused}`, host: r.host || undefined, url: r.url, method: req.method });
+  const server = createListener((req, res: ServerResponse) => {
+    const r = route(req);
+    if ('refused' in r) {
+      refuse(req, r);
+      const body = JSON.stringify({ type: 'error', error: { type: 'invalid_request_error', message: r.refused } });
+      res.writeHead(400, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), connection: 'close' });
+      return res.end(body);
+    }
+    proxyExchange(ctx, req, res, r.target, r.seen, upstreamName);
+  });
+  server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => {
+    const r = route(req);
+    if (!('refused' in r)) return relayUpgrade(ctx, req, socket, head, r.target, r.seen, upstreamName);
+    refuse(req, r);
+    socket.on('error', () => {});
+    socket.end(badRequestResponse(400, r.refused));
+  });
   server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => rejectMalformed(ctx, err, socket));
   return listen(
     server,

@@ -1,7 +1,7 @@
 // What went wrong with an upstream, as a small documented set of error types, the status the client gets,
 // and a JSON body that names the upstream.
 
-export type ErrorType = 'connect_failed' | 'dns_failed' | 'tls_failed' | 'timeout' | 'upstream_reset' | 'client_aborted' | 'client_tls_rejected' | 'bad_request' | 'ws_protocol_error' | 'proxy_shutdown';
+export type ErrorType = 'connect_failed' | 'dns_failed' | 'tls_failed' | 'timeout' | 'upstream_reset' | 'client_aborted' | 'client_tls_rejected' | 'bad_request' | 'tunnel_refused' | 'ws_protocol_error' | 'proxy_shutdown';
 
 /** The configured timeouts, to say which one ran out. */
 export interface Timeouts {
