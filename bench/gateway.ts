@@ -2,47 +2,32 @@
 // (bench/passthrough.ts) and through `ccproxy start` (parse, rules, alias, rewrite, re-serialise, undici out),
 // in interleaved rounds of one run. Requests/s at 16 connections; p50 at 1 connection, where latency is the
 // request's own and not queueing, gives the gateway's own overhead: its p50 minus the passthrough's.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
+// Translation (bench/translate.ts) is measured in the same run against same-format routes.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { median } from './median.js';
+import { load as loadOnce, Processes } from './processes.js';
+import { firstByteOverhead, reportTranslation, translationCosts } from './translate.js';
 
 const here = (f: string) => fileURLToPath(new URL(f, import.meta.url));
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 4);
 const CONNECTIONS = 16;
 const TARGET_OVERHEAD_MS = 1;
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
 
-const children: ChildProcess[] = [];
-
-async function start(args: string[], env: Record<string, string> = {}, ready?: RegExp): Promise<string> {
-  const child = spawn(process.execPath, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  children.push(child);
-  const errs: string[] = [];
-  createInterface({ input: child.stderr! }).on('line', (l) => errs.push(l));
-  for await (const line of createInterface({ input: child.stdout! })) if (!ready || ready.test(line)) return line;
-  throw new Error(`${args.join(' ')} exited: ${errs.join('\n')}`);
-}
-
-async function load(url: string, connections: number, seconds: number): Promise<{ rps: number; p50: number; errors: number; requests: number }> {
-  const child = spawn(process.execPath, [here('./load.js'), `--url=${url}`, `--connections=${connections}`, `--seconds=${seconds}`], { stdio: ['ignore', 'pipe', 'inherit'] });
-  let out = '';
-  child.stdout!.on('data', (d) => (out += d));
-  await once(child, 'exit');
-  return JSON.parse(out);
-}
+const load = (url: string, connections: number, seconds: number) => loadOnce({ url, connections, seconds });
 
 export async function benchGateway(): Promise<void> {
   const work = mkdtempSync(join(tmpdir(), 'ccproxy-bench-gw-'));
+  const procs = new Processes();
+  const start = async (args: string[], env: Record<string, string> = {}, ready?: RegExp) => (await procs.start(process.execPath, args, env, ready)).line;
   try {
     const ports = JSON.parse(await start([here('./upstream.js')], { BENCH_TLS_KEY: '', BENCH_TLS_CERT: '' })) as { http: number };
     const upstream = `http://127.0.0.1:${ports.http}`;
     const passPort = Number(await start([here('./passthrough.js'), upstream]));
-    writeFileSync(join(work, 'config.yaml'), `model_list:\n  - model_name: default\n    litellm_params:\n      model: claude-bench\n  - model_name: claude-bench\n    litellm_params:\n      model: anthropic/claude-bench-upstream\n      api_base: ${upstream}\n`);
+    writeFileSync(join(work, 'config.yaml'), `model_list:\n  - model_name: default\n    litellm_params:\n      model: claude-bench\n  - model_name: claude-bench\n    litellm_params:\n      model: anthropic/claude-bench-upstream\n      api_base: ${upstream}\n  - model_name: gpt-bench\n    litellm_params:\n      model: openai/gpt-bench\n      api_base: ${upstream}/v1\n  - model_name: claude-sse\n    litellm_params:\n      model: anthropic/claude-bench\n      api_base: ${upstream}/anthropic-sse\n  - model_name: vllm-bench\n    litellm_params:\n      model: hosted_vllm/gpt-bench\n      api_base: ${upstream}/v1\n`);
     // The original's usual rules, none of which matches the benchmark request: every rule is evaluated.
     writeFileSync(join(work, 'ccproxy.yaml'), 'ccproxy:\n  rules:\n    - name: default\n      rule: ccproxy.rules.TokenCountRule\n      params:\n        - threshold: 60000\n    - name: default\n      rule: ccproxy.rules.MatchToolRule\n      params:\n        - tool_name: WebSearch\n    - name: default\n      rule: ccproxy.rules.MatchModelRule\n      params:\n        - model_name: haiku\n    - name: default\n      rule: ccproxy.rules.ThinkingRule\n');
     const line = await start([here('../src/cli/main.js'), 'start', '--port', '0'], { CCPROXY_CONFIG_DIR: work }, /listening on/);
@@ -80,9 +65,10 @@ export async function benchGateway(): Promise<void> {
     const ok = overhead < TARGET_OVERHEAD_MS && gw.errors === 0;
     console.log('\ngateway targets:');
     console.log(`  ${ok ? 'ok          ' : 'BELOW TARGET'}  gateway's own overhead at p50 (1 connection) < ${TARGET_OVERHEAD_MS} ms: ${overhead.toFixed(3)} ms over the passthrough${gw.errors ? `; ${gw.errors} errors` : ''}`);
-    if (!ok) process.exitCode = 1;
+    const translatedOk = reportTranslation(translationCosts(), await firstByteOverhead(gwUrl));
+    if (!ok || !translatedOk) process.exitCode = 1;
   } finally {
-    for (const c of children) c.kill('SIGINT');
+    procs.stop();
     rmSync(work, { recursive: true, force: true });
   }
 }

@@ -1,12 +1,19 @@
 // `npm run bench [-- part…]`: every benchmark figure the project reports, each beside its same-run baseline.
+import { benchAb } from './ab.js';
+import { benchCli } from './cli.js';
 import { benchGateway } from './gateway.js';
 import { benchProxy } from './proxy.js';
+import { benchRead } from './read.js';
 import { benchSoak } from './soak.js';
 import { benchStore } from './store.js';
+import { benchUi } from './ui.js';
+import { benchView } from './view.js';
 
 const parts = process.argv.slice(2);
-// The soak runs for minutes (SOAK_MINUTES, default 10): only when asked for by name.
-const want = (p: string) => (parts.length === 0 && p !== 'soak') || parts.includes(p);
+// The soak runs for minutes (SOAK_MINUTES, default 10), ab builds an earlier commit, read seeds a million traces and ui
+// seeds 100,000 and drives Chromium:
+// only when asked for by name.
+const want = (p: string) => (parts.length === 0 && !['soak', 'ab', 'read', 'view', 'ui'].includes(p)) || parts.includes(p);
 
 if (want('store') || want('store:server') || want('store:embedded')) {
   const only = parts.includes('store:server') ? 'server' : parts.includes('store:embedded') ? 'embedded' : undefined;
@@ -28,8 +35,31 @@ if (want('store') || want('store:server') || want('store:embedded')) {
   if (failed) process.exitCode = 1;
 }
 
+if (want('read') || want('read:server') || want('read:embedded')) {
+  const only = parts.includes('read:server') ? 'server' : parts.includes('read:embedded') ? 'embedded' : undefined;
+  const rows = await benchRead(only);
+  console.log('\nread: ccproxy usage and traces pages over a seeded trace database (usage: whole history, Europe/Berlin days; traces: 50 lines; median after a warm-up)');
+  console.log('backend   |    traces | rows      | query            | first run | median  | target   |');
+  console.log('----------+-----------+-----------+------------------+-----------+---------+----------+');
+  for (const r of rows) {
+    const ok = r.targetMs === null || r.medianMs <= r.targetMs;
+    if (!ok) process.exitCode = 1;
+    console.log(
+      `${r.backend.padEnd(9)} | ${String(r.traces).padStart(9)} | ${String(r.calls).padStart(9)} | ${r.report.padEnd(16)} | ${`${r.firstMs.toFixed(0)} ms`.padStart(9)} | ${`${r.medianMs.toFixed(0)} ms`.padStart(7)} | ${(r.targetMs === null ? 'none' : `≤${r.targetMs} ms`).padStart(8)} | ${r.targetMs === null ? 'body search: sequential scan' : ok ? 'ok' : 'BELOW TARGET'}${r.filter ? `  ${r.filter}` : ''}`,
+    );
+  }
+}
+
 if (want('proxy')) await benchProxy();
 
 if (want('gateway')) await benchGateway();
 
+if (want('cli')) await benchCli();
+
 if (want('soak')) await benchSoak();
+
+if (want('ab')) await benchAb();
+
+if (want('view')) await benchView();
+
+if (want('ui')) await benchUi();

@@ -4,26 +4,25 @@
 // byte through each, and rows written against requests sent. WebSocket: small messages echoed over wss://
 // directly and through the forward capture (messages per second, median round trip). Rounds are interleaved;
 // medians are reported.
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as netModule from 'node:net';
-import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import { accepts } from '../src/daemon/stop.js';
 import { loadOrCreateCA } from '../src/proxy/tls/ca.js';
 import { createTempDatabase, serverAvailable, SERVER_URL } from '../test/helpers/pg.js';
+import { median } from './median.js';
+import { load as loadOnce, Processes, runJson, type LoadResult } from './processes.js';
 
 const here = (f: string) => fileURLToPath(new URL(f, import.meta.url));
 const CLI = here('../src/cli/main.js');
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 4);
 const CONNECTIONS = 16;
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
 
 interface Scenario {
   name: string;
@@ -33,42 +32,17 @@ interface Scenario {
   ca?: string;
   /** Counts the rows this scenario's proxy wrote, if it captures. */
   rows?: () => Promise<number>;
+  /** The proxy process, whose CPU time per request is measured. */
+  pid?: number;
   sent: number;
 }
 
-const children: ChildProcess[] = [];
-process.on('exit', () => children.forEach((c) => c.kill('SIGKILL')));
+const procs = new Processes();
+const start = (cmd: string, args: string[], env: Record<string, string> = {}, ready?: RegExp) => procs.start(cmd, args, env, ready);
 
-async function start(cmd: string, args: string[], env: Record<string, string> = {}, ready?: RegExp): Promise<{ child: ChildProcess; line: string }> {
-  const child = spawn(cmd, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  children.push(child);
-  const lines = createInterface({ input: child.stdout! });
-  const errs: string[] = [];
-  createInterface({ input: child.stderr! }).on('line', (l) => errs.push(l));
-  for await (const line of lines) {
-    if (!ready || ready.test(line)) return { child, line };
-  }
-  throw new Error(`${cmd} ${args.join(' ')} exited: ${errs.join('\n')}`);
-}
+const load = (s: Scenario, extra: string[] = []): Promise<LoadResult> => loadOnce({ url: s.url, connections: CONNECTIONS, seconds: SECONDS, proxy: s.proxy, ca: s.ca, extra });
 
-async function load(s: Scenario, extra: string[] = []): Promise<Record<string, number>> {
-  const args = [here('./load.js'), `--url=${s.url}`, `--connections=${CONNECTIONS}`, `--seconds=${SECONDS}`, ...extra];
-  if (s.proxy) args.push(`--proxy=${s.proxy}`);
-  if (s.ca) args.push(`--ca=${s.ca}`);
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
-  let out = '';
-  child.stdout!.on('data', (d) => (out += d));
-  await once(child, 'exit');
-  return JSON.parse(out);
-}
-
-async function wsLoad(extra: string[]): Promise<{ rate: number; rttP50: number; errors: number }> {
-  const child = spawn(process.execPath, [here('./ws-load.js'), `--seconds=${SECONDS}`, ...extra], { stdio: ['ignore', 'pipe', 'inherit'] });
-  let out = '';
-  child.stdout!.on('data', (d) => (out += d));
-  await once(child, 'exit');
-  return JSON.parse(out);
-}
+const wsLoad = (extra: string[]) => runJson<{ rate: number; rttP50: number; errors: number }>('./ws-load.js', [`--seconds=${SECONDS}`, ...extra]);
 
 async function waitForMitmdump(port: number): Promise<void> {
   for (let i = 0; i < 100; i++) {
@@ -87,6 +61,13 @@ function freePort(): Promise<number> {
   });
 }
 
+/** CPU time (user + system) a process has used, in microseconds, from /proc. */
+function cpuMicros(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) * 1e6) / CLOCK_TICKS;
+}
+const CLOCK_TICKS = Number(spawnSync('getconf', ['CLK_TCK']).stdout?.toString().trim()) || 100;
+
 export async function benchProxy(): Promise<void> {
   if (!(await serverAvailable())) {
     console.log(`proxy: SKIPPED, the reverse capture writes to the PostgreSQL server and none answers at ${SERVER_URL}`);
@@ -94,6 +75,8 @@ export async function benchProxy(): Promise<void> {
   }
   const work = mkdtempSync(join(tmpdir(), 'ccproxy-bench-'));
   const db = await createTempDatabase();
+  const db2 = await createTempDatabase(); // the journal-off reverse capture's rows, apart
+  const db3 = await createTempDatabase(); // the usage-off reverse capture's rows, apart
   try {
     // The upstream's certificate comes from its own CA, which ccproxy trusts through NODE_EXTRA_CA_CERTS.
     const upstreamCa = await loadOrCreateCA(join(work, 'upstream-ca'));
@@ -109,6 +92,18 @@ export async function benchProxy(): Promise<void> {
     const revDir = join(work, 'reverse');
     const rev = await start(process.execPath, [CLI, 'mitm', 'start', '--port', '0', '--upstream', `http://127.0.0.1:${ports.http}`], { CCPROXY_CONFIG_DIR: revDir, CCPROXY_DATABASE_URL: db.url }, /listening on/);
     const revUrl = /listening on (http:\/\/\S+)/.exec(rev.line)![1]!;
+    // The same, with the crash journal off: its cost, side by side.
+    const noJournalDir = join(work, 'reverse-no-journal');
+    mkdirSync(noJournalDir, { recursive: true });
+    writeFileSync(join(noJournalDir, 'ccproxy.yaml'), 'ccproxy:\n  mitm:\n    journal: false\n');
+    const revNj = await start(process.execPath, [CLI, 'mitm', 'start', '--port', '0', '--upstream', `http://127.0.0.1:${ports.http}`], { CCPROXY_CONFIG_DIR: noJournalDir, CCPROXY_DATABASE_URL: db2.url }, /listening on/);
+    const revNjUrl = /listening on (http:\/\/\S+)/.exec(revNj.line)![1]!;
+    // And with the usage stage off (ccproxy.mitm.usage: false): what reading and storing each call's usage costs.
+    const noUsageDir = join(work, 'reverse-no-usage');
+    mkdirSync(noUsageDir, { recursive: true });
+    writeFileSync(join(noUsageDir, 'ccproxy.yaml'), 'ccproxy:\n  mitm:\n    usage: false\n');
+    const revNu = await start(process.execPath, [CLI, 'mitm', 'start', '--port', '0', '--upstream', `http://127.0.0.1:${ports.http}`], { CCPROXY_CONFIG_DIR: noUsageDir, CCPROXY_DATABASE_URL: db3.url }, /listening on/);
+    const revNuUrl = /listening on (http:\/\/\S+)/.exec(revNu.line)![1]!;
     const fwdDir = join(work, 'forward');
     const fwd = await start(process.execPath, [CLI, 'mitm', 'start', '--mode', 'forward', '--port', '0'], { CCPROXY_CONFIG_DIR: fwdDir, CCPROXY_DATABASE_URL: db.url, NODE_EXTRA_CA_CERTS: upstreamCa.certPath }, /listening on/);
     const fwdUrl = /listening on (http:\/\/\S+)/.exec(fwd.line)![1]!;
@@ -121,7 +116,9 @@ export async function benchProxy(): Promise<void> {
     const scenarios: Scenario[] = [
       { name: 'direct to upstream', url: target, sent: 0 },
       { name: 'bare Node passthrough', url: `http://127.0.0.1:${passPort}/v1/messages`, sent: 0 },
-      { name: 'ccproxy reverse + capture', url: `${revUrl}/v1/messages`, rows: countRows(0), sent: 0 },
+      { name: 'ccproxy reverse + capture', url: `${revUrl}/v1/messages`, rows: countRows(0), sent: 0, pid: rev.child.pid! },
+      { name: 'reverse, journal off', url: `${revNjUrl}/v1/messages`, sent: 0, pid: revNj.child.pid! },
+      { name: 'reverse, usage stage off', url: `${revNuUrl}/v1/messages`, sent: 0, pid: revNu.child.pid! },
       { name: 'ccproxy forward TLS + capture', url: tlsTarget, proxy: fwdUrl, ca: join(fwdDir, 'ccproxy-ca.pem'), rows: countRows(1), sent: 0 },
     ];
     const hasMitmdump = spawnSync('mitmdump', ['--version']).status === 0;
@@ -132,8 +129,8 @@ export async function benchProxy(): Promise<void> {
       const mfPort = await freePort();
       // The spec's settings (stream_large_bodies=1m), no capture addon: mitmdump at its fastest.
       const common = ['-q', '--set', 'stream_large_bodies=1m'];
-      children.push(spawn('mitmdump', [...common, '--set', `confdir=${join(work, 'mitmproxy-reverse')}`, '--mode', `reverse:http://127.0.0.1:${ports.http}`, '--listen-host', '127.0.0.1', '--listen-port', String(mrPort)], { stdio: 'ignore' }));
-      children.push(spawn('mitmdump', [...common, '--set', `confdir=${conf}`, '--listen-host', '127.0.0.1', '--listen-port', String(mfPort), '--set', `ssl_verify_upstream_trusted_ca=${upstreamCa.certPath}`], { stdio: 'ignore' }));
+      procs.adopt(spawn('mitmdump', [...common, '--set', `confdir=${join(work, 'mitmproxy-reverse')}`, '--mode', `reverse:http://127.0.0.1:${ports.http}`, '--listen-host', '127.0.0.1', '--listen-port', String(mrPort)], { stdio: 'ignore' }));
+      procs.adopt(spawn('mitmdump', [...common, '--set', `confdir=${conf}`, '--listen-host', '127.0.0.1', '--listen-port', String(mfPort), '--set', `ssl_verify_upstream_trusted_ca=${upstreamCa.certPath}`], { stdio: 'ignore' }));
       await waitForMitmdump(mrPort);
       await waitForMitmdump(mfPort);
       scenarios.push({ name: 'mitmdump reverse', url: `http://127.0.0.1:${mrPort}/v1/messages`, sent: 0 });
@@ -145,15 +142,17 @@ export async function benchProxy(): Promise<void> {
     // BENCH_ONLY=regex keeps some scenarios (the passthrough, the baseline, always stays).
     const only = process.env.BENCH_ONLY ? new RegExp(process.env.BENCH_ONLY) : null;
     if (only) scenarios.splice(0, scenarios.length, ...scenarios.filter((s) => only.test(s.name) || s.name === 'bare Node passthrough' || s.name === 'direct to upstream'));
-    const results = new Map<string, { rps: number[]; p50: number[]; p99: number[]; ttfb: number; errors: number }>();
+    const results = new Map<string, { rps: number[]; p50: number[]; p99: number[]; cpu: number[]; ttfb: number; errors: number }>();
     for (const s of scenarios) {
       const w = await load({ ...s }, []); // warm-up: connections, JIT, certificates
       s.sent += w.requests!;
-      results.set(s.name, { rps: [], p50: [], p99: [], ttfb: 0, errors: w.errors! });
+      results.set(s.name, { rps: [], p50: [], p99: [], cpu: [], ttfb: 0, errors: w.errors! });
     }
     for (let round = 0; round < ROUNDS; round++) {
       for (const s of scenarios) {
+        const cpuBefore = s.pid ? cpuMicros(s.pid) : 0;
         const r = await load(s);
+        if (s.pid) results.get(s.name)!.cpu.push((cpuMicros(s.pid) - cpuBefore) / r.requests!);
         if (process.env.BENCH_VERBOSE) console.error(`${s.name}: ${r.rps!.toFixed(0)} req/s`);
         s.sent += r.requests!;
         const acc = results.get(s.name)!;
@@ -233,6 +232,21 @@ export async function benchProxy(): Promise<void> {
     for (const [name, r] of [['reverse', revR], ['forward', fwdR]] as const) {
       if (r) checks.push([`SSE first-byte overhead < 10 ms through ccproxy ${name} (${(r.ttfb - direct.ttfb).toFixed(1)} ms)`, r.ttfb - direct.ttfb < 10]);
     }
+    const noJournal = results.get('reverse, journal off');
+    if (revR && noJournal) {
+      // CPU time per request is what the journal adds; throughput on a shared machine is too noisy to show 5%.
+      const cost = median(revR.cpu) / median(noJournal.cpu) - 1;
+      const rpsCost = 1 - rpsOf('ccproxy reverse + capture') / rpsOf('reverse, journal off');
+      console.log(`\ncrash journal: ${median(revR.cpu).toFixed(0)} µs of CPU per request with it, ${median(noJournal.cpu).toFixed(0)} without (${(cost * 100).toFixed(1)}%); throughput ${(rpsCost * 100).toFixed(1)}% lower`);
+      checks.push([`crash journal costs ≤ 5% of the reverse capture's CPU per request (${(cost * 100).toFixed(1)}%)`, cost <= 0.05]);
+    }
+    const noUsage = results.get('reverse, usage stage off');
+    if (revR && noUsage) {
+      const cost = median(revR.cpu) / median(noUsage.cpu) - 1;
+      const rpsCost = 1 - rpsOf('ccproxy reverse + capture') / rpsOf('reverse, usage stage off');
+      console.log(`usage stage: ${median(revR.cpu).toFixed(0)} µs of CPU per request with it, ${median(noUsage.cpu).toFixed(0)} without (${(cost * 100).toFixed(1)}%); throughput ${(rpsCost * 100).toFixed(1)}% lower`);
+      checks.push([`the usage stage costs ≤ 5% of the reverse capture's CPU per request (${(cost * 100).toFixed(1)}%)`, cost <= 0.05]);
+    }
     checks.push(['every request through a capture point is a row', [...rowCounts.entries()].every(([name, n]) => n === scenarios.find((x) => x.name === name)!.sent)]);
     if (mitmRev && revR) checks.push([`reverse capture ≥ 5× mitmdump reverse (${(rpsOf('ccproxy reverse + capture') / median(mitmRev.rps)).toFixed(2)}×)`, rpsOf('ccproxy reverse + capture') >= 5 * median(mitmRev.rps)]);
     if (mitmFwd && fwdR) checks.push([`forward TLS ≥ 5× mitmdump forward (${(rpsOf('ccproxy forward TLS + capture') / median(mitmFwd.rps)).toFixed(2)}×)`, rpsOf('ccproxy forward TLS + capture') >= 5 * median(mitmFwd.rps)]);
@@ -240,9 +254,11 @@ export async function benchProxy(): Promise<void> {
     for (const [what, ok] of checks) console.log(`  ${ok ? 'ok          ' : 'BELOW TARGET'}  ${what}`);
     if (checks.some(([, ok]) => !ok)) process.exitCode = 1;
   } finally {
-    for (const c of children) c.kill('SIGINT');
+    procs.stop();
     await sleep(500);
     await db.drop().catch(() => {});
+    await db2.drop().catch(() => {});
+    await db3.drop().catch(() => {});
     rmSync(work, { recursive: true, force: true });
   }
 }

@@ -1,10 +1,10 @@
-// Soak and footprint benchmark: `ccproxy start --mitm` (the built CLI, as a child) under a steady request rate
+// Soak and footprint benchmark: `ccproxy start --mitm --detach` (the built CLI) under a steady request rate
 // for SOAK_MINUTES (default 10) on each backend — the embedded database in a fresh config directory, then the
 // PostgreSQL server in a fresh database. Every minute: the process tree's resident memory (VmRSS summed over
 // the daemon and its descendants), how many processes that is, and the writer's counters from the control
 // endpoint. At the end: rows against requests, the RSS slope after warm-up, the idle RSS once the load stops,
 // and the first start's peak (the tree sampled every 100 ms while a fresh config directory is set up).
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -73,6 +73,27 @@ export function treeRss(root: number): { rssMb: number; processes: number } {
   return { rssMb: kb / 1024, processes };
 }
 
+/**
+ * Where a process's resident memory is, from /proc/<pid>/smaps: malloc's main heap (`[heap]`), other anonymous
+ * mappings (V8's heap, malloc's other arenas, thread stacks) and file-backed pages (the node binary, libraries).
+ */
+export function rssBreakdown(pid: number): { heapMb: number; anonMb: number; fileMb: number } {
+  const out = { heapMb: 0, anonMb: 0, fileMb: 0 };
+  let kind: keyof typeof out = 'anonMb';
+  try {
+    for (const line of readFileSync(`/proc/${pid}/smaps`, 'utf8').split('\n')) {
+      const head = /^[0-9a-f]+-[0-9a-f]+ \S+ \S+ \S+ (\d+)\s*(.*)$/.exec(line);
+      if (head) {
+        const name = head[2]!.trim();
+        kind = name === '[heap]' ? 'heapMb' : name.startsWith('/') ? 'fileMb' : 'anonMb';
+      } else if (line.startsWith('Rss:')) out[kind] += Number(/(\d+)/.exec(line)![1]) / 1024;
+    }
+  } catch {
+    /* gone */
+  }
+  return out;
+}
+
 /** Least-squares slope of RSS over time, in MB per minute. */
 function slopeMbPerMinute(samples: TreeSample[]): number {
   if (samples.length < 2) return NaN;
@@ -130,34 +151,33 @@ async function soakBackend(backend: 'embedded' | 'server', upstreamUrl: string, 
   const env: Record<string, string> = { CCPROXY_CONFIG_DIR: dir, NODE_EXTRA_CA_CERTS: caPath };
   if (db) env.CCPROXY_DATABASE_URL = db.url;
   try {
-    // First start on a fresh config directory: CA, database (initdb and migrations when embedded), listeners.
+    // First start on a fresh config directory (CA, database: initdb and migrations when embedded, listeners), as
+    // a user starts it: in the background. The peak is the tree of `start --detach`, its background child included.
     const t0 = performance.now();
-    const daemon = spawn(process.execPath, [CLI, 'start', '--mitm'], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    children.push(daemon);
-    const log: string[] = [];
-    createInterface({ input: daemon.stderr! }).on('line', (l) => log.push(l));
+    const starter = spawn(process.execPath, [CLI, 'start', '--mitm', '--detach'], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    children.push(starter);
+    let out = '';
+    starter.stdout!.on('data', (d) => (out += d));
+    starter.stderr!.on('data', (d) => (out += d));
     let firstStartPeakMb = 0;
-    const peakTimer = setInterval(() => (firstStartPeakMb = Math.max(firstStartPeakMb, treeRss(daemon.pid!).rssMb)), FIRST_START_SAMPLE_MS);
-    let mainUrl: string | undefined;
-    for await (const line of createInterface({ input: daemon.stdout! })) {
-      mainUrl = /listening on (http:\/\/\S+)/.exec(line)?.[1];
-      if (mainUrl) break;
-    }
+    const peakTimer = setInterval(() => (firstStartPeakMb = Math.max(firstStartPeakMb, treeRss(starter.pid!).rssMb)), FIRST_START_SAMPLE_MS);
+    const [startCode] = (await once(starter, 'exit')) as [number | null];
     clearInterval(peakTimer);
-    if (!mainUrl) throw new Error(`ccproxy start --mitm (${backend}) exited before listening:\n${log.join('\n')}`);
     const startMs = performance.now() - t0;
-    firstStartPeakMb = Math.max(firstStartPeakMb, treeRss(daemon.pid!).rssMb);
     const state = readStateFile(dir);
-    if (!state) throw new Error(`no state file in ${dir} after the start`);
+    if (startCode !== 0 || !state) throw new Error(`ccproxy start --mitm --detach (${backend}) failed (${startCode}):\n${out}`);
+    const daemon = { pid: state.pid };
+    const mainUrl = state.url;
+    firstStartPeakMb = Math.max(firstStartPeakMb, treeRss(daemon.pid).rssMb);
     const counters = async () => (await queryControl(state.controlPort))?.writer ?? null;
     await sleep(Math.min(IDLE_MS, 10_000));
-    const idleAfterStartMb = treeRss(daemon.pid!).rssMb;
+    const idleAfterStartMb = treeRss(daemon.pid).rssMb;
     console.log(`\nsoak, ${backend}: first start ${(startMs / 1000).toFixed(1)} s, peak ${mb(firstStartPeakMb)}, idle after start ${mb(idleAfterStartMb)}; ${RATE} req/s for ${MINUTES} min through ${mainUrl}`);
     console.log('minute | sent total | req/s | errors | p99 ms | tree RSS | max RSS | processes | writer: queued  written  spilled  replayed  failed  dropped  state');
 
     const samples: TreeSample[] = [];
     const loadStart = performance.now();
-    const sampler = setInterval(() => samples.push({ at: performance.now() - loadStart, ...treeRss(daemon.pid!) }), SAMPLE_MS);
+    const sampler = setInterval(() => samples.push({ at: performance.now() - loadStart, ...treeRss(daemon.pid) }), SAMPLE_MS);
     let sent = 0;
     let errors = 0;
     const totalMs = MINUTES * 60_000;
@@ -166,7 +186,7 @@ async function soakBackend(backend: 'embedded' | 'server', upstreamUrl: string, 
       const r = await runLoad(`${mainUrl}/v1/messages`, seconds);
       sent += r.requests;
       errors += r.errors;
-      const now = treeRss(daemon.pid!);
+      const now = treeRss(daemon.pid);
       const since = samples.filter((s) => s.at >= performance.now() - loadStart - seconds * 1000);
       const max = Math.max(now.rssMb, ...since.map((s) => s.rssMb));
       const w = await counters();
@@ -194,10 +214,12 @@ async function soakBackend(backend: 'embedded' | 'server', upstreamUrl: string, 
     await client.end();
 
     await sleep(IDLE_MS);
-    const idle = treeRss(daemon.pid!);
+    const idle = treeRss(daemon.pid);
+    const parts = rssBreakdown(daemon.pid);
+    console.log(`idle after load, ${backend}: ${mb(idle.rssMb)} (daemon: malloc heap ${mb(parts.heapMb)}, other anonymous ${mb(parts.anonMb)}, files ${mb(parts.fileMb)})`);
     const writer = await counters();
-    daemon.kill('SIGTERM');
-    const [stopCode] = (await once(daemon, 'exit')) as [number | null];
+    const stopper = spawn(process.execPath, [CLI, 'stop'], { env: { ...process.env, ...env }, stdio: 'ignore' });
+    const [stopCode] = (await once(stopper, 'exit')) as [number | null];
     return {
       backend,
       startMs,
@@ -217,6 +239,7 @@ async function soakBackend(backend: 'embedded' | 'server', upstreamUrl: string, 
       stopCode,
     };
   } finally {
+    spawnSync(process.execPath, [CLI, 'stop'], { env: { ...process.env, ...env }, stdio: 'ignore' }); // after a failure
     await db?.drop().catch(() => {});
   }
 }
@@ -233,13 +256,18 @@ export async function benchSoak(): Promise<void> {
     const ports = JSON.parse(line) as { https: number };
     const upstreamUrl = `https://localhost:${ports.https}`;
 
-    const backends: ('embedded' | 'server')[] = ['embedded'];
-    if (await serverAvailable()) backends.push('server');
+    // SOAK_BACKENDS=server (or embedded) runs one of them.
+    const wanted = (process.env.SOAK_BACKENDS ?? 'embedded,server').split(',').map((b) => b.trim());
+    const backends: ('embedded' | 'server')[] = [];
+    if (wanted.includes('embedded')) backends.push('embedded');
+    if (!wanted.includes('server')) {
+      /* left out by request */
+    } else if (await serverAvailable()) backends.push('server');
     else console.log(`soak: the server backend is left out, no PostgreSQL answers at ${SERVER_URL}`);
     const results: BackendResult[] = [];
     for (const b of backends) results.push(await soakBackend(b, upstreamUrl, upstreamCa.certPath, work));
 
-    console.log(`\nsoak summary: ${RATE} req/s for ${MINUTES} min through ccproxy start --mitm; RSS is VmRSS summed over the daemon's process tree`);
+    console.log(`\nsoak summary: ${RATE} req/s for ${MINUTES} min through ccproxy start --mitm --detach; RSS is VmRSS summed over the daemon's process tree`);
     console.log('backend   | processes | first start | start peak | idle after start | peak under load | after warm-up → last | slope MB/min | idle after load | sent    | errors | reverse rows | forward rows | spilled | dropped | stop');
     console.log('----------+-----------+-------------+------------+------------------+-----------------+----------------------+--------------+-----------------+---------+--------+--------------+--------------+---------+---------+-----');
     const checks: [string, boolean][] = [];

@@ -9,6 +9,7 @@ import { openDatabase } from '../src/store/database.js';
 import { openTraceStore } from '../src/store/store.js';
 import { TABLE } from '../src/store/table.js';
 import { configFor, createTempDatabase, serverAvailable, SERVER_URL, tempConfigDir } from '../test/helpers/pg.js';
+import { median } from './median.js';
 
 const REQ = Buffer.alloc(2048, '{"model":"claude"}');
 const RES = Buffer.alloc(4096, 'data: {"type":"content_block_delta"}\n\n');
@@ -28,7 +29,6 @@ export interface StoreResult {
   target: number;
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 function startFields(i: number) {
   return {

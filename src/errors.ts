@@ -8,3 +8,6 @@ export class UserError extends Error {
     this.name = 'UserError';
   }
 }
+
+/** A problem in the configuration: ccproxy.yaml, config.yaml or a setting in the environment. */
+export class ConfigError extends UserError {}

@@ -32,7 +32,7 @@ test('npx ccproxy --help works from the repository root, as the README says', as
 test('--help lists the commands', async () => {
   const r = await runCli(['--help'], {});
   assert.equal(r.code, 0);
-  for (const c of ['db push', 'db sql', 'db prune', 'db url', 'db serve', 'mitm start']) assert.match(r.stdout, new RegExp(`\\n  ${c} `));
+  for (const c of ['db push', 'db sql', 'db prune', 'db backfill', 'db url', 'db serve', 'mitm start']) assert.match(r.stdout, new RegExp(`\\n  ${c} `));
   const bad = await runCli(['frobnicate'], {});
   assert.equal(bad.code, 2);
   assert.match(bad.stderr, /unknown command "frobnicate"/);

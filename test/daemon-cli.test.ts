@@ -132,7 +132,7 @@ test('foreground start --mitm: logs on the terminal with component names; Ctrl-C
   const [code] = await once(child, 'exit');
   assert.equal(code, 0, stderr.join('\n'));
   assert.ok(stderr.some((l) => / \[daemon\] stopped: [1-9]\d* operations written, 0 spilled, 0 dropped/.test(l)), stderr.join('\n'));
-  assert.ok(stderr.some((l) => l.includes('[mitm-reverse]')) && stderr.some((l) => l.includes('[gateway]')), stderr.join('\n'));
+  assert.ok(stderr.some((l) => l.includes('[reverse]')) && stderr.some((l) => l.includes('[gateway]')), stderr.join('\n'));
   const rows = await runCli(['db', 'sql', '--json', `SELECT proxy_direction AS d FROM "CCProxy_HttpTraces" WHERE session_id = 'fg' AND end_time IS NOT NULL ORDER BY d`], env);
   assert.deepEqual(JSON.parse(rows.stdout), [{ d: 0 }, { d: 1 }]);
   assert.equal(exists(dir, 'ccproxy.pid'), false);

@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { after, before, describe, test } from 'node:test';
 import { accepts } from '../src/daemon/stop.js';
-import { isAlive } from '../src/store/embedded.js';
+import { isAlive } from '../src/store/holder.js';
 import { runCli, startCli } from './helpers/cli.js';
 import { exists, SONNET, startProvider, stackConfig, status, stopAndCheck, type Provider, type Status } from './helpers/daemon.js';
 
@@ -46,7 +46,7 @@ describe('ccproxy start --mitm --detach on the embedded database', () => {
     running = s;
     assert.equal(s.running, true);
     assert.equal(s.url, s.components.reverse.url, 'the main entry is the reverse capture');
-    for (const name of ['gateway', 'reverse', 'forward', 'database'] as const) {
+    for (const name of ['gateway', 'reverse', 'forward', 'database', 'viewer'] as const) {
       const c = s.components[name];
       assert.equal(c.running, true, name);
       assert.equal(c.pid, s.pid, `${name}: one process hosts everything`);
@@ -116,7 +116,7 @@ describe('ccproxy start --mitm --detach on the embedded database', () => {
     const reverse = await runCli(['logs', '-n', '100', 'reverse'], env);
     assert.equal(reverse.code, 0);
     const lines = reverse.stdout.trim().split('\n');
-    assert.ok(lines.length >= 2 && lines.every((l) => l.includes(' [mitm-reverse] ')), reverse.stdout);
+    assert.ok(lines.length >= 2 && lines.every((l) => l.includes(' [reverse] ')), reverse.stdout);
     assert.ok(lines.some((l) => l.includes('POST ') && l.includes('/v1/messages')), reverse.stdout);
     const forward = await runCli(['logs', 'forward'], env);
     assert.ok(forward.stdout.includes(`POST ${provider.url}/v1/messages`), forward.stdout);
@@ -144,7 +144,7 @@ describe('ccproxy start --mitm --detach on the embedded database', () => {
       follower.kill('SIGKILL');
       throw err;
     }
-    assert.ok(seen.every((l) => l.includes(' [mitm-reverse] ')), seen.join('\n'));
+    assert.ok(seen.every((l) => l.includes(' [reverse] ')), seen.join('\n'));
     follower.kill('SIGINT');
     const [code] = await once(follower, 'exit');
     assert.equal(code, 0);

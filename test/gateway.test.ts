@@ -242,10 +242,11 @@ describe('gateway: SDKs through the gateway to HTTPS stand-in providers', () => 
     assert.match(r.json.error.message, /could not reach deployment "broken"/);
   });
 
-  test('an OpenAI request routed to an Anthropic deployment: 400, no translation', async () => {
-    const r = await post(`${gw.url}/v1/chat/completions`, { model: 'claude-sonnet-4-5', messages: [] });
-    assert.equal(r.status, 400);
-    assert.match(r.json.error.message, /Anthropic-format deployment.*does not translate/);
+  test('an OpenAI chat request routed to an Anthropic deployment is translated: Messages out, a chat completion back', async () => {
+    const r = await post(`${gw.url}/v1/chat/completions`, { model: 'claude-sonnet-4-5', messages: [{ role: 'user', content: 'hi' }] });
+    assert.equal(r.status, 200);
+    assert.equal(r.json.object, 'chat.completion');
+    assert.equal(provider.seen.at(-1)!.url, '/v1/messages');
   });
 
   test('the session id from metadata.user_id reaches the provider as x-claude-code-session-id', async () => {

@@ -6,7 +6,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, test } from 'node:test';
 import pg from 'pg';
 import { Pool } from 'undici';
-import { isAlive } from '../src/store/embedded.js';
+import { isAlive } from '../src/store/holder.js';
 import { runCli } from './helpers/cli.js';
 import { SONNET, startProvider, stackConfig, status, stopAndCheck, type Provider } from './helpers/daemon.js';
 import { createTempDatabase, serverSkip } from './helpers/pg.js';

@@ -125,7 +125,7 @@ for (const backend of BACKENDS) {
 
     test('a table whose columns clash is refused, naming each clash', async () => {
       const raw = await openDatabase(env.loaded, { migrate: false });
-      await raw.pool.query(`DROP TABLE "CCProxy_HttpTraces"; DROP TABLE "CCProxy_Migrations";
+      await raw.pool.query(`DROP VIEW "CCProxy_LlmCalls"; DROP TABLE "CCProxy_HttpTraces"; DROP TABLE "CCProxy_Migrations";
         CREATE TABLE "CCProxy_HttpTraces" (trace_id TEXT PRIMARY KEY, status_code TEXT, duration_ms INTEGER)`);
       await raw.close();
       await assert.rejects(openDatabase(env.loaded), (err: Error) => {

@@ -21,8 +21,7 @@ describe('database outage while writing (server behind a relay)', { skip: await 
   before(async () => {
     tmp = await createTempDatabase();
     cfg = tempConfigDir();
-    const u = new URL(tmp.url);
-    relay = await new Relay(u.hostname, Number(u.port || 5432)).start();
+    relay = await Relay.before(tmp.url);
   });
   after(async () => {
     await store?.close(1000);

@@ -367,8 +367,7 @@ describe('reverse capture while the database is down', { skip: await (await impo
     const { createTempDatabase } = await import('./helpers/pg.js');
     const provider = await new StandIn().start();
     const target = await createTempDatabase();
-    const u = new URL(target.url);
-    const relay = await new Relay(u.hostname, Number(u.port || 5432)).start();
+    const relay = await Relay.before(target.url);
     const viaRelay = relay.url(target.url);
     await relay.stop(); // the database is unreachable from the start
     const cap = await startCapture(['--upstream', provider.url], undefined, { CCPROXY_DATABASE_URL: viaRelay });

@@ -41,6 +41,8 @@ describe('ccproxy route', () => {
     assert.ok(r.stdout.includes(`"claude-opus-4-8" matches pattern "claude-*" (${models}:${claudeLine}), * = "opus-4-8" → anthropic/claude-opus-4-8`), r.stdout);
     assert.ok(r.stdout.includes(`deployment  "claude-*" (${models}:${claudeLine})`), r.stdout);
     assert.ok(r.stdout.includes(`  url       ${ANTHROPIC_BASE}/v1/messages`), r.stdout);
+    // The files `ccproxy install` wrote load without a warning (no LiteLLM key left unimplemented).
+    assert.equal(r.stderr, '');
     const gpt = await runCli(['route', 'gpt-5'], env);
     assert.equal(gpt.code, 0, gpt.stderr);
     assert.ok(gpt.stdout.includes(`  url       ${OPENAI_BASE}/chat/completions`), gpt.stdout);
@@ -82,6 +84,39 @@ describe('ccproxy route', () => {
     assert.equal(plain.routed_by, 'model');
   });
 
+  test('a group of deployments, where failures go, and the LiteLLM keys ccproxy ignores in one warning', async () => {
+    const dir = tempConfigDir();
+    try {
+      writeFileSync(
+        join(dir.dir, 'config.yaml'),
+        `model_list:
+  - model_name: main
+    litellm_params: {model: openai/gpt-5, api_base: "${OPENAI_BASE}", weight: 3, rpm: 100}
+  - model_name: main
+    litellm_params: {model: anthropic/claude-opus-4-8, api_base: "${ANTHROPIC_BASE}", weight: 1, api_version: "1"}
+  - model_name: spare
+    litellm_params: {model: openai/gpt-5-mini, api_base: "${OPENAI_BASE}"}
+router_settings:
+  num_retries: 2
+  fallbacks: [{main: [spare]}]
+litellm_settings:
+  drop_params: true
+`,
+      );
+      const e = { CCPROXY_CONFIG_DIR: dir.dir };
+      const r = await runCli(['route', 'main'], e);
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(r.stdout, /group {7}2 deployments named "main"; the router picks one per request \(simple-shuffle\):\n  openai\/gpt-5 \(\S+config\.yaml:2\) weight 3, rpm 100\n  anthropic\/claude-opus-4-8 \(\S+config\.yaml:4\) weight 1/);
+      assert.match(r.stdout, /failures {4}2 retries in the group, then "spare"/);
+      assert.equal(r.stderr, `warning: ${join(dir.dir, 'config.yaml')}: LiteLLM settings ccproxy does not implement, ignored: model_list[].litellm_params.api_version, litellm_settings.drop_params\n`);
+      const j = JSON.parse((await runCli(['route', 'main', '--json'], e)).stdout);
+      assert.deepEqual(j.group.map((g: { model: string; weight: number }) => [g.model, g.weight]), [['openai/gpt-5', 3], ['anthropic/claude-opus-4-8', 1]]);
+      assert.deepEqual(j.fallbacks, ['spare']);
+    } finally {
+      dir.remove();
+    }
+  });
+
   test("no route: the gateway's 404 message, exit 1 (text and --json); a bad body is named", async () => {
     const r = await runCli(['route', 'llama-3.1-70b'], env);
     assert.equal(r.code, 1);
@@ -96,5 +131,32 @@ describe('ccproxy route', () => {
     const usage = await runCli(['route'], env);
     assert.equal(usage.code, 2);
     assert.match(usage.stderr, /usage: ccproxy route <model>/);
+  });
+
+  test('--from: the client API is fixed and the translation is explained — formats, what is mapped, what this body loses', async () => {
+    const body = join(cfg.dir, 'chat-body.json');
+    writeFileSync(body, JSON.stringify({ messages: [{ role: 'user', content: 'hi' }], seed: 7, tools: [{ type: 'function', function: { name: 'Bash', parameters: { type: 'object' } } }] }));
+    const r = await runCli(['route', 'claude-opus-4-8', '--from', 'chat', '--body', body], env);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /request {5}POST \/v1\/chat\/completions \(OpenAI chat completions\)/);
+    assert.ok(r.stdout.includes(`  url       ${ANTHROPIC_BASE}/v1/messages`), r.stdout);
+    assert.match(r.stdout, /translated {2}OpenAI chat completions → Anthropic Messages\n/);
+    assert.match(r.stdout, /mapped {4}tool messages → tool_result blocks/);
+    assert.match(r.stdout, /dropped {3}seed has no Anthropic equivalent: left out/);
+    assert.doesNotMatch(r.stdout, /the gateway would answer/);
+
+    const j = JSON.parse((await runCli(['route', 'gpt-5', '--from', 'anthropic', '--json'], env)).stdout);
+    assert.equal(j.endpoint, '/v1/messages');
+    assert.equal(j.deployment.url, `${OPENAI_BASE}/chat/completions`);
+    assert.equal(j.translation.from, 'Anthropic Messages');
+    assert.equal(j.translation.to, 'OpenAI chat completions');
+    assert.ok(j.translation.mapped.some((m: string) => m.startsWith('count_tokens: a local estimate')));
+    assert.equal(j.refusal, null);
+
+    const refused = JSON.parse((await runCli(['route', 'claude-opus-4-8', '--from', 'responses', '--json', '--body', '-'], env, JSON.stringify({ input: 'x', previous_response_id: 'resp_1' }))).stdout);
+    assert.match(refused.refusal, /^400: previous_response_id/);
+    const bad = await runCli(['route', 'x', '--from', 'gemini'], env);
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /--from gemini: expected one of anthropic, chat, responses/);
   });
 });

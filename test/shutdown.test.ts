@@ -1,7 +1,10 @@
 // SIGTERM with a full queue: the writer drains what it can in bounded time and spills the rest;
 // the next process to open the store replays it, and every trace and WebSocket message arrives.
+// SIGKILL one event-loop turn after the traces were handed over: the crash journal brings them all back.
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { after, describe, test } from 'node:test';
@@ -19,6 +22,52 @@ after(() => {
 
 for (const backend of BACKENDS) {
   describe(`shutdown with a full queue (${backend.name})`, { skip: await backend.skip() }, () => {
+    test('SIGKILL one turn after the traces were handed over, restart: the journal brings every one back', async () => {
+      const env = await backend.setup();
+      let relay: Relay | undefined;
+      try {
+        const n = 300;
+        const childEnv: Record<string, string> = { ...process.env, ...env.env } as Record<string, string>;
+        if (backend.name === 'server') {
+          // Stalled: nothing the child queues can reach the database before the kill.
+          relay = await Relay.before(env.env.CCPROXY_DATABASE_URL!);
+          childEnv.CCPROXY_DATABASE_URL = relay.url(env.env.CCPROXY_DATABASE_URL!);
+        }
+        const child = spawn(process.execPath, [CHILD], { env: childEnv, stdio: ['pipe', 'pipe', 'inherit'] });
+        children.push(child);
+        const out = createInterface({ input: child.stdout! })[Symbol.asyncIterator]();
+        assert.equal(String((await out.next()).value), 'ready');
+        relay?.stall();
+        child.stdin!.write(`go ${n}\n`);
+        const enqueued = JSON.parse(String((await out.next()).value).replace(/^enqueued /, ''));
+        assert.equal(enqueued.enqueued, 3 * n);
+        const exited = new Promise((resolve) => child.once('exit', resolve));
+        child.kill('SIGKILL');
+        await exited;
+        await relay?.stop();
+        const journal = join(env.dir, 'spill', 'journal');
+        assert.ok(readdirSync(journal).length > 0, 'the killed process left its journal');
+
+        const store = await openTraceStore(configFor(env.dir, env.env.CCPROXY_DATABASE_URL), silentLogger);
+        try {
+          assert.ok(await store.writer.flush(60_000));
+          const { rows } = await store.db.pool.query(
+            `SELECT count(*) AS n, count(*) FILTER (WHERE status_code = 200 AND method = 'POST' AND length(request_body) = 1024) AS complete FROM "CCProxy_HttpTraces" WHERE trace_id LIKE 's-%'`,
+          );
+          assert.deepEqual(rows[0], { n, complete: n });
+          const ws = await store.db.pool.query(`SELECT count(*) AS n FROM "CCProxy_WebSocketMessages" WHERE convert_from(payload, 'UTF8') = 'msg ' || substr(trace_id, 3)`);
+          assert.equal(ws.rows[0].n, n);
+          assert.deepEqual(readdirSync(journal).filter((f) => !f.startsWith(`${process.pid}-`)), [], 'the journal was replayed and removed');
+        } finally {
+          await store.close();
+        }
+        assert.deepEqual(readdirSync(journal), [], 'a clean close leaves no journal behind');
+      } finally {
+        await relay?.stop();
+        await env.cleanup();
+      }
+    });
+
     test('SIGTERM, restart: every trace and message arrives exactly once', async () => {
       const env = await backend.setup();
       let relay: Relay | undefined;
@@ -27,8 +76,7 @@ for (const backend of BACKENDS) {
         const childEnv: Record<string, string> = { ...process.env, ...env.env, DRAIN_MS: '500' } as Record<string, string>;
         if (backend.name === 'server') {
           // The child reaches the server through a relay that the test stalls: its batches hang, its queue fills.
-          const u = new URL(env.env.CCPROXY_DATABASE_URL!);
-          relay = await new Relay(u.hostname, Number(u.port || 5432)).start();
+          relay = await Relay.before(env.env.CCPROXY_DATABASE_URL!);
           childEnv.CCPROXY_DATABASE_URL = relay.url(env.env.CCPROXY_DATABASE_URL!);
         }
         const child = spawn(process.execPath, [CHILD], { env: childEnv, stdio: ['pipe', 'pipe', 'inherit'] });

@@ -69,9 +69,12 @@ async function readAll(s: net.Socket): Promise<Buffer> {
 }
 
 /** A client that sends an Upgrade and leaves before any answer, by FIN or by RST. */
-async function leaveEarly(port: number, how: 'fin' | 'rst', requestTarget = '/') {
+async function leaveEarly(port: number, how: 'fin' | 'rst', requestTarget = '/', upstream?: { held: Set<net.Socket> }) {
+  const before = upstream?.held.size ?? 0;
   const s = await rawUpgrade(port, upgradeLines(requestTarget));
   s.resume(); // read whatever comes, so that the proxy's own FIN is seen
+  // Leave once the proxy has taken the request to the upstream (however busy the machine), not before.
+  for (let i = 0; upstream && upstream.held.size <= before && i < 250; i++) await sleep(20);
   await sleep(20);
   const closed = s.closed ? Promise.resolve() : once(s, 'close');
   if (how === 'fin') s.end();
@@ -258,8 +261,8 @@ describe('WebSocket capture: a client that leaves before the answer, a failed up
     const fwd = await startCapture(['--mode', 'forward']);
     try {
       for (let i = 0; i < 10; i++) {
-        await leaveEarly(rev.port, i % 2 ? 'rst' : 'fin');
-        await leaveEarly(fwd.port, i % 2 ? 'rst' : 'fin', `http://127.0.0.1:${silent.port}/`);
+        await leaveEarly(rev.port, i % 2 ? 'rst' : 'fin', '/', silent);
+        await leaveEarly(fwd.port, i % 2 ? 'rst' : 'fin', `http://127.0.0.1:${silent.port}/`, silent);
       }
       for (const c of [rev, fwd]) {
         const rows = await c.rows(`error_type = 'client_aborted'`, 10);
@@ -330,7 +333,7 @@ describe('WebSocket capture: clients leaving early through a running daemon (sta
       const { s } = await status(env);
       for (let i = 0; i < 10; i++) {
         await leaveEarly(s.components.reverse.port!, i % 2 ? 'rst' : 'fin');
-        await leaveEarly(s.components.forward.port!, i % 2 ? 'rst' : 'fin', `http://127.0.0.1:${silent.port}/`);
+        await leaveEarly(s.components.forward.port!, i % 2 ? 'rst' : 'fin', `http://127.0.0.1:${silent.port}/`, silent);
       }
       // One more left pending at the forward capture while the daemon stops.
       await rawUpgrade(s.components.forward.port!, upgradeLines(`http://127.0.0.1:${silent.port}/pending`));

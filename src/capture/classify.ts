@@ -1,5 +1,6 @@
 // Traffic classification as the spec's flow has it: llm patterns (with llm_hosts and the known LLM API paths),
 // then mcp, then localhost = other, else web.
+import { unbracket } from '../host-name.js';
 
 const LLM_PATTERNS = ['api.anthropic.com', 'api.openai.com', 'generativelanguage.googleapis.com', 'api.cohere.ai', 'bedrock', 'azure.com/openai'];
 
@@ -9,7 +10,7 @@ const LLM_PATHS = [/^\/v1\/messages(\/count_tokens)?\/?(\?|$)/, /^\/v1\/chat\/co
 export type TrafficType = 'llm' | 'mcp' | 'web' | 'other';
 
 export function isLocalhost(host: string): boolean {
-  const h = host.replace(/^\[|\]$/g, '').toLowerCase();
+  const h = unbracket(host).toLowerCase();
   return h === 'localhost' || h.endsWith('.localhost') || /^127\./.test(h) || h === '::1' || h === '0:0:0:0:0:0:0:1';
 }
 

@@ -43,6 +43,16 @@ test('errors name file, line and field', () => {
   assert.throws(() => loadConfig({ CCPROXY_CONFIG_DIR: dir }), /ccproxy\.yaml:1: expected a mapping/);
 });
 
+test('ccproxy.prices: per model, USD per million tokens of each kind; a wrong entry names its line', () => {
+  write('ccproxy:\n  prices:\n    claude-opus-4-8: { input: 5, output: 25, cache_write_1h: 10 }\n    local-*: { provider: openai, input: 0, output: 0 }\n');
+  assert.deepEqual(loadConfig({ CCPROXY_CONFIG_DIR: dir }).config.ccproxy.prices, {
+    'claude-opus-4-8': { input: 5, output: 25, cache_write_1h: 10 },
+    'local-*': { provider: 'openai', input: 0, output: 0 },
+  });
+  write('ccproxy:\n  prices:\n    m:\n      input: 1\n      output: -2\n');
+  assert.throws(() => loadConfig({ CCPROXY_CONFIG_DIR: dir }), /ccproxy\.yaml:5: ccproxy\.prices\.m\.output/);
+});
+
 test('map_remote: entries as written; invalid ones refused with file, line and field', () => {
   write('ccproxy:\n  mitm:\n    map_remote:\n      - from: "https://api.openai.com"\n        to: "http://127.0.0.1:4000"\n');
   assert.deepEqual(loadConfig({ CCPROXY_CONFIG_DIR: dir }).config.ccproxy.mitm.map_remote, [{ from: 'https://api.openai.com', to: 'http://127.0.0.1:4000' }]);

@@ -1,35 +1,21 @@
 // Reads ccproxy.yaml and the environment into one Config; errors name the file, line and field.
-import { readFileSync } from 'node:fs';
 import { isMap, LineCounter, parseDocument } from 'yaml';
 import type { z } from 'zod';
-import { UserError } from '../errors.js';
+import { ConfigError } from '../errors.js';
+import { applyEnv, readConfigText, type LoadedConfig } from './load-lazily.js';
 import { configDir, paths } from './paths.js';
-import { configSchema, type Config } from './schema.js';
+import { configSchema } from './schema.js';
 
-export interface LoadedConfig {
-  dir: string;
-  file: string;
-  fileExists: boolean;
-  /** The file's text, for locating fields in messages about what validation alone cannot see. */
-  text?: string;
-  config: Config;
-  /** Where each overridden setting came from, for error messages: `CCPROXY_DATABASE_URL`, `<file> (ccproxy.mitm.database_url)`. */
-  sources: Record<string, string>;
-}
-
-export class ConfigError extends UserError {}
+export type { LoadedConfig };
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): LoadedConfig {
   const dir = configDir(env);
   const file = paths.configFile(dir);
-  let text: string | undefined;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') {
-      throw new ConfigError(`cannot read ${file}: ${(err as Error).message}`);
-    }
-  }
+  return configFromText(dir, file, readConfigText(file), env);
+}
+
+/** The configuration from ccproxy.yaml's text (undefined: no file) and the environment, validated. */
+export function configFromText(dir: string, file: string, text: string | undefined, env: NodeJS.ProcessEnv): LoadedConfig {
   const raw = text === undefined || text.trim() === '' ? {} : parseYaml(file, text, 'ccproxy:');
   const config = validate(file, text ?? '', raw, configSchema);
   const sources: Record<string, string> = {};
@@ -117,42 +103,4 @@ function findKeyOffset(doc: ReturnType<typeof parseDocument>, path: string[]): n
     if (key && String(key.value) === last) return key.range?.[0];
   }
   return undefined;
-}
-
-function applyEnv(config: Config, env: NodeJS.ProcessEnv, sources: Record<string, string>): void {
-  const mitm = config.ccproxy.mitm;
-  for (const name of ['CCPROXY_DATABASE_URL', 'DATABASE_URL']) {
-    const value = env[name];
-    if (value) {
-      mitm.database_url = value;
-      sources.database_url = name;
-      break;
-    }
-  }
-  const int = (name: string, field: string, min: number, max: number) => {
-    const raw = env[name];
-    if (raw === undefined || raw === '') return undefined;
-    const n = Number(raw);
-    if (!Number.isInteger(n) || n < min || n > max) throw new ConfigError(`${name}=${JSON.stringify(raw)}: expected a whole number from ${min} to ${max}`);
-    sources[field] = name;
-    return n;
-  };
-  const port = int('CCPROXY_MITM_PORT', 'port', 0, 65535);
-  if (port !== undefined) mitm.port = port;
-  const maxBody = int('CCPROXY_MITM_MAX_BODY_SIZE', 'max_body_size', 0, Number.MAX_SAFE_INTEGER);
-  if (maxBody !== undefined) mitm.max_body_size = maxBody;
-  if (env.CCPROXY_MITM_UPSTREAM) {
-    mitm.upstream_proxy = env.CCPROXY_MITM_UPSTREAM;
-    sources.upstream_proxy = 'CCPROXY_MITM_UPSTREAM';
-  }
-  const mode = env.CCPROXY_MITM_MODE;
-  if (mode) {
-    if (mode !== 'reverse' && mode !== 'forward') throw new ConfigError(`CCPROXY_MITM_MODE=${JSON.stringify(mode)}: expected reverse or forward`);
-    mitm.mode = mode;
-  }
-  const debug = env.CCPROXY_DEBUG;
-  if (debug !== undefined && debug !== '') {
-    mitm.debug = ['1', 'true', 'yes', 'on'].includes(debug.toLowerCase());
-    sources.debug = 'CCPROXY_DEBUG';
-  }
 }

@@ -14,6 +14,7 @@ export const paths = {
   pgliteData: (dir: string) => join(dir, 'pglite'),
   pgliteHolder: (dir: string) => join(dir, 'pglite.json'),
   spillDir: (dir: string) => join(dir, 'spill'),
+  journalDir: (dir: string) => join(dir, 'spill', 'journal'),
   rejectedFile: (dir: string) => join(dir, 'rejected.jsonl'),
   /** The running ccproxy's process id, created exclusively so that two cannot start. */
   pidFile: (dir: string) => join(dir, 'ccproxy.pid'),

@@ -30,6 +30,11 @@ test('tightenTree removes group and other access below a folder, leaves links an
     assert.equal(mode('private'), 0o600);
     assert.equal(statSync(join(outside, 'theirs')).mode & 0o777, 0o644, 'a link is not followed');
     assert.equal(tightenTree(dir), 0, 'a second pass finds nothing');
+    // Inside an owner-only folder a loose file was never exposed: tightened, not counted.
+    writeFileSync(join(dir, 'pglite/base/init'), 'x');
+    chmodSync(join(dir, 'pglite/base/init'), 0o644);
+    assert.equal(tightenTree(dir), 0);
+    assert.equal(mode('pglite/base/init'), 0o600);
     assert.equal(tightenTree(join(dir, 'missing')), 0);
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -6,6 +6,8 @@ import { join } from 'node:path';
 
 /** Group and other permission bits: none of them may be set on anything in the folder. */
 const OPEN_TO_OTHERS = 0o077;
+/** A folder others may pass through (group or other execute). */
+const SEARCHABLE_BY_OTHERS = 0o011;
 
 /** New files and folders in this process come out 0600 / 0700. Returns the umask it replaced. */
 export function createOwnerOnly(): number {
@@ -14,11 +16,13 @@ export function createOwnerOnly(): number {
 
 /**
  * Removes group and other access from `dir` and everything under it (symbolic links are neither followed nor
- * changed). Returns how many entries were tightened; a missing folder is 0.
+ * changed). Returns how many entries were tightened that others could actually reach: a file left 0644 inside an
+ * owner-only folder (PGlite recreates some that way) is tightened too, but was never exposed and is not counted.
+ * A missing folder is 0.
  */
 export function tightenTree(dir: string): number {
   let n = 0;
-  const visit = (path: string): void => {
+  const visit = (path: string, reachable: boolean): void => {
     let st;
     try {
       st = lstatSync(path);
@@ -29,14 +33,14 @@ export function tightenTree(dir: string): number {
     if ((st.mode & OPEN_TO_OTHERS) !== 0) {
       try {
         chmodSync(path, st.mode & 0o7700);
-        n++;
+        if (reachable) n++;
       } catch {
         // not ours to change (another owner): left, and the count says only what was done
       }
     }
-    if (st.isDirectory()) for (const name of readdirSync(path)) visit(join(path, name));
+    if (st.isDirectory()) for (const name of readdirSync(path)) visit(join(path, name), reachable && (st.mode & SEARCHABLE_BY_OTHERS) !== 0);
   };
-  visit(dir);
+  visit(dir, true);
   return n;
 }
 

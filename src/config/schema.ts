@@ -1,8 +1,10 @@
 // The shape of ccproxy.yaml, with the spec's defaults. Sections later features read are kept as they are.
 import { z } from 'zod';
 import { prefixProblem } from '../proxy/map-remote.js';
+import { pricesSchema } from '../usage/price-overrides.js';
+import { DEFAULT_LLM_HOSTS } from './defaults.js';
 
-export const DEFAULT_LLM_HOSTS = ['api.anthropic.com', 'api.openai.com', 'generativelanguage.googleapis.com'];
+// A default changed here is changed in defaults.ts too (its test compares the two).
 
 const urlPrefix = z.string().superRefine((value, ctx) => {
   const problem = prefixProblem(value);
@@ -53,6 +55,10 @@ export const mitmSchema = z
     queue_size: z.number().int().min(1).default(1000),
     /** Most operations written in one database round trip. */
     batch_size: z.number().int().min(1).max(2000).default(500),
+    /** Journal queued operations to disk once per event-loop turn, so a killed process loses no completed exchange. */
+    journal: z.boolean().default(true),
+    /** Read each LLM call's tokens, cost and quota as it is captured (CCProxy_LlmUsage); off, `ccproxy db backfill` reads them later. */
+    usage: z.boolean().default(true),
     /** Requests of clients the forward capture sends elsewhere: `{ from: URL prefix, to: URL prefix }`. */
     map_remote: mapRemoteSchema.nullable().default([]).transform((m) => m ?? []),
   })
@@ -98,6 +104,9 @@ export const oatSourceSchema = z.union([
 
 const portSchema = z.number().int().min(0).max(65535);
 
+/** The viewer the running ccproxy serves (`ccproxy ui`): its loopback port, 0 for a free one. */
+const uiSchema = z.object({ port: portSchema.default(0) }).strict();
+
 /**
  * The `ccproxy` section. The gateway's fields are validated; other fields of the original's file (handler,
  * statusline, inspector, …) are kept so that its files load unchanged.
@@ -105,6 +114,7 @@ const portSchema = z.number().int().min(0).max(65535);
 export const ccproxySchema = z
   .object({
     mitm: mitmSchema.default(() => mitmSchema.parse({})),
+    ui: uiSchema.default(() => uiSchema.parse({})),
     /** The gateway's listener; `litellm.host` / `litellm.port` are read when these are absent. */
     host: z.string().min(1).optional(),
     port: portSchema.optional(),
@@ -115,6 +125,8 @@ export const ccproxySchema = z
     /** Absent: every built-in hook, in the documented order. */
     hooks: z.array(hookSchema).optional(),
     oat_sources: z.record(z.string(), oatSourceSchema).nullable().default({}).transform((o) => o ?? {}),
+    /** Prices per model that add to or override the bundled table (USD per million tokens of each kind). */
+    prices: pricesSchema.optional(),
   })
   .loose();
 

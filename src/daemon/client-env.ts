@@ -3,10 +3,11 @@
 // the forward capture as HTTPS_PROXY/HTTP_PROXY (both cases, as tools read one or the other) and trust in the
 // ccproxy CA. NODE_EXTRA_CA_CERTS adds to Node's roots, but SSL_CERT_FILE, REQUESTS_CA_BUNDLE and CURL_CA_BUNDLE
 // replace a client's whole trust store, so they point at a bundle of the system roots plus the ccproxy CA.
-import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { basename, join } from 'node:path';
 import tls from 'node:tls';
+import { writeFileAtomic } from '../atomic-write.js';
 import { MASTER_KEY_HEADER } from '../proxy/access.js';
 import type { DaemonState } from './state.js';
 
@@ -120,8 +121,7 @@ export function writeCombinedBundle(file: string, caCert: string, env: NodeJS.Pr
     }
   }
   add(readFileSync(caCert, 'utf8'));
-  writeFileSync(`${file}.${process.pid}`, `${out.join('\n')}\n`);
-  renameSync(`${file}.${process.pid}`, file);
+  writeFileAtomic(file, `${out.join('\n')}\n`);
   return file;
 }
 

@@ -1,4 +1,4 @@
-// Unit tests of the daemon's pure parts: ccproxy run's environment and bundle, the log filter, the reason
+// Unit tests of the daemon's pure parts: ccproxy run's environment and bundle, the reason
 // start --detach reads from the log, and stale PID files.
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
@@ -8,7 +8,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import tls from 'node:tls';
 import { test } from 'node:test';
-import { lineFilter } from '../cli/commands/logs.js';
 import { paths } from '../config/paths.js';
 import { loadOrCreateCA } from '../proxy/tls/ca.js';
 import { clientEnv, reachable, writeCombinedBundle } from './client-env.js';
@@ -88,16 +87,6 @@ test('the combined bundle holds the system roots and the ccproxy CA, each once',
   } finally {
     cfg.remove();
   }
-});
-
-test('logs filter: by component tag at the start of a line, not by a mention in the message', () => {
-  const keep = lineFilter('reverse');
-  assert.ok(keep('2025-01-01T00:00:00.000Z debug [mitm-reverse] POST http://x/v1/messages → 200 3 ms'));
-  assert.ok(!keep('2025-01-01T00:00:00.000Z info  [daemon] listening on x (reverse capture) [mitm-reverse] '));
-  const db = lineFilter('database');
-  assert.ok(db('2025-01-01T00:00:00.000Z info  [writer] replaying 3 operations'));
-  assert.ok(lineFilter('mitm-forward')('2025-01-01T00:00:00.000Z info  [mitm-forward] x'));
-  assert.throws(() => lineFilter('nope'), /unknown component "nope"/);
 });
 
 test('start --detach takes the reason from this start\'s part of the log', () => {

@@ -6,6 +6,9 @@ import type { LoadedConfig } from '../config/load.js';
 import type { ListenSetting } from '../gateway/config.js';
 import { tightenedMessage, tightenTree } from '../config/private-files.js';
 import { createLogger } from '../log.js';
+import { waitForSignal } from '../wait-for-signal.js';
+import { openViewer } from '../web/open.js';
+import type { RunningViewer } from '../web/server.js';
 import { startControl } from './control.js';
 import { trimWhenQuiet } from './idle-trim.js';
 import { startStack } from './stack.js';
@@ -40,8 +43,22 @@ export async function runDaemon(o: DaemonOptions): Promise<number> {
     removeFiles(dir, process.pid);
     throw err;
   }
+  let viewer: RunningViewer | null = null;
+  if (stack.db) {
+    try {
+      viewer = await openViewer(stack.db, { port: cfg.ui.port, portSource: 'ccproxy.ui.port', log: logger('viewer'), prices: cfg.prices });
+    } catch (err) {
+      await stack.close();
+      removeFiles(dir, process.pid);
+      throw err;
+    }
+    stack.components.viewer = { url: viewer.url, port: viewer.port };
+  }
   const started = Date.now();
-  const control = await startControl(() => ({ pid: process.pid, uptimeSeconds: Math.round((Date.now() - started) / 1000), writer: stack.counters() }));
+  const control = await startControl(
+    () => ({ pid: process.pid, uptimeSeconds: Math.round((Date.now() - started) / 1000), writer: stack.counters(), cooldowns: stack.cooldowns() }),
+    () => viewer?.link() ?? null,
+  );
   writeState(dir, {
     pid: process.pid,
     startedAt: new Date(started).toISOString(),
@@ -57,17 +74,13 @@ export async function runDaemon(o: DaemonOptions): Promise<number> {
   const stopTrim = trimWhenQuiet(() => stack.counters()?.enqueued ?? 0);
   const c = stack.components;
   if (o.mitm) {
-    log.info(`listening on ${stack.url} (reverse capture) → gateway ${c.gateway!.url} → forward capture ${c.forward!.url} → providers; traces to ${stack.database!.url}`);
+    log.info(`listening on ${stack.url} (reverse) → gateway ${c.gateway!.url} → forward ${c.forward!.url} → providers; traces to ${stack.database!.url}; viewer on ${c.viewer?.url} (ccproxy ui)`);
   } else {
     log.info(`gateway listening on ${stack.url} (no capture: start with --mitm or set ccproxy.mitm.enabled to record traffic)`);
   }
   o.onReady?.(stack.url);
 
-  const signal = await new Promise<NodeJS.Signals>((resolve) => {
-    process.once('SIGINT', () => resolve('SIGINT'));
-    process.once('SIGTERM', () => resolve('SIGTERM'));
-    process.once('SIGHUP', () => resolve('SIGHUP'));
-  });
+  const signal = await waitForSignal(['SIGINT', 'SIGTERM', 'SIGHUP']);
   process.once('SIGINT', () => {
     log.warn('second interrupt: stopping now');
     removeFiles(dir, process.pid);
@@ -75,6 +88,7 @@ export async function runDaemon(o: DaemonOptions): Promise<number> {
   });
   log.info(`${signal}: closing the listeners and draining the trace writer`);
   stopTrim();
+  await viewer?.close();
   const counters = await stack.close();
   await control.close();
   removeFiles(dir, process.pid);

@@ -1,16 +1,21 @@
 // `ccproxy start --detach`: the same command again as a background process (its own session, stdout and stderr
-// appended to ccproxy.log in the config directory). The parent returns only when the child's state file says
-// every component listens, or fails with the child's own error message taken from the log.
+// appended to ccproxy.log in the config directory, named to it by --daemon-log). The parent returns only when the
+// child's state file says every component listens, or fails with the child's own error message taken from the log.
 import { spawn } from 'node:child_process';
 import { closeSync, mkdirSync, openSync, readFileSync, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { paths } from '../config/paths.js';
 import { UserError } from '../errors.js';
+import { DAEMON_NODE_FLAGS, daemonEnv } from './footprint.js';
 import { readStateFile, type DaemonState } from './state.js';
 
-/** Set in the detached child's environment: the log file its stderr goes to. */
-export const DAEMON_LOG_ENV = 'CCPROXY_DAEMON_LOG';
+/**
+ * Internal to --detach: `start --daemon-log <file>` is how the background child is started, and tells it that it
+ * is that child (run, do not detach again) and where its stdout and stderr go. Not in `start`'s usage; an
+ * argument rather than an environment variable, so that nothing the daemon starts inherits it.
+ */
+export const DAEMON_LOG_FLAG = 'daemon-log';
 /** Opening the embedded database for the first time and migrating it takes a few seconds on a slow machine. */
 const READY_TIMEOUT_MS = 60_000;
 const POLL_MS = 100;
@@ -22,7 +27,7 @@ export async function startDetached(dir: string, startArgv: string[], env: NodeJ
   const logFile = paths.logFile(dir);
   const offset = sizeOf(logFile);
   const fd = openSync(logFile, 'a', 0o600);
-  const child = spawn(process.execPath, [CLI, 'start', ...startArgv], { detached: true, stdio: ['ignore', fd, fd], env: { ...env, [DAEMON_LOG_ENV]: logFile } });
+  const child = spawn(process.execPath, [...DAEMON_NODE_FLAGS, CLI, 'start', ...startArgv, `--${DAEMON_LOG_FLAG}`, logFile], { detached: true, stdio: ['ignore', fd, fd], env: daemonEnv(env) });
   closeSync(fd);
   let exited: number | null | undefined;
   let signal: NodeJS.Signals | null = null;

@@ -5,19 +5,20 @@
 // The gateway reaches the forward capture with credentials only this process knows, so map_remote, which is for
 // clients, never touches its provider calls.
 import { randomBytes } from 'node:crypto';
-import { ConfigError, sourceOf, type LoadedConfig } from '../config/load.js';
+import type { AddressInfo } from 'node:net';
+import type { ComponentName } from '../components.js';
+import { sourceOf, type LoadedConfig } from '../config/load.js';
+import { ConfigError } from '../errors.js';
 import { loadMasterKey, loadModels, type ListenSetting } from '../gateway/config.js';
+import type { Cooldown } from '../gateway/router/health.js';
 import { startGateway, type RunningGateway } from '../gateway/start.js';
 import type { Logger } from '../log.js';
-import { startForwardProxy } from '../proxy/forward.js';
-import type { AddressInfo } from 'node:net';
 import { ownHosts } from '../proxy/access.js';
-import { captureOptions, listenOrExplain, type RunningProxy } from '../proxy/listen.js';
-import { startReverseProxy } from '../proxy/reverse.js';
-import { loadOrCreateCA } from '../proxy/tls/ca.js';
-import { openTraceStore, type TraceStore } from '../store/store.js';
+import { listenOrExplain, type RunningProxy } from '../proxy/listen.js';
+import type { Database } from '../store/database.js';
 import type { WriterCounters } from '../store/writer.js';
-import type { ComponentName, ComponentState, DaemonState } from './state.js';
+import { openCapture } from './capture-point.js';
+import type { ComponentState, DaemonState } from './state.js';
 
 /** The user name in the gateway's proxy URL; the password is random per process. */
 const GATEWAY_PROXY_USER = 'ccproxy';
@@ -35,9 +36,6 @@ function withCredentials(url: string, c: { user: string; secret: string }): stri
   return u.href.replace(/\/$/, '');
 }
 
-/** How long stopping waits for queued traces to reach the database before spilling the rest. */
-export const DRAIN_MS = 5_000;
-
 export interface StackOptions {
   loaded: LoadedConfig;
   /** Both capture points and the trace store around the gateway. */
@@ -53,7 +51,11 @@ export interface RunningStack {
   components: Partial<Record<ComponentName, ComponentState>>;
   database: DaemonState['database'];
   caCert: string | null;
+  /** The trace database (with capture), which the viewer reads. */
+  db: Database | null;
   counters(): WriterCounters | null;
+  /** The gateway's deployments cooling down now. */
+  cooldowns(): Cooldown[];
   /** Closes the listeners, then drains the writer (bounded) and closes the database. */
   close(): Promise<WriterCounters | null>;
 }
@@ -76,7 +78,9 @@ export async function startStack(o: StackOptions): Promise<RunningStack> {
         components: { gateway: { url: gw.url, port: gw.port } },
         database: null,
         caCert: null,
+        db: null,
         counters: () => null,
+        cooldowns: () => gw.cooldowns(),
         close: async () => {
           await gw.close();
           return null;
@@ -88,33 +92,18 @@ export async function startStack(o: StackOptions): Promise<RunningStack> {
     // is created (no database, no CA).
     const models = loadModels(loaded.dir, o.env);
     const masterKey = loadMasterKey(loaded.dir, o.env);
-    const access = { masterKey, warn: (m: string) => o.logger('mitm').warn(m) };
-    const dbLog = o.logger('database');
-    const store: TraceStore = await openTraceStore(loaded, dbLog);
-    closers.push(() => store.close(DRAIN_MS));
-    const ca = await loadOrCreateCA(mitm.cert_dir ?? loaded.dir);
-    const capture = (direction: 0 | 1, log: Logger) => captureOptions(mitm, direction, store.writer, log);
+    // A warning about who may use the listeners concerns the whole process, not one capture point.
+    const access = { masterKey, warn: (m: string) => o.logger('daemon').warn(m) };
+    const capture = await openCapture(loaded, mitm, o.logger('database'), true);
+    closers.push(() => capture.close());
 
     const own = gatewayProxyCredentials();
-    const forward: RunningProxy = await listenOrExplain(
-      () =>
-        startForwardProxy({
-          ...capture(1, o.logger('mitm-forward')),
-          port: mitm.port,
-          access,
-          ca,
-          excludedHosts: mitm.excluded_hosts,
-          mapRemote: mitm.map_remote,
-          unmappedProxyAuthorization: own.header,
-        }),
-      {
-        host: mitm.listen_host,
-        port: mitm.port,
-        portSource: sourceOf(loaded, 'port'),
-        portHint: 'CCPROXY_MITM_PORT or ccproxy.mitm.port',
-        hostHint: 'ccproxy.mitm.listen_host',
-      },
-    );
+    const forward: RunningProxy = await capture.startForward({
+      at: { host: mitm.listen_host, port: mitm.port, portSource: sourceOf(loaded, 'port'), portHint: 'CCPROXY_MITM_PORT or ccproxy.mitm.port', hostHint: 'ccproxy.mitm.listen_host' },
+      log: o.logger('forward'),
+      access,
+      unmappedProxyAuthorization: own.header,
+    });
     closers.push(() => forward.close());
     const forwardUrl = withCredentials(forward.url, own);
 
@@ -125,14 +114,11 @@ export async function startStack(o: StackOptions): Promise<RunningStack> {
     const gw: RunningGateway = await startGateway({ loaded, host: '127.0.0.1', port: 0, logger: gatewayLog, env: gatewayEnv, models, masterKey, originsAlso: mainOrigins });
     closers.push(() => gw.close());
 
-    const reverse: RunningProxy = await listenOrExplain(
-      () => startReverseProxy({ ...capture(0, o.logger('mitm-reverse')), host: listen.host, port: listen.port, upstream: new URL(gw.url), access }),
-      mainEntry,
-    );
+    const reverse: RunningProxy = await capture.startReverse({ at: mainEntry, log: o.logger('reverse'), access, upstream: new URL(gw.url) });
     closers.push(() => reverse.close());
     for (const h of ownHosts(reverse.server.address() as AddressInfo)) mainOrigins.add(h);
 
-    const b = store.db.backend;
+    const b = capture.store.db.backend;
     const database: DaemonState['database'] =
       b.kind === 'embedded' ? { kind: 'embedded', url: b.url, port: b.port, dataDir: b.dataDir } : { kind: 'server', url: b.safeUrl, source: b.source };
     return {
@@ -144,13 +130,15 @@ export async function startStack(o: StackOptions): Promise<RunningStack> {
         database: { url: database.url, port: b.kind === 'embedded' ? b.port : null },
       },
       database,
-      caCert: ca.certPath,
-      counters: () => store.writer.counters(),
+      caCert: capture.ca!.certPath,
+      db: capture.store.db,
+      counters: () => capture.store.writer.counters(),
+      cooldowns: () => gw.cooldowns(),
       close: async () => {
         await reverse.close();
         await gw.close();
         await forward.close();
-        return store.close(DRAIN_MS);
+        return capture.close();
       },
     };
   } catch (err) {

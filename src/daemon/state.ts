@@ -1,12 +1,14 @@
 // The running ccproxy as other commands find it: a PID file (created exclusively, so two cannot start in one
 // config directory) and a state file written once every component listens (pid, ports, URLs, log file,
 // database backend, control port). A file whose process is gone is stale and is removed, never an error.
-import { closeSync, existsSync, openSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { writeFileAtomic } from '../atomic-write.js';
+import type { ComponentName } from '../components.js';
 import { paths } from '../config/paths.js';
 import { UserError } from '../errors.js';
-import { isAlive } from '../store/embedded.js';
+import { createExclusive } from '../exclusive-create.js';
+import { isAlive } from '../store/holder.js';
 
-export type ComponentName = 'gateway' | 'reverse' | 'forward' | 'database';
 
 export interface ComponentState {
   /** Listening address (`http://127.0.0.1:4000`) or, for the database, its URL with the password hidden. */
@@ -24,7 +26,7 @@ export interface DaemonState {
   /** null in the foreground: the lines go to the terminal. */
   logFile: string | null;
   caCert: string | null;
-  /** Loopback port of GET /ccproxy/status (live writer counters). */
+  /** Loopback port of GET /ccproxy/status (live writer counters) and POST /ccproxy/ui-link (a viewer link). */
   controlPort: number;
   components: Partial<Record<ComponentName, ComponentState>>;
   database: null | { kind: 'embedded'; url: string; port: number; dataDir: string } | { kind: 'server'; url: string; source: string };
@@ -80,14 +82,7 @@ export function findRunning(dir: string): Found {
 /** Claims the PID file for this process; throws a UserError naming the process that holds it. */
 export function claimPidFile(dir: string): void {
   for (let attempt = 0; attempt < 3; attempt++) {
-    try {
-      const fd = openSync(paths.pidFile(dir), 'wx', 0o644);
-      writeFileSync(fd, `${process.pid}\n`);
-      closeSync(fd);
-      return;
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-    }
+    if (createExclusive(paths.pidFile(dir), `${process.pid}\n`)) return;
     if (readPid(dir) === null) {
       // Empty: another process is between creating and writing it, or one died right there.
       if (ageMs(paths.pidFile(dir)) > 5_000) rmSync(paths.pidFile(dir), { force: true });
@@ -107,8 +102,7 @@ export function alreadyRunning(dir: string, pid: number, state: DaemonState | nu
 
 export function writeState(dir: string, state: DaemonState): void {
   const file = paths.stateFile(dir);
-  writeFileSync(`${file}.${process.pid}`, JSON.stringify(state, null, 2));
-  renameSync(`${file}.${process.pid}`, file);
+  writeFileAtomic(file, JSON.stringify(state, null, 2));
 }
 
 /** Removes the PID and state files if they belong to `pid` (or to nobody alive). */

@@ -5,8 +5,9 @@ import { rmSync } from 'node:fs';
 import net from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { paths } from '../config/paths.js';
-import { isAlive, readHolder } from '../store/embedded.js';
+import { isAlive, readHolder } from '../store/holder.js';
 import { findRunning, removeFiles, type DaemonState } from './state.js';
+import { unbracket } from '../host-name.js';
 
 /** Listener grace (2 s) + writer drain (5 s) + closing the database, with room to spare on a loaded machine. */
 export const STOP_WAIT_MS = 15_000;
@@ -64,7 +65,7 @@ async function stillOpen(state: DaemonState): Promise<number[]> {
     if (!c?.url || c.port === null) continue;
     try {
       const u = new URL(c.url);
-      ports.add({ host: u.hostname.replace(/^\[|\]$/g, ''), port: c.port });
+      ports.add({ host: unbracket(u.hostname), port: c.port });
     } catch {
       /* not a URL */
     }
@@ -89,4 +90,19 @@ export function accepts(host: string, port: number): Promise<boolean> {
       resolve(false);
     });
   });
+}
+
+/** Stops ccproxy for the config directory and prints what happened (`stop`, `restart`); 1 when a port is still open afterwards. */
+export async function stopCcproxy(dir: string): Promise<number> {
+  const r = await stopDaemon(dir);
+  if (r.notRunning) {
+    console.log(r.stalePid !== null ? `ccproxy was not running (removed the stale PID file of process ${r.stalePid})` : 'ccproxy is not running');
+    return 0;
+  }
+  console.log(r.killed ? `ccproxy (pid ${r.pid}) did not stop within ${STOP_WAIT_MS / 1000}s and was killed; queued traces are in the spill file and are replayed on the next start` : `ccproxy stopped (pid ${r.pid})`);
+  if (r.openPorts.length > 0) {
+    process.stderr.write(`ccproxy: port(s) ${r.openPorts.join(', ')} still accept connections after the process exited; another program holds them\n`);
+    return 1;
+  }
+  return 0;
 }

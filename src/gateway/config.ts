@@ -3,7 +3,8 @@
 // listener address from ccproxy.host/port (or the original's litellm.host/port), with where each came from.
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { ConfigError, locate, parseYamlWith, type LoadedConfig } from '../config/load.js';
+import { locate, parseYamlWith, type LoadedConfig } from '../config/load.js';
+import { ConfigError } from '../errors.js';
 import { paths } from '../config/paths.js';
 import { bySpecificity, compilePattern, fillTarget, isPattern, matchPattern, type Pattern } from './patterns.js';
 import { endpointUrl, PROVIDERS, splitModel, UNSUPPORTED, type ApiFormat } from './providers.js';
@@ -24,13 +25,24 @@ const httpUrl = z.string().refine(
 const modelEntrySchema = z
   .object({
     model_name: z.string().min(1),
-    // LiteLLM takes many more parameters (rpm, timeout, …); they are kept and ignored.
+    // LiteLLM reads a deployment's limits here too (litellm_params' win).
+    rpm: z.number().int().positive().optional(),
+    tpm: z.number().int().positive().optional(),
+    // LiteLLM takes many more parameters; the ones ccproxy does not implement are named in one warning at start
+    // (router/unimplemented.ts).
     litellm_params: z
       .object({
         model: z.string().min(1),
         api_base: httpUrl.optional(),
         api_key: z.string().min(1).optional(),
         extra_headers: z.record(z.string(), z.string()).optional(),
+        // The router's (router/*): a share of the group's traffic, a priority, limits per minute, timeouts.
+        weight: z.number().positive().optional(),
+        order: z.number().int().optional(),
+        rpm: z.number().int().positive().optional(),
+        tpm: z.number().int().positive().optional(),
+        timeout: z.number().positive().optional(),
+        stream_timeout: z.number().positive().optional(),
       }, { error: (iss) => (iss.input === undefined ? 'missing: every model_list entry needs litellm_params, a mapping with model: provider/name' : 'expected a mapping with model: provider/name (and api_base, api_key, extra_headers)') })
       .loose(),
   })
@@ -60,6 +72,15 @@ export interface Deployment {
   where: string;
   /** Why this deployment cannot be called, when it cannot (an unsupported provider, no api_base). */
   unusable: string | null;
+  /** The model_list entry's index: the deployment's identity for the router's bookkeeping. */
+  index: number;
+  /** litellm_params for the router: weight, order (lower first), rpm/tpm limits, timeouts in seconds. */
+  weight?: number;
+  order?: number;
+  rpm?: number;
+  tpm?: number;
+  timeout?: number;
+  streamTimeout?: number;
 }
 
 /** One step from a requested name to its deployment, for `ccproxy route` and messages. */
@@ -94,8 +115,15 @@ export interface ModelTable {
   resolve(name: string): Deployment | undefined;
   /** The same, with the steps taken. */
   explain(name: string): Resolution | undefined;
-  /** Lines worth a warning at start: unset api_key variables, unusable deployments, duplicate names. */
+  /**
+   * Every deployment of `d`'s group: the entries sharing the model_name of the entry `d` came from (LiteLLM's
+   * load balancing), in file order; `d` alone for a pattern.
+   */
+  group(d: Deployment): Deployment[];
+  /** Lines worth a warning at start: unset api_key variables, unusable deployments. */
   warnings: string[];
+  /** config.yaml's text, for the router settings read beside the model list. */
+  text: string;
 }
 
 /** The configured names and patterns, for a message about a model nothing routes. */
@@ -131,12 +159,17 @@ export function modelTable(file: string, text: string, env: NodeJS.ProcessEnv): 
   const entries = parsed.model_list;
   const warnings: string[] = [];
   const byName = new Map<string, number>();
+  /** model_name → every entry with it: a group of deployments the router balances between. */
+  const groups = new Map<string, number[]>();
   const patternList: PatternEntry[] = [];
   entries.forEach((e, i) => {
-    const seen = isPattern(e.model_name) ? patternList.some((p) => p.pattern.name === e.model_name) : byName.has(e.model_name);
-    if (seen) warnings.push(`${locate(file, text, ['model_list', i, 'model_name'])}: model_list[${i}]: a second entry named "${e.model_name}"; the first one is used (no load balancing)`);
-    else if (isPattern(e.model_name)) patternList.push({ index: i, pattern: compilePattern(e.model_name) });
-    else byName.set(e.model_name, i);
+    if (isPattern(e.model_name)) {
+      if (patternList.some((p) => p.pattern.name === e.model_name)) warnings.push(`${locate(file, text, ['model_list', i, 'model_name'])}: model_list[${i}]: a second entry with the pattern "${e.model_name}"; the first one is used (patterns are not load balanced)`);
+      else patternList.push({ index: i, pattern: compilePattern(e.model_name) });
+      return;
+    }
+    if (!byName.has(e.model_name)) byName.set(e.model_name, i);
+    groups.set(e.model_name, [...(groups.get(e.model_name) ?? []), i]);
   });
   const sortedPatterns = bySpecificity(patternList);
   const wheres = entries.map((_, i) => locate(file, text, ['model_list', i]));
@@ -148,7 +181,7 @@ export function modelTable(file: string, text: string, env: NodeJS.ProcessEnv): 
     const { provider, name } = splitModel(model);
     const known = provider ? PROVIDERS[provider] : undefined;
     let unusable: string | null = null;
-    if (provider && UNSUPPORTED.has(provider)) unusable = `provider "${provider}" needs request translation, which ccproxy does not do yet (Anthropic-, OpenAI- and Gemini-format deployments only)`;
+    if (provider && UNSUPPORTED.has(provider)) unusable = `provider "${provider}" is not supported: ccproxy calls Anthropic-, OpenAI-chat- and Gemini-format deployments (translating Anthropic Messages to the other two), and ${provider} speaks its own API`;
     else if (!provider && !p.api_base) unusable = `cannot tell the provider of "${model}": give it a prefix (anthropic/…, openai/…)`;
     const base = p.api_base ?? known?.defaultBase ?? null;
     if (!unusable && !base) unusable = `provider "${provider}" needs an api_base`;
@@ -156,7 +189,15 @@ export function modelTable(file: string, text: string, env: NodeJS.ProcessEnv): 
     const format: ApiFormat | null = unusable ? null : (known?.format ?? 'openai');
     let apiKey: ApiKey | null = null;
     if (p.api_key !== undefined) apiKey = p.api_key.startsWith(ENV_PREFIX) ? { env: p.api_key.slice(ENV_PREFIX.length) } : { literal: p.api_key };
-    return { name: entries[i]!.model_name, provider, format, model: name, apiBase: base ? new URL(base) : null, apiKey, extraHeaders: p.extra_headers ?? {}, where: whereOf(i), unusable };
+    return {
+      name: entries[i]!.model_name, provider, format, model: name, apiBase: base ? new URL(base) : null, apiKey, extraHeaders: p.extra_headers ?? {}, where: whereOf(i), unusable, index: i,
+      ...(p.weight !== undefined ? { weight: p.weight } : {}),
+      ...(p.order !== undefined ? { order: p.order } : {}),
+      ...((p.rpm ?? entries[i]!.rpm) !== undefined ? { rpm: p.rpm ?? entries[i]!.rpm } : {}),
+      ...((p.tpm ?? entries[i]!.tpm) !== undefined ? { tpm: p.tpm ?? entries[i]!.tpm } : {}),
+      ...(p.timeout !== undefined ? { timeout: p.timeout } : {}),
+      ...(p.stream_timeout !== undefined ? { streamTimeout: p.stream_timeout } : {}),
+    };
   };
 
   /** The entry a name reaches: its exact model_name, else a pattern, else a pattern with LiteLLM's provider prefix added (`claude-x` → `anthropic/claude-x`). */
@@ -240,8 +281,20 @@ export function modelTable(file: string, text: string, env: NodeJS.ProcessEnv): 
     if (d.apiKey && 'env' in d.apiKey && !env[d.apiKey.env]) warnings.push(`${locate(file, text, ['model_list', i, 'litellm_params', 'api_key'])}: model_list[${i}].litellm_params.api_key: ${d.apiKey.env} is not set; requests routed to "${d.name}" will fail until it is`);
     if (d.unusable && !(isPattern(p.model) && !d.provider)) warnings.push(`${d.where}: model_list[${i}] ("${d.name}"): ${d.unusable}`);
   };
-  for (const i of deploymentEntries) consider(i);
+  for (const i of deploymentEntries) for (const j of groups.get(entries[i]!.model_name) ?? [i]) consider(j);
   for (const p of patternList) consider(p.index);
+
+  const groupCache = new Map<number, Deployment[]>();
+  const group = (d: Deployment): Deployment[] => {
+    const members = isPattern(d.name) ? undefined : groups.get(d.name);
+    if (!members || members.length < 2 || !members.includes(d.index)) return [d];
+    let g = groupCache.get(d.index);
+    if (!g) {
+      g = members.map((j) => (j === d.index ? d : deploymentOf(j, entries[j]!.litellm_params.model)));
+      groupCache.set(d.index, g);
+    }
+    return g;
+  };
 
   return {
     file,
@@ -249,7 +302,9 @@ export function modelTable(file: string, text: string, env: NodeJS.ProcessEnv): 
     patterns: patternList.map((p) => p.pattern.name),
     resolve: (n) => (resolved.get(n) ?? walk(n)?.resolution)?.deployment,
     explain: (n) => resolved.get(n) ?? walk(n)?.resolution,
+    group,
     warnings,
+    text,
   };
 }
 

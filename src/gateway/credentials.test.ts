@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import type { Deployment } from './config.js';
 import { addBeta, applyCredentials, OatSources } from './credentials.js';
 
-const dep = (over: Partial<Deployment> = {}): Deployment => ({ name: 'd', provider: 'anthropic', format: 'anthropic', model: 'm', apiBase: new URL('https://api.anthropic.com'), apiKey: null, extraHeaders: {}, where: 'config.yaml:2', unusable: null, ...over });
+const dep = (over: Partial<Deployment> = {}): Deployment => ({ name: 'd', provider: 'anthropic', format: 'anthropic', model: 'm', apiBase: new URL('https://api.anthropic.com'), apiKey: null, extraHeaders: {}, where: 'config.yaml:2', unusable: null, index: 0, ...over });
 const all = { oauth: true, apiKey: true };
 const none = new OatSources({}, {});
 

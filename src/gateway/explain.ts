@@ -5,7 +5,9 @@ import { locate, type LoadedConfig } from '../config/load.js';
 import type { Logger } from '../log.js';
 import type { Deployment, RouteStep } from './config.js';
 import { explainRoute, type HookContext } from './hooks.js';
+import { explainTranslation, type TranslationExplained } from './explain-translation.js';
 import { endpointUrl, geminiUrl, type ApiFormat } from './providers.js';
+import { translatedUrl, translationTarget, type ClientApi } from './translation.js';
 import type { RequestBody, RuleContext } from './rules.js';
 import type { PreparedGateway } from './start.js';
 
@@ -24,6 +26,12 @@ function openaiEndpoint(model: string): { endpoint: RuleContext['endpoint']; pat
   return ENDPOINT_OF.openai;
 }
 const endpointFor = (format: ApiFormat, model: string) => (format === 'openai' ? openaiEndpoint(model) : ENDPOINT_OF[format]);
+/** `--from`: the endpoint of a client API, fixed whatever the deployment's format. */
+const CLIENT_ENDPOINT: Record<ClientApi, { format: ApiFormat; endpoint: RuleContext['endpoint']; path: string; what: string }> = {
+  anthropic: { format: 'anthropic', ...ENDPOINT_OF.anthropic },
+  chat: { format: 'openai', ...ENDPOINT_OF.openai },
+  responses: { format: 'openai', endpoint: 'responses', path: '/v1/responses', what: 'OpenAI Responses' },
+};
 /** Tried first: the endpoint of ccproxy's main client, Claude Code. */
 const FIRST_FORMAT: ApiFormat = 'anthropic';
 
@@ -55,10 +63,14 @@ export interface Explanation {
   url: string | null;
   /** Why the gateway would refuse the request instead of sending it (unusable deployment, wrong format), or null. */
   refusal: string | null;
+  /** A deployment of another format: how the request and its answer are translated; null when none is. */
+  translation: TranslationExplained | null;
 }
 
 /** Runs the configured hooks on `body` (model set to `model`) as the gateway would; throws RouteError when nothing routes it. */
-export async function explainRequest(prepared: PreparedGateway, loaded: LoadedConfig, model: string, body: RequestBody, log: Logger): Promise<Explanation> {
+export async function explainRequest(prepared: PreparedGateway, loaded: LoadedConfig, model: string, body: RequestBody, log: Logger, from?: ClientApi): Promise<Explanation> {
+  // A client API named: its endpoint, and a deployment of another format is translated to.
+  if (from) return run(prepared, loaded, model, body, CLIENT_ENDPOINT[from].format, log, CLIENT_ENDPOINT[from]);
   let format = FIRST_FORMAT;
   let result = await run(prepared, loaded, model, body, format, log);
   // A deployment of the other format: its clients call the other endpoint, so the rules see that one.
@@ -69,8 +81,8 @@ export async function explainRequest(prepared: PreparedGateway, loaded: LoadedCo
   return result;
 }
 
-async function run(prepared: PreparedGateway, loaded: LoadedConfig, model: string, original: RequestBody, format: ApiFormat, log: Logger): Promise<Explanation> {
-  const ep = endpointFor(format, model);
+async function run(prepared: PreparedGateway, loaded: LoadedConfig, model: string, original: RequestBody, format: ApiFormat, log: Logger, fixed?: (typeof CLIENT_ENDPOINT)[ClientApi]): Promise<Explanation> {
+  const ep = fixed ?? endpointFor(format, model);
   const body: RequestBody = { ...structuredClone(original), model };
   const ctx: HookContext = {
     endpoint: ep.endpoint,
@@ -113,10 +125,20 @@ async function run(prepared: PreparedGateway, loaded: LoadedConfig, model: strin
 
   let url: string | null = null;
   let refusal: string | null = null;
+  let translation: TranslationExplained | null = null;
   // The gateway's own checks, in its words (server.ts): a deployment it cannot call, or one of the other format.
   if (d.unusable || !d.apiBase || !d.format) refusal = `501: model "${model}" routes to "${d.name}" (${d.where}), which ccproxy cannot call: ${d.unusable}`;
-  else {
-    const target = endpointFor(d.format, model).endpoint;
+  else if (fixed && (d.format !== format || translationTarget(fixed, d))) {
+    const to = translationTarget(fixed, d);
+    if (to) {
+      const client = (Object.keys(CLIENT_ENDPOINT) as ClientApi[]).find((c) => CLIENT_ENDPOINT[c] === fixed)!;
+      translation = explainTranslation(client, to, d, body);
+      const { origin, path } = translatedUrl(d, to, fixed, body.stream === true);
+      url = origin + path;
+      if (translation.refused) refusal = `400: ${translation.refused}`;
+    } else refusal = `400: "${d.name}" (${d.where}) is ${FORMAT_NAME[d.format]}-format deployment, but ${ep.path} is ${ep.what}; ccproxy does not translate it`;
+  } else {
+    const target = fixed?.endpoint ?? endpointFor(d.format, model).endpoint;
     const { origin, path } = d.format === 'gemini' ? geminiUrl(d.apiBase, 'v1beta', d.model, 'generateContent') : endpointUrl(d.apiBase, d.format, target as Exclude<typeof target, 'gemini'>);
     url = origin + path;
     if (d.format !== format) refusal = `400: "${d.name}" (${d.where}) is ${FORMAT_NAME[d.format]}-format deployment, but ${ep.path} is ${ep.what}; ccproxy does not translate between formats`;
@@ -132,5 +154,6 @@ async function run(prepared: PreparedGateway, loaded: LoadedConfig, model: strin
     deployment: d,
     url,
     refusal,
+    translation,
   };
 }

@@ -13,7 +13,7 @@ import { firstMatch, type NamedRule, type RequestBody, type RuleContext } from '
 
 export interface HookContext {
   endpoint: RuleContext['endpoint'];
-  /** The API format the client spoke (and the deployment must speak: the gateway does not translate). */
+  /** The API format the client spoke (the deployment speaks it too, unless an Anthropic Messages request is translated). */
   format: ApiFormat;
   /** The parsed request body; hooks may change it. `model` is rewritten for the deployment after the hooks. */
   body: RequestBody;

@@ -2,14 +2,13 @@
 // routed request (decoded, bounded), and header helpers shared by the HTTP endpoints and the WebSocket form.
 import type http from 'node:http';
 import { decodeBody } from '../capture/decode.js';
+import { errorBody } from '../error-body.js';
 
 /** Anthropic accepts request bodies up to 32 MB; twice that, decoded, is refused with 413. */
 export const MAX_BODY_BYTES = 64 * 1024 * 1024;
 
 /** One error shape for every format: Anthropic's, whose `error.message` the OpenAI and Gemini SDKs read as well. */
-export function errorBody(type: string, message: string, extra: Record<string, unknown> = {}): string {
-  return JSON.stringify({ type: 'error', error: { type, message, ...extra } });
-}
+export { errorBody };
 
 export function sendError(res: http.ServerResponse, status: number, type: string, message: string, extra: Record<string, unknown> = {}): void {
   if (res.headersSent) {

@@ -1,6 +1,6 @@
 // The providers the gateway can call, by LiteLLM's provider prefix (`anthropic/…`, `openai/…`, `gemini/…`): which
 // API format each speaks and its default base URL. Only the three formats the gateway passes through are here;
-// other LiteLLM providers (vertex_ai, bedrock, …) need translation, which the gateway does not do.
+// other LiteLLM providers (vertex_ai, bedrock, …) speak APIs of their own, which the gateway does not call.
 
 export type ApiFormat = 'anthropic' | 'openai' | 'gemini';
 

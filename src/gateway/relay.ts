@@ -4,10 +4,12 @@
 import type http from 'node:http';
 import type { Readable } from 'node:stream';
 import { endToEnd } from '../proxy/hop.js';
+import { carryLink } from '../proxy/link.js';
 import type { Deployment } from './config.js';
 import { setOatHeaders, type CredentialChoice } from './credentials.js';
 import type { GatewayParts } from './dispatch.js';
 import { sendError } from './http-io.js';
+import { Failover, type Send } from './router/exchange.js';
 import { classifyOutboundError } from './upstream.js';
 
 export interface Outbound {
@@ -20,6 +22,8 @@ export interface Outbound {
   body: Buffer | Readable | null;
   d: Deployment;
   choice: CredentialChoice;
+  /** The router's attempt (it may throw Failover: the router then answers the client), else the dispatcher. */
+  send?: Send;
 }
 
 export async function forward(p: GatewayParts, res: http.ServerResponse, o: Outbound): Promise<void> {
@@ -27,7 +31,10 @@ export async function forward(p: GatewayParts, res: http.ServerResponse, o: Outb
   res.on('close', () => {
     if (!res.writableFinished) abort.abort();
   });
-  const send = () => p.upstream.dispatcher.request({ origin: o.origin, path: o.path, method: o.method as 'POST', headers: o.headers, body: o.body, signal: abort.signal });
+  const target = new URL(o.origin);
+  carryLink(o.headers, target, p.upstream.ws.proxyFor(target));
+  const request = { origin: o.origin, path: o.path, method: o.method as 'POST', headers: o.headers, body: o.body, signal: abort.signal };
+  const send = () => (o.send ? o.send(request) : p.upstream.dispatcher.request(request));
   let up: Awaited<ReturnType<typeof send>>;
   try {
     up = await send();
@@ -51,6 +58,7 @@ export async function forward(p: GatewayParts, res: http.ServerResponse, o: Outb
       }
     }
   } catch (err) {
+    if (err instanceof Failover) throw err;
     if (abort.signal.aborted) return;
     const e = classifyOutboundError(err);
     return unreachable(p, res, o, e.status, e.type, e.message);

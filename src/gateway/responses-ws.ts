@@ -8,15 +8,20 @@
 // passed through with its status. After the upgrade, a refusal (no route, the deployment refuses the upgrade or
 // cannot be reached) is sent as the wrapped error event Codex reads — `{"type":"error","status":N,"error":{…}}` —
 // and the socket is closed; Codex treats it as the same HTTP status (it retries, then falls back to HTTPS+SSE).
+// A request routed to a deployment of another format (Anthropic, Gemini, chat completions) is translated and sent
+// over HTTP (translated.ts); its Responses events come back as messages, as they would from OpenAI.
 import http from 'node:http';
 import type { Duplex } from 'node:stream';
 import WebSocket, { WebSocketServer, type RawData } from 'ws';
 import { endToEnd } from '../proxy/hop.js';
+import { LINK_HEADER } from '../proxy/link.js';
 import { routeRequest, type GatewayParts, type Routed } from './dispatch.js';
 import { isResponsesPath, routedEndpoint, type RoutedEndpoint } from './endpoints.js';
 import { errorBody, parseJsonObject, Refusal } from './http-io.js';
 import { firstDeployment } from './passthrough.js';
 import { connectUpstream, MAX_WS_MESSAGE, type UpstreamSocket } from './ws-upstream.js';
+import { runTranslated, type Out } from './translated.js';
+import { translatedUrl } from './translation.js';
 
 /** Close codes: the gateway refused the request (policy), the upstream failed, the gateway is stopping. */
 const CLOSE_REFUSED = 1008;
@@ -48,9 +53,9 @@ export function handleResponsesUpgrade(p: GatewayParts, sockets: ResponsesSocket
   const path = q < 0 ? raw : raw.slice(0, q);
   if (!isResponsesPath(path)) return refuse(socket, 404, errorBody('not_found_error', `WebSocket ${path}: the gateway serves WebSockets on /v1/responses only (the Responses API)`));
   if (String(req.headers.upgrade ?? '').toLowerCase() !== 'websocket') return refuse(socket, 400, errorBody('invalid_request_error', `${path}: only WebSocket upgrades are served`));
-  if (!firstDeployment(p.state.models, 'openai')) {
+  if (!(['openai', 'anthropic', 'gemini'] as const).some((f) => firstDeployment(p.state.models, f))) {
     // Nothing could answer over this socket: refuse the upgrade, so the client falls back to HTTP (and gets its answer there).
-    return refuse(socket, 404, errorBody('not_found_error', `${path}: ${p.state.models.file} has no OpenAI-format deployment for the Responses WebSocket`));
+    return refuse(socket, 404, errorBody('not_found_error', `${path}: ${p.state.models.file} has no deployment the gateway can call for the Responses WebSocket`));
   }
   const query = new URLSearchParams(q < 0 ? '' : raw.slice(q + 1));
   const model = query.get('model');
@@ -72,6 +77,15 @@ export function handleResponsesUpgrade(p: GatewayParts, sockets: ResponsesSocket
 async function routeBeforeUpgrade(p: GatewayParts, sockets: ResponsesSockets, req: http.IncomingMessage, socket: Duplex, head: Buffer, model: string, query: URLSearchParams): Promise<void> {
   const r = await routeRequest(p, RESPONSES, { model }, model, req.headers, upstreamHeaders(req));
   if (r instanceof Refusal) return refuse(socket, r.status, errorBody(r.type, r.message, r.extra));
+  if (r.translate) {
+    // Answered over HTTP in another format, message by message: there is no upstream socket to open.
+    sockets.server.handleUpgrade(req, socket, head, (client) => {
+      sockets.live.add(client);
+      client.on('close', () => sockets.live.delete(client));
+      new Relay(p, req, client, query).start();
+    });
+    return;
+  }
   query.set('model', r.d.model);
   const up = await connectUpstream(wsUrl(r, query), r.headers, p.upstream.ws);
   if (up.kind === 'refused') {
@@ -96,6 +110,8 @@ class Relay {
   /** Client messages are handled in order, one at a time (routing is asynchronous). */
   private chain: Promise<void> = Promise.resolve();
   private closed = false;
+  /** Translated routes: the conversation so far (input and output items) by response id, for previous_response_id. */
+  private readonly history = new Map<string, unknown[]>();
 
   constructor(
     private readonly p: GatewayParts,
@@ -151,6 +167,7 @@ class Relay {
       if (this.upstream) return this.sendError(r.status, r.type, r.message, r.extra);
       return this.fail(r.status, r.type, r.message, CLOSE_REFUSED, r.extra);
     }
+    if (r.translate) return this.translated(r, body);
     if (!this.upstream) {
       const up = await connectUpstream(wsUrl(r, this.query), r.headers, this.p.upstream.ws);
       if (!this.opened(r, up)) return;
@@ -158,6 +175,56 @@ class Relay {
       return this.sendError(400, 'invalid_request_error', `model "${model}" routes to "${r.d.name}", but this WebSocket is connected to "${this.bound!.d.name}"; open a new connection for it`);
     }
     this.upstream!.send(JSON.stringify(type === undefined ? body : { type, ...body }));
+  }
+
+  /**
+   * A request for a deployment of another format: sent over HTTP (translated.ts), its events sent back as messages.
+   * A previous_response_id of this connection is resolved from what it carried before; the connection keeps the
+   * last few conversations for that.
+   */
+  private async translated(r: Routed, body: Record<string, unknown>): Promise<void> {
+    const prev = body.previous_response_id;
+    if (typeof prev === 'string' && this.history.has(prev)) {
+      body.input = [...this.history.get(prev)!, ...inputItems(body.input)];
+      delete body.previous_response_id;
+    }
+    const input = inputItems(body.input);
+    if (body.generate === false) {
+      // A warm-up: nothing to generate, nothing to send to the provider.
+      const response = { id: `resp_warmup_${Date.now().toString(36)}`, object: 'response', created_at: Math.floor(Date.now() / 1000), status: 'completed', model: r.d.model, output: [], usage: null, error: null };
+      this.history.set(response.id, input);
+      this.send({ type: 'response.created', sequence_number: 0, response: { ...response, status: 'in_progress' } });
+      return this.send({ type: 'response.completed', sequence_number: 1, response });
+    }
+    body.stream = true;
+    // Routed as a request without `stream`: the deployment's streaming URL now (Gemini's differs).
+    r.path = translatedUrl(r.d, r.translate!, r.ctx, true).path;
+    const abort = new AbortController();
+    const onClose = () => abort.abort();
+    this.client.once('close', onClose);
+    const out: Out = {
+      signal: abort.signal,
+      json: (status, headers, text) => {
+        const parsed = parseJsonObject(text, 'the answer');
+        const error = !(parsed instanceof Refusal) && parsed.error && typeof parsed.error === 'object' ? parsed.error : { type: 'api_error', message: text };
+        this.send({ type: 'error', status, error, headers });
+      },
+      open: () => {},
+      write: () => {},
+      event: (e) => {
+        if ((e.type === 'response.completed' || e.type === 'response.incomplete') && e.response?.id) {
+          this.history.set(e.response.id, [...input, ...(e.response.output as unknown[])]);
+          while (this.history.size > HISTORY_KEPT) this.history.delete(this.history.keys().next().value!);
+        }
+        this.send(e);
+      },
+      end: () => {},
+    };
+    try {
+      await runTranslated(this.p, out, r, body);
+    } finally {
+      this.client.off('close', onClose);
+    }
   }
 
   /** Binds the deployment's socket, or tells the client why there is none and closes. */
@@ -194,9 +261,18 @@ class Relay {
   }
 }
 
+/** Conversations a connection keeps for previous_response_id on translated routes. */
+const HISTORY_KEPT = 4;
+
+function inputItems(input: unknown): unknown[] {
+  if (typeof input === 'string') return [{ type: 'message', role: 'user', content: input }];
+  return Array.isArray(input) ? input : [];
+}
+
 function upstreamHeaders(req: http.IncomingMessage): Record<string, string | string[]> {
   const headers = endToEnd(req.headers) as Record<string, string | string[]>;
   for (const h of HANDSHAKE_HEADERS) delete headers[h];
+  delete headers[LINK_HEADER];
   return headers;
 }
 

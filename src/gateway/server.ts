@@ -1,19 +1,27 @@
 // The gateway: the role LiteLLM played in the original. It takes Anthropic Messages, OpenAI chat, Responses and
 // embeddings, and Gemini `{model}:{method}` requests, labels them by ccproxy's rules, resolves the label to a
 // deployment of config.yaml, rewrites the model and sends the request to the deployment's api_base in the format
-// it came in (dispatch.ts); the answer streams back untouched (relay.ts). The Responses API's WebSocket form is
-// served on the same path (responses-ws.ts); other provider paths pass through (passthrough.ts).
+// it came in (dispatch.ts); the answer streams back untouched (relay.ts). Anthropic Messages, OpenAI chat and
+// Responses requests sent to a deployment of another format are translated both ways (translated.ts). The
+// Responses API's WebSocket form is served on the same path (responses-ws.ts); other provider paths pass through
+// (passthrough.ts).
 import http from 'node:http';
 import type { Duplex } from 'node:stream';
 import { endToEnd } from '../proxy/hop.js';
 import { createListener } from '../proxy/listen.js';
-import { routeRequest, type GatewayParts } from './dispatch.js';
+import { labelRequest, type GatewayParts } from './dispatch.js';
 import { passThroughFormat, routedEndpoint } from './endpoints.js';
 import { moveGeminiKey } from './gemini.js';
 import { readJson, Refusal, sendError, sendJson } from './http-io.js';
 import { passThrough } from './passthrough.js';
 import { forward } from './relay.js';
+import { forwardTranslated } from './translated.js';
+import { countTokensAnthropic } from './count-tokens.js';
+import { prepareForAnthropic } from '../translate/for-anthropic.js';
+import type { AnthropicRequest } from '../translate/anthropic.js';
 import { handleResponsesUpgrade, ResponsesSockets } from './responses-ws.js';
+import { takeRequestRouting } from './router/fallbacks.js';
+import { runRouted } from './router/run.js';
 
 export type { GatewayParts } from './dispatch.js';
 
@@ -82,12 +90,24 @@ async function routed(p: GatewayParts, req: http.IncomingMessage, res: http.Serv
   const headers = endToEnd(req.headers) as Record<string, string | string[]>;
   for (const h of ['host', 'content-length', 'content-encoding', 'expect']) delete headers[h];
   const q = ep.format === 'gemini' ? moveGeminiKey(query, headers) : query;
-  const r = await routeRequest(p, ep, body, requestedModel, req.headers, headers);
-  if (r instanceof Refusal) return sendError(res, r.status, r.type, r.message, r.extra);
-  r.headers['content-type'] ??= 'application/json';
-  const payload = Buffer.from(JSON.stringify(body));
-  r.headers['content-length'] = String(payload.length);
-  await forward(p, res, { origin: r.origin, path: r.path + q, method: 'POST', headers: r.headers, body: payload, d: r.d, choice: r.choice });
+  // LiteLLM's per-request router keys are the gateway's, never the provider's.
+  const routing = takeRequestRouting(body);
+  if (typeof routing === 'string') return sendError(res, 400, 'invalid_request_error', routing);
+  const labelled = await labelRequest(p, ep, body, requestedModel, req.headers, headers);
+  if (labelled instanceof Refusal) return sendError(res, labelled.status, labelled.type, labelled.message, labelled.extra);
+  const stream = body.stream === true || ep.gemini?.method === 'streamGenerateContent';
+  await runRouted(p, res, { ep, labelled, body, headers, stream, routing }, async (r, b) => {
+    if (r.translate) return forwardTranslated(p, res, r, b);
+    // An oat_sources token may need a refresh and a retry, which the relay does; every other count is answered, estimated if need be.
+    if (ep.endpoint === 'count_tokens' && r.choice.kind !== 'oat') return countTokensAnthropic(p, res, r, b as AnthropicRequest);
+    // A session another model answered before: Anthropic gets back only the thinking it signed (and no more cache
+    // breakpoints than it takes).
+    if (ep.endpoint === 'messages' && r.d.format === 'anthropic') for (const w of prepareForAnthropic(b as AnthropicRequest)) p.log.warn(`"${r.d.name}": ${w}`);
+    r.headers['content-type'] ??= 'application/json';
+    const payload = Buffer.from(JSON.stringify(b));
+    r.headers['content-length'] = String(payload.length);
+    await forward(p, res, { origin: r.origin, path: r.path + q, method: 'POST', headers: r.headers, body: payload, d: r.d, choice: r.choice, send: r.send });
+  });
 }
 
 /** The configured model names in a shape both SDKs read: OpenAI's list (`object`, `owned_by`) and Anthropic's (`type`, `display_name`, `has_more`). */

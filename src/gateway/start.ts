@@ -1,14 +1,20 @@
 // Starting the gateway from a loaded configuration: read config.yaml, build the rules and hooks (refusing a
 // configuration with problems, each named by file and line), then listen. `ccproxy start` calls this; the daemon
 // (a later issue) hosts the same function in-process beside the capture listeners.
-import { ConfigError, locate, type LoadedConfig } from '../config/load.js';
+import { locate, type LoadedConfig } from '../config/load.js';
+import { ConfigError } from '../errors.js';
 import type { Logger } from '../log.js';
+import { registerGateway } from '../proxy/link.js';
 import { listen } from '../proxy/listen.js';
 import { describeConfigured, loadMasterKey, loadModels, type ModelTable } from './config.js';
 import { OatSources } from './credentials.js';
 import { createHooks, type NamedHook, type RoutingState } from './hooks.js';
 import { createRule, type NamedRule } from './rules.js';
 import { createGatewayServer } from './server.js';
+import type { Cooldown } from './router/health.js';
+import { Router } from './router/router.js';
+import { fallbackTargets, routerSettings } from './router/settings.js';
+import { unimplementedWarning } from './router/unimplemented.js';
 import { createUpstream } from './upstream.js';
 
 export interface GatewayOptions {
@@ -32,6 +38,8 @@ export interface RunningGateway {
   port: number;
   /** Where outbound calls go through (HTTPS_PROXY), if anywhere. */
   proxy: string | null;
+  /** Deployments the router has cooling down now. */
+  cooldowns(): Cooldown[];
   close(): Promise<void>;
 }
 
@@ -39,12 +47,19 @@ export interface RunningGateway {
 export interface PreparedGateway {
   state: RoutingState;
   hooks: readonly NamedHook[];
+  router: Router;
 }
 
 export async function prepareGateway(loaded: LoadedConfig, env: NodeJS.ProcessEnv, logger: Logger, preloaded?: ModelTable): Promise<PreparedGateway> {
   const cfg = loaded.config.ccproxy;
   const models = preloaded ?? loadModels(loaded.dir, env);
   for (const w of models.warnings) logger.warn(w);
+  const settings = routerSettings(models.file, models.text);
+  const ignored = unimplementedWarning(models.file, models.text);
+  if (ignored) logger.warn(ignored);
+  for (const f of fallbackTargets(settings)) {
+    if (!models.explain(f.to)) logger.warn(`${models.file}: ${f.setting}: "${f.from}" falls back to "${f.to}", which no model_name or pattern routes; it is skipped`);
+  }
   const at = (path: (string | number)[]) => locate(loaded.file, loaded.text ?? '', path);
   const problems: string[] = [];
   const rules: NamedRule[] = [];
@@ -67,18 +82,18 @@ export async function prepareGateway(loaded: LoadedConfig, env: NodeJS.ProcessEn
     problems.push(`${at(['ccproxy', 'hooks', i])}: ccproxy.hooks[${i}]: ${(err as Error).message}`);
   }
   if (problems.length > 0 || !hooks) throw new ConfigError(`invalid configuration:\n  ${problems.join('\n  ')}`);
-  return { state, hooks };
+  return { state, hooks, router: new Router(settings) };
 }
 
 export async function startGateway(o: GatewayOptions): Promise<RunningGateway> {
   const env = o.env ?? process.env;
   const { loaded } = o;
   const cfg = loaded.config.ccproxy;
-  const { state, hooks } = await prepareGateway(loaded, env, o.logger, o.models);
+  const { state, hooks, router } = await prepareGateway(loaded, env, o.logger, o.models);
   const mitm = cfg.mitm;
   const upstream = createUpstream({ env, certDir: mitm.cert_dir ?? loaded.dir, connectTimeoutMs: mitm.connect_timeout * 1000, idleTimeoutMs: mitm.idle_timeout * 1000 });
   const masterKey = o.masterKey !== undefined ? o.masterKey : loadMasterKey(loaded.dir, env);
-  const server = createGatewayServer({ state, hooks, oat: new OatSources(cfg.oat_sources, env), upstream, env, log: o.logger, masterKey });
+  const server = createGatewayServer({ state, hooks, oat: new OatSources(cfg.oat_sources, env), upstream, env, log: o.logger, masterKey, router });
   let running;
   try {
     running = await listen(
@@ -100,5 +115,12 @@ export async function startGateway(o: GatewayOptions): Promise<RunningGateway> {
     await upstream.dispatcher.close().catch(() => {});
     throw err;
   }
-  return { url: running.url, port: running.port, proxy: upstream.proxy, close: running.close };
+  // The reverse capture of this process links its rows to the forward rows of what it sends here.
+  const unregister = registerGateway(running.url);
+  const close = running.close;
+  return { url: running.url, port: running.port, proxy: upstream.proxy, cooldowns: () => router.cooldowns(), close: () => {
+      unregister();
+      return close();
+    },
+  };
 }

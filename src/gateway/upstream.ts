@@ -5,8 +5,10 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import tls from 'node:tls';
 import { Agent, EnvHttpProxyAgent, type Dispatcher } from 'undici';
-import { CA_CERT_FILE } from '../proxy/tls/ca.js';
+import { CA_CERT_FILE } from '../proxy/tls/ca-files.js';
 import { classifyUpstreamError, type ErrorType } from '../proxy/upstream-error.js';
+import { unbracket } from '../host-name.js';
+import { withoutCredentials } from '../url-credentials.js';
 
 export interface UpstreamOptions {
   env: NodeJS.ProcessEnv;
@@ -59,7 +61,7 @@ export function createUpstream(o: UpstreamOptions): Upstream {
     requestTls: ca ? { ca } : {},
     proxyTls: ca ? { ca } : {},
   } as ConstructorParameters<typeof EnvHttpProxyAgent>[0]);
-  return { dispatcher, proxy: withoutPassword(httpsProxy || httpProxy), extraCAs, ws };
+  return { dispatcher, proxy: withoutCredentials(httpsProxy || httpProxy) ?? '(an invalid proxy URL)', extraCAs, ws };
 }
 
 /** HTTPS_PROXY for secure targets, HTTP_PROXY for plain ones, unless NO_PROXY lists the host (`*`, a name, `.suffix`, with or without `:port`). */
@@ -67,14 +69,14 @@ function proxyFor(target: URL, httpProxy: string, httpsProxy: string, noProxy: s
   const secure = target.protocol === 'https:' || target.protocol === 'wss:';
   const chosen = secure ? httpsProxy : httpProxy;
   if (!chosen) return null;
-  const host = target.hostname.replace(/^\[|\]$/g, '').toLowerCase();
+  const host = unbracket(target.hostname).toLowerCase();
   const port = target.port || (secure ? '443' : '80');
   for (const raw of noProxy.split(/[\s,]+/)) {
     const entry = raw.trim().toLowerCase();
     if (!entry) continue;
     if (entry === '*') return null;
     const m = /^(.*?)(?::(\d+))?$/.exec(entry)!;
-    const name = m[1]!.replace(/^\*?\./, '.').replace(/^\[|\]$/g, '');
+    const name = unbracket(m[1]!.replace(/^\*?\./, '.'));
     if (m[2] && m[2] !== port) continue;
     if (host === name.replace(/^\./, '') || (name.startsWith('.') ? host.endsWith(name) : host.endsWith(`.${name}`))) return null;
   }
@@ -82,18 +84,6 @@ function proxyFor(target: URL, httpProxy: string, httpsProxy: string, noProxy: s
     return new URL(chosen.includes('://') ? chosen : `http://${chosen}`);
   } catch {
     return null;
-  }
-}
-
-/** A proxy URL as it may be printed: no user or password. */
-function withoutPassword(url: string): string {
-  try {
-    const u = new URL(url);
-    u.username = '';
-    u.password = '';
-    return u.href.replace(/\/$/, '');
-  } catch {
-    return '(an invalid proxy URL)';
   }
 }
 

@@ -9,6 +9,7 @@ import type { Duplex } from 'node:stream';
 import tls from 'node:tls';
 import WebSocket from 'ws';
 import type { WsUpstreamSettings } from './upstream.js';
+import { unbracket } from '../host-name.js';
 
 /** A refused upgrade's body is read up to this much (it is an error message). */
 const MAX_REFUSAL_BODY = 64 * 1024;
@@ -71,7 +72,7 @@ function viaProxy(proxy: URL, target: URL, secure: boolean, s: WsUpstreamSetting
     const authority = `${target.hostname}:${port}`;
     const auth = proxy.username ? { 'proxy-authorization': `Basic ${Buffer.from(`${decodeURIComponent(proxy.username)}:${decodeURIComponent(proxy.password)}`).toString('base64')}` } : {};
     const request = (proxy.protocol === 'https:' ? https : http).request({
-      host: proxy.hostname.replace(/^\[|\]$/g, ''),
+      host: unbracket(proxy.hostname),
       port: proxy.port || (proxy.protocol === 'https:' ? 443 : 80),
       method: 'CONNECT',
       path: authority,
@@ -88,7 +89,7 @@ function viaProxy(proxy: URL, target: URL, secure: boolean, s: WsUpstreamSetting
         return;
       }
       if (!secure) return created(null, socket);
-      const host = target.hostname.replace(/^\[|\]$/g, '');
+      const host = unbracket(target.hostname);
       const t = tls.connect({ socket, host, servername: net.isIP(host) ? undefined : host, ALPNProtocols: ['http/1.1'], ...(s.ca ? { ca: s.ca } : {}) });
       t.once('secureConnect', () => created(null, t));
       t.once('error', (err) => created(err));

@@ -8,7 +8,8 @@ import { timingSafeEqual } from 'node:crypto';
 import type { AddressInfo, Socket } from 'node:net';
 import os from 'node:os';
 import type { Duplex } from 'node:stream';
-import { canCheckPeers, isLoopback, peerOwner } from './peer-owner.js';
+import { acceptedPeerOwner, canCheckPeers, isLoopback } from './peer-owner.js';
+import { errorBody } from '../error-body.js';
 
 /** LiteLLM's header for its master key (`general_settings.master_key`); never clashes with a provider's own. */
 export const MASTER_KEY_HEADER = 'x-litellm-api-key';
@@ -125,7 +126,7 @@ const peerChecks = OWNER !== null && canCheckPeers();
 
 /** A refusal as an HTTP response on a socket (CONNECT, upgrade), closing it. */
 function writeRefusal(socket: Duplex, r: Refused): void {
-  const body = JSON.stringify({ type: 'error', error: { type: r.type, message: r.message } });
+  const body = errorBody(r.type, r.message);
   socket.on('error', () => {});
   socket.end(`HTTP/1.1 ${r.status} ${statusText(r.status)}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
 }
@@ -142,7 +143,7 @@ export function guard(server: http.Server, policy: AccessPolicy): void {
     policy.warn?.(`this system does not tell which user owns a local connection (no /proc/net/tcp): any local user can use ccproxy; set general_settings.master_key to require a key`);
   }
   server.on('connection', (socket: CheckedSocket) => {
-    socket[PEER_UID] = peerChecks ? peerOwner(socket) : null;
+    socket[PEER_UID] = peerChecks ? acceptedPeerOwner(socket) : null;
   });
   let hosts: Set<string> | null = null;
   const ownNames = () => (hosts ??= ownHosts(server.address() as AddressInfo));
@@ -154,7 +155,7 @@ export function guard(server: http.Server, policy: AccessPolicy): void {
       if (refused) {
         if (event === 'request') {
           const res = args[1] as http.ServerResponse;
-          const body = JSON.stringify({ type: 'error', error: { type: refused.type, message: refused.message } });
+          const body = errorBody(refused.type, refused.message);
           req.resume();
           res.writeHead(refused.status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
           res.end(body);

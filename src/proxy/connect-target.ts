@@ -2,6 +2,7 @@
 // whether an address is this machine's own (where ccproxy relays only what it can record).
 import { isIP } from 'node:net';
 import { networkInterfaces } from 'node:os';
+import { unbracket } from '../host-name.js';
 
 /** A DNS name: dot-separated labels of letters, digits, `-` and `_` (which real names carry), 253 characters at most. */
 const HOST_NAME = /^(?=.{1,253}$)[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?(?:\.[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?)*\.?$/i;
@@ -24,7 +25,7 @@ export function parseConnectTarget(authority: string): { host: string; port: num
 
 /** Loopback and unspecified addresses, `localhost` names, and every address of this machine's interfaces. */
 export function isLocalAddress(host: string): boolean {
-  const h = host.toLowerCase().replace(/^\[|\]$/g, '').replace(/^::ffff:/, '');
+  const h = unbracket(host.toLowerCase()).replace(/^::ffff:/, '');
   if (h === 'localhost' || h.endsWith('.localhost') || h.endsWith('.localhost.')) return true;
   const v = isIP(h);
   if (v === 4 && (h.startsWith('127.') || h === '0.0.0.0')) return true;

@@ -10,13 +10,19 @@ import net, { type Socket } from 'node:net';
 import tls from 'node:tls';
 import { isLocalAddress, parseConnectTarget } from './connect-target.js';
 import type { CertificateAuthority } from './tls/ca.js';
-import { badRequestResponse, exchangeContext, proxyExchange, recordError, rejectMalformed, type ExchangeContext, type Seen, type Target } from './exchange.js';
+import { exchangeContext, type CaptureOptions, type ExchangeContext, type Seen, type Target } from './context.js';
+import { proxyExchange } from './exchange.js';
+import { badRequestResponse, rejectMalformed } from './malformed.js';
+import { recordError } from './record-error.js';
 import type { AccessPolicy } from './access.js';
 import { createListener, cutUpgrades, listen, type RunningProxy } from './listen.js';
 import { MapRemote, type MapRemoteEntry } from './map-remote.js';
+import { registerForwardCapture } from './link.js';
 import { relayUpgrade } from './websocket.js';
+import { unbracket } from '../host-name.js';
+import { errorBody } from '../error-body.js';
 
-export interface ForwardProxyOptions extends Omit<ExchangeContext, 'upstream'> {
+export interface ForwardProxyOptions extends CaptureOptions {
   host: string;
   port: number;
   /** Who may use it besides the owner (the master key); the owner alone when absent. */
@@ -78,11 +84,11 @@ export async function startForwardProxy(o: ForwardProxyOptions): Promise<Running
     const to = mapped ? mapRemote.map(url) : null;
     if (!to) return { target: asked, seen: { url, host: asked.hostname, path: asked.path, isHttps: asked.secure } };
     const secure = to.protocol === 'https:';
-    const target: Target = { secure, hostname: to.hostname.replace(/^\[|\]$/g, ''), port: Number(to.port) || (secure ? 443 : 80), path: to.pathname + to.search, hostHeader: to.host };
+    const target: Target = { secure, hostname: unbracket(to.hostname), port: Number(to.port) || (secure ? 443 : 80), path: to.pathname + to.search, hostHeader: to.host };
     return { target, seen: { url: to.href, host: target.hostname, path: target.path, isHttps: secure, originalUrl: url } };
   };
   /** An absolute-form request's target, as the client asked (ws:// is http://). */
-  const absolute = (url: URL): Target => ({ secure: false, hostname: url.hostname.replace(/^\[|\]$/g, ''), port: Number(url.port) || 80, path: url.pathname + url.search, hostHeader: url.host });
+  const absolute = (url: URL): Target => ({ secure: false, hostname: unbracket(url.hostname), port: Number(url.port) || 80, path: url.pathname + url.search, hostHeader: url.host });
   /** A request inside an intercepted tunnel: the connection the CONNECT asked for, the Host header the client sent. */
   const tunnelled = (req: IncomingMessage, t: TunnelTarget): Routed =>
     route({ secure: t.secure !== false, hostname: t.host, port: t.port, path: req.url ?? '/', hostHeader: req.headers.host ?? (t.port === (t.secure === false ? 80 : 443) ? t.host : `${t.host}:${t.port}`) }, t.mappable ?? false);
@@ -98,7 +104,7 @@ export async function startForwardProxy(o: ForwardProxyOptions): Promise<Running
       if (url.protocol !== 'http:') throw new Error('not http');
     } catch {
       res.writeHead(400, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ type: 'error', error: { type: 'invalid_request_error', message: 'this is a forward proxy: send absolute-form requests (http://host/path) or CONNECT' } }));
+      res.end(errorBody('invalid_request_error', 'this is a forward proxy: send absolute-form requests (http://host/path) or CONNECT'));
       return;
     }
     const { target, seen } = route(absolute(url), mappable(req));
@@ -184,7 +190,7 @@ export async function startForwardProxy(o: ForwardProxyOptions): Promise<Running
       inner.emit('connection', tlsSocket);
     });
     /** A handshake that did not finish: a row names the host, so a user can see which program does not trust the CA. */
-    const failed = (type: 'client_tls_rejected' | 'client_aborted', message: (host: string) => string) => {
+    const failed = (type: 'client_tls_rejected' | 'client_aborted' | 'bad_request', message: (host: string) => string) => {
       if (settled) return;
       settled = true;
       const host = sni ?? target.host;
@@ -196,6 +202,7 @@ export async function startForwardProxy(o: ForwardProxyOptions): Promise<Running
     tlsSocket.on('error', (err: NodeJS.ErrnoException) => {
       // A client that rejects the certificate says so with an alert; one that resets or closes went away.
       if (isConnectionLoss(err)) failed('client_aborted', (host) => describeClientTlsAbort(host, 'reset', certificateSent(), o.ca.certPath));
+      else if (NOT_TLS.has(err.code ?? '')) failed('bad_request', (host) => `the client's bytes after CONNECT to ${host} began like TLS but are not a TLS handshake (${err.code})`);
       else failed('client_tls_rejected', (host) => describeClientTlsError(err, host, o.ca.certPath));
     });
     const closed = () => failed('client_aborted', (host) => describeClientTlsAbort(host, 'closed', certificateSent(), o.ca.certPath));
@@ -233,7 +240,7 @@ export async function startForwardProxy(o: ForwardProxyOptions): Promise<Running
   }
 
 
-  return listen(
+  const running = await listen(
     server,
     o.host,
     o.port,
@@ -248,6 +255,14 @@ export async function startForwardProxy(o: ForwardProxyOptions): Promise<Running
     () => void ctx.upstream.destroy(),
     { masterKey: null, ...o.access, forward: true },
   );
+  // A gateway of this process may send its requests' link to the reverse capture through here (link.ts).
+  const unregister = registerForwardCapture(running.url, (host) => !isExcluded(host, o.excludedHosts));
+  const close = running.close;
+  running.close = () => {
+    unregister();
+    return close();
+  };
+  return running;
 }
 
 const CONNECT_ESTABLISHED = 'HTTP/1.1 200 Connection Established\r\n\r\n';
@@ -262,6 +277,20 @@ export function describeClientTlsAbort(host: string, how: 'reset' | 'closed', ce
 }
 
 /** OpenSSL's text, made readable: which alert the client sent, and what to do about it. */
+/** OpenSSL's errors for bytes that are not TLS records at all (as opposed to a client's alert or a failed negotiation). */
+const NOT_TLS = new Set([
+  'ERR_SSL_WRONG_VERSION_NUMBER',
+  'ERR_SSL_PACKET_LENGTH_TOO_LONG',
+  'ERR_SSL_EXCESSIVE_MESSAGE_SIZE',
+  'ERR_SSL_RECORD_LENGTH_MISMATCH',
+  'ERR_SSL_LENGTH_MISMATCH',
+  'ERR_SSL_BAD_PACKET_LENGTH',
+  'ERR_SSL_HTTP_REQUEST',
+  'ERR_SSL_HTTPS_PROXY_REQUEST',
+  'ERR_SSL_UNEXPECTED_MESSAGE',
+  'ERR_SSL_UNEXPECTED_RECORD',
+]);
+
 export function describeClientTlsError(err: NodeJS.ErrnoException, host: string, caPath: string): string {
   const alert = /alert ([a-z][a-z ]*?)(?::|$)/i.exec(err.message)?.[1];
   if (alert && /unknown ca|certificate unknown|bad certificate|unsupported certificate|certificate expired/i.test(alert)) {

@@ -1,12 +1,9 @@
 // Starting and stopping a capture listener: bind, report the address, and a shutdown that never hangs.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { bodyLimit } from '../capture/pipeline.js';
-import type { MitmConfig } from '../config/schema.js';
 import { UserError } from '../errors.js';
-import type { Logger } from '../log.js';
 import { guard, type AccessPolicy } from './access.js';
-import type { ExchangeContext } from './exchange.js';
+import type { CaptureOptions, ExchangeContext } from './context.js';
 
 export interface RunningProxy {
   server: http.Server;
@@ -17,10 +14,17 @@ export interface RunningProxy {
 
 /** Node's default; requests past it get 431. */
 export const MAX_HEADER_BYTES = 16 * 1024;
-/** An HTTP server as every capture listener needs it: Node's header limit (431 past it), no Nagle delay, and no
- * request timeout — an LLM request may legitimately take minutes. */
+/**
+ * How long a connection may take to send a request's headers (from its opening, or the end of its previous
+ * response): past it, 408 and the connection is closed, so connections that never send anything (or send headers
+ * a byte a minute) do not pile up. Node's usual value, which `requestTimeout: 0` would otherwise turn off.
+ */
+export const HEADERS_TIMEOUT_MS = 60_000;
+
+/** An HTTP server as every capture listener needs it: Node's header limit (431 past it), no Nagle delay, no
+ * request timeout — an LLM request may legitimately take minutes — but a time limit on the headers. */
 export function createListener(handler: http.RequestListener): http.Server {
-  return http.createServer({ maxHeaderSize: MAX_HEADER_BYTES, noDelay: true, requestTimeout: 0 }, handler);
+  return http.createServer({ maxHeaderSize: MAX_HEADER_BYTES, noDelay: true, requestTimeout: 0, headersTimeout: HEADERS_TIMEOUT_MS }, handler);
 }
 
 /** How long streams still running at shutdown get to end before they are cut. */
@@ -93,18 +97,6 @@ export async function listen(
 /** Upgraded connections still open when the grace period is over are cut (their rows say so). */
 export function cutUpgrades(ctx: ExchangeContext): void {
   for (const u of [...(ctx.upgrades ?? [])]) u.cut();
-}
-
-/** What both capture listeners take from ccproxy.mitm, for one direction (0 reverse, 1 forward). */
-export function captureOptions(mitm: MitmConfig, direction: 0 | 1, sink: ExchangeContext['sink'], log: Logger): Omit<ExchangeContext, 'upstream'> & { host: string } {
-  return {
-    host: mitm.listen_host,
-    sink,
-    capture: { direction, bodyLimit: bodyLimit(mitm.max_body_size), captureBodies: mitm.capture_bodies, redact: mitm.redact, redactHeaders: mitm.redact_headers, llmHosts: mitm.llm_hosts },
-    log,
-    connectTimeoutMs: mitm.connect_timeout * 1000,
-    idleTimeoutMs: mitm.idle_timeout * 1000,
-  };
 }
 
 export interface ListenSettings {

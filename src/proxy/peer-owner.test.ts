@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import { once } from 'node:events';
 import { test } from 'node:test';
-import { canCheckPeers, isLoopback, ownerInTable, peerOwner, tableAddress, TCP_TABLES } from './peer-owner.js';
+import { acceptedPeerOwner, acceptQueue, canCheckPeers, isLoopback, ownerInTable, peerOwner, tableAddress, TCP_TABLES } from './peer-owner.js';
 
 const linux = canCheckPeers() ? false : 'no /proc/net/tcp on this system';
 
@@ -84,4 +84,33 @@ test('an IPv4 client of a dual-stack server (an IPv4-mapped address)', { skip: l
 
 test('a peer that is not on loopback cannot be told', () => {
   assert.equal(peerOwner({ remoteAddress: '10.1.2.3', remotePort: 5, localAddress: '10.1.2.4', localPort: 6 } as net.Socket), null);
+});
+
+test('a listener\'s accept queue, from its row in the table', () => {
+  const uid = process.getuid?.() ?? 0;
+  const head = '  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n';
+  const row = (local: string, queued: number, owner: number) =>
+    `   0: ${local} 00000000:0000 0A 00000000:${queued.toString(16).toUpperCase().padStart(8, '0')} 00:00000000 00000000 ${String(owner).padStart(5)}        0 12345 1 0000000000000000 100 0 0 10 0\n`;
+  const port = 0x1f90;
+  const own = `${tableAddress('127.0.0.1', false)}:1F90`;
+  assert.equal(acceptQueue(head + row(own, 0x1c, uid), '127.0.0.1', port, false), 28);
+  assert.equal(acceptQueue(head + row('00000000:1F90', 3, uid), '127.0.0.1', port, false), 3, 'a listener on every address');
+  assert.equal(acceptQueue(head + row(own, 5, uid + 1), '127.0.0.1', port, false), 0, 'another user\'s listener');
+  assert.equal(acceptQueue(head + row(own, 5, uid), '127.0.0.1', port + 1, false), 0, 'another port');
+});
+
+test('a burst of accepted connections: every peer\'s owner, tables shared only by those already waiting', { skip: linux }, async () => {
+  const server = net.createServer();
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const owners: (number | null)[] = [];
+  server.on('connection', (s: net.Socket) => owners.push(acceptedPeerOwner(s)));
+  const clients = Array.from({ length: 300 }, () => net.connect((server.address() as net.AddressInfo).port, '127.0.0.1').on('error', () => {}));
+  try {
+    while (owners.length < clients.length) await new Promise((r) => setTimeout(r, 10));
+    assert.deepEqual(new Set(owners), new Set([process.getuid!()]));
+  } finally {
+    for (const c of clients) c.destroy();
+    server.close();
+  }
 });

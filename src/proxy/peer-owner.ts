@@ -1,6 +1,7 @@
 // Which local user owns the other end of a loopback TCP connection, read from the kernel's socket tables
 // (/proc/net/tcp, /proc/net/tcp6): the peer's socket is the row whose local end is our remote end and whose
-// remote end is our local end, and that row names its owner's uid. Read once per connection, never cached.
+// remote end is our local end, and that row names its owner's uid. Looked up once per connection, never cached
+// beyond the connections that were already waiting to be accepted when a table was read.
 import { readFileSync } from 'node:fs';
 import { endianness } from 'node:os';
 import net from 'node:net';
@@ -74,6 +75,18 @@ export function ownerInTable(table: string, peer: { address: string; port: numbe
  * address, so both tables are looked in.
  */
 export function peerOwner(socket: net.Socket, tables = TCP_TABLES): number | null {
+  return ownerIn(socket, (v6) => readTable(v6 ? tables.v6 : tables.v4));
+}
+
+function readTable(path: string): string | null {
+  try {
+    return readFileSync(path, 'latin1');
+  } catch {
+    return null;
+  }
+}
+
+function ownerIn(socket: net.Socket, table: (v6: boolean) => string | null): number | null {
   const { remoteAddress, remotePort, localAddress, localPort } = socket;
   if (!remoteAddress || !remotePort || !localAddress || !localPort || !isLoopback(remoteAddress)) return null;
   const peer = { address: remoteAddress, port: remotePort };
@@ -81,21 +94,65 @@ export function peerOwner(socket: net.Socket, tables = TCP_TABLES): number | nul
   const v4Possible = net.isIPv4(remoteAddress) || remoteAddress.startsWith('::ffff:');
   const order: boolean[] = v4Possible ? [false, true] : [true];
   for (const v6 of order) {
-    let table: string;
-    try {
-      table = readFileSync(v6 ? tables.v6 : tables.v4, 'latin1');
-    } catch {
-      continue;
-    }
-    const uid = ownerInTable(table, peer, own, v6);
+    const t = table(v6);
+    const uid = t === null ? null : ownerInTable(t, peer, own, v6);
     if (uid !== null) return uid;
   }
   return null;
 }
 
+/** Per listening port: the table read last for it, and how many connections were then waiting to be accepted. */
+const waiting = new Map<number, { v6: boolean; table: string; left: number }>();
+
+/**
+ * peerOwner for a connection a listener has just accepted, called once for each, in the order they are accepted.
+ * Each read of a table costs time in proportion to every TCP socket on the machine (some 20 ms for 5,000 here), so
+ * a burst of thousands of connections reading one each held the event loop, and everyone else, for a minute. The
+ * listening socket's row says how many connections were waiting in its accept queue when the table was read; the
+ * kernel hands them over in order, so the next that many accepted were already there, and the same read holds
+ * their peers' rows: they use it. Any other connection (or one whose row it lacks) gets a read of its own.
+ */
+export function acceptedPeerOwner(socket: net.Socket, tables = TCP_TABLES): number | null {
+  const port = socket.localPort;
+  if (!port) {
+    waiting.clear(); // an accept that cannot be counted: no read is shared any more
+    return peerOwner(socket, tables);
+  }
+  const batch = waiting.get(port);
+  if (batch && batch.left-- > 0) {
+    const uid = ownerIn(socket, (v6) => (v6 === batch.v6 ? batch.table : null));
+    if (uid !== null) return uid;
+  }
+  waiting.delete(port);
+  return ownerIn(socket, (v6) => {
+    const table = readTable(v6 ? tables.v6 : tables.v4);
+    const queued = table === null ? 0 : acceptQueue(table, socket.localAddress ?? '', port, v6);
+    if (queued > 0) waiting.set(port, { v6, table: table!, left: queued });
+    return table;
+  });
+}
+
+/** How many connections the listener on `address`:`port` (or on every address) of this process had waiting to be accepted. */
+export function acceptQueue(table: string, address: string, port: number, v6: boolean): number {
+  const any = v6 ? '0'.repeat(32) : '0'.repeat(8);
+  const uid = process.getuid?.();
+  for (const local of [tableAddress(address, v6), any]) {
+    const needle = ` ${local}:${hexPort(port)} ${any}:0000 0A `;
+    const at = table.indexOf(needle);
+    if (at < 0) continue;
+    // After the state: tx_queue:rx_queue (for a listener, rx_queue is its accept queue) tr:tm->when retrnsmt uid …
+    const fields = table.slice(at + needle.length, table.indexOf('\n', at)).trim().split(/\s+/);
+    if (Number(fields[3]) !== uid) return 0;
+    const queued = parseInt(fields[0]?.split(':')[1] ?? '', 16);
+    return Number.isInteger(queued) ? queued : 0;
+  }
+  return 0;
+}
+
 /**
  * For a server that speaks something other than HTTP (the embedded database's PostgreSQL port): connections of
- * other users are closed before its own connection handlers see them. Returns false when this cannot be checked.
+ * other users are closed before its own connection handlers see them (a burst shares one read of the socket
+ * table, as acceptedPeerOwner does for HTTP listeners). Returns false when this cannot be checked.
  */
 export function closeOthersConnections(server: net.Server): boolean {
   const owner = process.getuid?.();
@@ -103,7 +160,7 @@ export function closeOthersConnections(server: net.Server): boolean {
   const handlers = server.listeners('connection') as ((s: net.Socket) => void)[];
   server.removeAllListeners('connection');
   server.on('connection', (socket: net.Socket) => {
-    if ((isLoopback(socket.remoteAddress) ? peerOwner(socket) : null) !== owner) {
+    if ((isLoopback(socket.remoteAddress) ? acceptedPeerOwner(socket) : null) !== owner) {
       socket.on('error', () => {});
       socket.destroy();
       return;

@@ -2,12 +2,18 @@
 // method, path, query and headers preserved and Host set for the upstream.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { isIP, type AddressInfo, type Socket } from 'node:net';
-import { badRequestResponse, exchangeContext, proxyExchange, recordError, rejectMalformed, type ExchangeContext, type Seen, type Target } from './exchange.js';
+import { exchangeContext, type CaptureOptions, type ExchangeContext, type Seen, type Target } from './context.js';
+import { proxyExchange } from './exchange.js';
+import { badRequestResponse, rejectMalformed } from './malformed.js';
+import { recordError } from './record-error.js';
 import type { AccessPolicy } from './access.js';
+import { parseConnectTarget } from './connect-target.js';
 import { createListener, cutUpgrades, listen, type RunningProxy } from './listen.js';
 import { relayUpgrade } from './websocket.js';
+import { unbracket } from '../host-name.js';
+import { errorBody } from '../error-body.js';
 
-export interface ReverseProxyOptions extends Omit<ExchangeContext, 'upstream'> {
+export interface ReverseProxyOptions extends CaptureOptions {
   upstream: URL;
   host: string;
   port: number;
@@ -29,15 +35,15 @@ export async function startReverseProxy(o: ReverseProxyOptions): Promise<Running
   const upstreamName = o.upstream.origin + base;
   const targetFor = (path: string): Target => ({
     secure,
-    hostname: o.upstream.hostname.replace(/^\[|\]$/g, ''),
+    hostname: unbracket(o.upstream.hostname),
     port: Number(o.upstream.port) || (secure ? 443 : 80),
     path: base + path,
     hostHeader: o.upstream.host,
   });
-  const listenHost = o.host.replace(/^\[|\]$/g, '').toLowerCase();
+  const listenHost = unbracket(o.host).toLowerCase();
   /** An absolute-form target naming this listener: plain http, a loopback name or the listen address, our port. */
   const namesUs = (url: URL) => {
-    const host = url.hostname.replace(/^\[|\]$/g, '').toLowerCase();
+    const host = unbracket(url.hostname).toLowerCase();
     const port = Number(url.port) || 80;
     return url.protocol === 'http:' && (isLoopback(host) || host === listenHost) && port === (server.address() as AddressInfo).port;
   };
@@ -51,7 +57,7 @@ export async function startReverseProxy(o: ReverseProxyOptions): Promise<Running
     const asked = req.url ?? '/';
     if (asked.startsWith('/') || asked === '*') {
       const hostHeader = req.headers.host ?? `${o.host}:${o.port}`;
-      const seenHost = hostHeader.replace(/:\d+$/, '').replace(/^\[|\]$/g, '');
+      const seenHost = unbracket(hostHeader.replace(/:\d+$/, ''));
       return { target: targetFor(asked), seen: { url: `http://${hostHeader}${asked}`, host: seenHost, path: asked, isHttps: false } };
     }
     let url: URL;
@@ -60,7 +66,7 @@ export async function startReverseProxy(o: ReverseProxyOptions): Promise<Running
     } catch {
       return { refused: `the request target ${JSON.stringify(asked.slice(0, 200))} is neither a path nor a URL`, url: asked.slice(0, 2048), host: '' };
     }
-    const host = url.hostname.replace(/^\[|\]$/g, '');
+    const host = unbracket(url.hostname);
     if (!namesUs(url)) {
       return {
         refused: `this is ccproxy's main port, which sends every request to ${upstreamName}; it does not forward requests for ${url.origin} (use the forward capture port as HTTP(S)_PROXY for that)`,
@@ -77,7 +83,7 @@ export async function startReverseProxy(o: ReverseProxyOptions): Promise<Running
     const r = route(req);
     if ('refused' in r) {
       refuse(req, r);
-      const body = JSON.stringify({ type: 'error', error: { type: 'invalid_request_error', message: r.refused } });
+      const body = errorBody('invalid_request_error', r.refused);
       res.writeHead(400, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), connection: 'close' });
       return res.end(body);
     }
@@ -89,6 +95,16 @@ export async function startReverseProxy(o: ReverseProxyOptions): Promise<Running
     refuse(req, r);
     socket.on('error', () => {});
     socket.end(badRequestResponse(400, r.refused));
+  });
+  // A CONNECT is meant for a forward proxy (HTTPS_PROXY set to this port): refused as absolute-form for another host
+  // is, where Node would close the connection without a word.
+  server.on('connect', (req: IncomingMessage, socket: Socket) => {
+    const asked = (req.url ?? '').slice(0, 2048);
+    const t = parseConnectTarget(asked);
+    const refused = `this is ccproxy's main port, which sends every request to ${upstreamName}; it does not open tunnels (CONNECT ${JSON.stringify(asked.slice(0, 200))}): use the forward capture port as HTTPS_PROXY for that`;
+    refuse(req, { refused, url: asked, host: 'host' in t ? t.host : '' });
+    socket.on('error', () => {});
+    socket.end(badRequestResponse(400, refused));
   });
   server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => rejectMalformed(ctx, err, socket));
   return listen(

@@ -31,7 +31,7 @@ export function classifyUpstreamError(err: unknown, timeouts?: Timeouts): { type
   return { type: 'upstream_reset', status: 502, message };
 }
 
-export function errorBody(upstream: string, type: ErrorType, message: string): string {
+export function upstreamErrorBody(upstream: string, type: ErrorType, message: string): string {
   const what = type === 'bad_request' ? `ccproxy did not send the request to ${upstream}` : `ccproxy could not reach ${upstream}`;
   return JSON.stringify({ type: 'error', error: { type: 'proxy_error', error_type: type, message: `${what}: ${message}`, upstream } });
 }

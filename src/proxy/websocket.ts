@@ -4,17 +4,19 @@
 // seen and completed when the connection ends (or the upgrade fails); its messages go to the sink beside it.
 // Every socket has its error listener from the start: a peer that leaves at any moment ends the relay, never
 // the process.
-import { randomUUID } from 'node:crypto';
-import http, { type IncomingMessage } from 'node:http';
-import https from 'node:https';
+import type http from 'node:http';
+import type { IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
-import { BODY_CEILING, requestStart, responseEnd } from '../capture/pipeline.js';
+import { recorder, type Recorder } from '../capture/recorder.js';
 import { redactQuery } from '../capture/redact.js';
+import { seenEnd, seenRequest, seenResponse } from '../capture/seen.js';
+import { BODY_CEILING } from '../capture/settings.js';
+import type { Capture } from '../capture/stage.js';
 import { BodyCopy } from '../flow/body-copy.js';
-import type { TraceFields } from '../store/table.js';
-import { recorder, sniFor, targetName, type ExchangeContext, type Seen, type Target } from './exchange.js';
+import { targetName, type ExchangeContext, type Seen, type Target } from './context.js';
 import { endToEndRaw, headerObject } from './hop.js';
-import { classifyUpstreamError, errorBody, type ErrorType } from './upstream-error.js';
+import { classifyUpstreamError, type ErrorType } from './upstream-error.js';
+import { errorAnswer, statusHead, upgradeRequest } from './upgrade-wire.js';
 import { FrameError } from './ws-frames.js';
 import { WsTap } from './ws-tap.js';
 
@@ -34,10 +36,9 @@ export function relayUpgrade(ctx: ExchangeContext, req: IncomingMessage, client:
 const side = (d: 0 | 1) => (d === 0 ? 'client' : 'upstream');
 
 class UpgradeRelay {
-  private readonly id = randomUUID();
-  private readonly startedAt = new Date();
   private readonly t0 = performance.now();
-  private readonly record: ReturnType<typeof recorder>;
+  private readonly capture: Capture;
+  private readonly record: Recorder;
   private up: http.ClientRequest | null = null;
   private usock: Socket | null = null;
   private answered = false;
@@ -67,7 +68,12 @@ class UpgradeRelay {
     private readonly seen: Seen,
     private readonly upstreamName: string,
   ) {
-    this.record = recorder(ctx, this.id);
+    this.capture = seenRequest(
+      ctx.capture,
+      { method: req.method ?? 'GET', url: seen.url, host: seen.host, path: seen.path, headers: req.headers, clientIp: req.socket.remoteAddress ?? null, isHttps: seen.isHttps, start: Date.now(), originalUrl: seen.originalUrl },
+      null,
+    );
+    this.record = recorder(ctx, this.capture);
   }
 
   run(): void {
@@ -79,23 +85,9 @@ class UpgradeRelay {
     client.on('data', this.keepEarly);
     client.setNoDelay(true);
     ctx.upgrades?.add(this);
-    this.record('create', () =>
-      requestStart(ctx.capture, { method: req.method ?? 'GET', url: seen.url, host: seen.host, path: seen.path, headers: req.headers, clientIp: req.socket.remoteAddress ?? null, isHttps: seen.isHttps, start: this.startedAt, originalUrl: seen.originalUrl }),
-    );
+    this.record('requestHeaders');
     if (client.destroyed || !client.readable) return this.clientLeft();
-    // The upgrade request goes on as it came (names' case, order), its hop-by-hop headers replaced by the upgrade's own.
-    const headers = endToEndRaw(req.rawHeaders, target.hostHeader);
-    headers.push('Connection', 'Upgrade', 'Upgrade', String(req.headers.upgrade ?? 'websocket'));
-    const up = (target.secure ? https : http).request({
-      hostname: target.hostname,
-      port: target.port,
-      method: req.method,
-      path: target.path,
-      headers,
-      setHost: false,
-      agent: false,
-      servername: sniFor(target),
-    });
+    const up = upgradeRequest(req, target);
     this.up = up;
     up.on('error', (err) => this.upstreamError(err));
     this.arm(ctx.connectTimeoutMs, { type: 'timeout', message: `no connection within ${ctx.connectTimeoutMs / 1000}s` }, 504);
@@ -153,8 +145,7 @@ class UpgradeRelay {
     this.up?.destroy();
     const { client } = this;
     if (client.writable) {
-      const body = errorBody(this.upstreamName, failure.type, failure.message);
-      client.end(`HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nx-ccproxy-error: ${failure.type}\r\nconnection: close\r\n\r\n${body}`);
+      client.end(errorAnswer(status, this.upstreamName, failure));
       client.destroySoon();
     } else client.destroy();
     this.done();
@@ -217,12 +208,8 @@ class UpgradeRelay {
     const { ctx, client } = this;
     client.removeListener('data', this.keepEarly);
     client.write(statusHead(res, res.rawHeaders));
-    const f = responseEnd(ctx.capture, { status: this.status, headers: headerObject(res.rawHeaders), copy: null, start: this.startedAt, end: new Date(), ttfbMs: this.ttfb, serverIp: this.serverIp, serverPort: this.serverPort }) as TraceFields;
-    delete f.end_time;
-    delete f.duration_ms;
-    delete f.error_type;
-    delete f.error_message;
-    this.record('update', () => f);
+    seenResponse(this.capture, { status: this.status, headers: headerObject(res.rawHeaders), copy: null, ttfbMs: this.ttfb, serverIp: this.serverIp, serverPort: this.serverPort });
+    this.record('responseHeaders');
     if (String(res.headers.upgrade ?? '').toLowerCase() === 'websocket') {
       const { captureBodies, bodyLimit, redact } = ctx.capture;
       this.tap = new WsTap({ captureBodies, bodyLimit, redact, inflateCeiling: INFLATE_CEILING }, res.headers['sec-websocket-extensions'], (m) => this.record.message(m));
@@ -243,7 +230,7 @@ class UpgradeRelay {
           this.tap.push(direction, chunk);
         } catch (err) {
           if (!(err instanceof FrameError)) {
-            this.ctx.log.warn(`capture of WebSocket ${this.id} stopped: ${(err as Error).message}`);
+            this.ctx.log.warn(`capture of WebSocket ${this.capture.flow.id} stopped: ${(err as Error).message}`);
             this.tap.close();
             this.tap = null;
           } else {
@@ -299,20 +286,12 @@ class UpgradeRelay {
     this.disarm();
     this.ctx.upgrades?.delete(this);
     this.tap?.close();
-    const end = new Date();
-    const { ctx, startedAt: start, status } = this;
+    const { ctx, status } = this;
     const raw = this.responseHeaders;
     const error = this.failure ?? undefined;
-    this.record('complete', () =>
-      responseEnd(ctx.capture, { status, headers: raw ? headerObject(raw) : {}, copy: this.resCopy, start, end, ttfbMs: this.ttfb, serverIp: this.serverIp, serverPort: this.serverPort, error }),
-    );
+    seenResponse(this.capture, { status, headers: raw ? headerObject(raw) : null, copy: this.resCopy, ttfbMs: this.ttfb, serverIp: this.serverIp, serverPort: this.serverPort });
+    seenEnd(this.capture, Date.now(), error);
+    this.record('responseEnd');
     if (ctx.log.debugEnabled) ctx.log.debug(`${this.req.method} ${redactQuery(this.seen.url)} (upgrade) → ${error?.type ?? status} ${Math.round(performance.now() - this.t0)} ms`);
   }
-}
-
-/** A status line and headers, byte for byte as the upstream sent them (Node reads header bytes as latin1). */
-function statusHead(res: IncomingMessage, raw: readonly string[]): Buffer {
-  let s = `HTTP/1.1 ${res.statusCode} ${res.statusMessage ?? ''}\r\n`;
-  for (let i = 0; i < raw.length; i += 2) s += `${raw[i]}: ${raw[i + 1]}\r\n`;
-  return Buffer.from(`${s}\r\n`, 'latin1');
 }

@@ -1,7 +1,7 @@
 // The capture's reading of one WebSocket connection: frames from both directions (copies of the relayed bytes)
 // become messages — fragments joined under the first frame's opcode, control frames on their own, payloads
 // unmasked, inflated and redacted, bounded like bodies — numbered in the order the capture saw them end.
-import type { MaybePromise } from '../capture/pipeline.js';
+import type { MaybePromise } from '../capture/maybe-promise.js';
 import { redactJsonBytes } from '../capture/redact-json.js';
 import { BodyCopy } from '../flow/body-copy.js';
 import type { WsMessage } from '../flow/websocket.js';

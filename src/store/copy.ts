@@ -1,7 +1,7 @@
 // New rows go in with binary COPY: PostgreSQL then parses and plans nothing per batch and skips the conflict
 // check, which costs it about a third of what a multi-row upsert does per row. Only rows that should not exist
-// yet come here (a trace's first write, a WebSocket message); anything else goes through the upserts, and so do
-// rows whose COPY failed because a replay repeats them.
+// yet come here (a trace's first write, a WebSocket message, an LLM usage row); anything else goes through the
+// upserts, and so do rows whose COPY failed because a replay repeats them.
 import type { Writable } from 'node:stream';
 import { setImmediate as turn } from 'node:timers/promises';
 import type pg from 'pg';
@@ -9,6 +9,7 @@ import { from as copyFrom } from 'pg-copy-streams';
 import { withClient } from './database.js';
 import { groupByShape, type Op, type Shape, type WireValue } from './ops.js';
 import { COLUMN_BY_NAME, TABLE, type ColumnType } from './table.js';
+import { USAGE_TABLE, USAGE_TYPES, USAGE_VALUE_COLUMNS } from './usage-table.js';
 import { WS_TABLE, WS_TYPES, WS_VALUE_COLUMNS } from './ws-table.js';
 
 /** A table COPY writes to: its quoted name and its columns' types (the first column is the row's trace_id). */
@@ -19,11 +20,13 @@ export interface CopyTarget {
 
 export const TRACES_TARGET: CopyTarget = { table: TABLE, types: new Map([...COLUMN_BY_NAME].map(([name, c]) => [name, c.type])) };
 export const MESSAGES_TARGET: CopyTarget = { table: WS_TABLE, types: WS_TYPES };
+export const USAGE_TARGET: CopyTarget = { table: USAGE_TABLE, types: USAGE_TYPES };
+const USAGE_COPY_COLUMNS = USAGE_VALUE_COLUMNS.map((c) => c.name);
 
 export interface CopyPlan {
-  /** One COPY per table and column set: trace creates by shape, then the messages. */
+  /** One COPY per table and column set: trace creates by shape, then the messages, then the usage rows. */
   copies: { target: CopyTarget; shape: Pick<Shape, 'cols' | 'rows'> }[];
-  /** Rows that go as upserts (a trace's later writes). */
+  /** Rows that go as statements (a trace's later writes, timing rows). */
   rest: Op[];
 }
 
@@ -32,7 +35,9 @@ export function planCopies(rows: readonly Op[]): CopyPlan {
   const copies: CopyPlan['copies'] = groupByShape(rows.filter((r) => r.kind === 'create')).map((shape) => ({ target: TRACES_TARGET, shape }));
   const messages = rows.filter((r) => r.kind === 'ws');
   if (messages.length > 0) copies.push({ target: MESSAGES_TARGET, shape: { cols: WS_VALUE_COLUMNS, rows: messages } });
-  return { copies, rest: rows.filter((r) => r.kind === 'complete') };
+  const usage = rows.filter((r) => r.kind === 'usage');
+  if (usage.length > 0) copies.push({ target: USAGE_TARGET, shape: { cols: USAGE_COPY_COLUMNS, rows: usage } });
+  return { copies, rest: rows.filter((r) => r.kind === 'complete' || r.kind === 'timing') };
 }
 
 const SIGNATURE = Buffer.from('PGCOPY\n\xff\r\n\0', 'latin1');
@@ -134,18 +139,31 @@ function writeValue(buf: Buffer, at: number, v: WireValue, type: ColumnType, nam
 }
 
 /**
- * Runs one COPY on a client of the pool. Rows are encoded slice by slice before it starts (a value that cannot
- * be encoded throws NotEncodable then, with nothing sent), and the slices are sent one per turn of the event
- * loop, waiting for the socket to drain when it is full. Resolves when the server has committed the COPY.
+ * Rows in COPY's binary form, encoded slice by slice (one short task each, so a large batch never holds the
+ * event loop for long). A value that cannot be encoded throws NotEncodable here, before anything is sent.
  */
-export async function copyRows(pool: pg.Pool, { cols, rows }: Pick<Shape, 'cols' | 'rows'>, target: CopyTarget = TRACES_TARGET): Promise<void> {
+export async function encodeCopy({ cols, rows }: Pick<Shape, 'cols' | 'rows'>, target: CopyTarget = TRACES_TARGET): Promise<Buffer[]> {
   const chunks: Buffer[] = [HEADER];
   for (let i = 0; i < rows.length; i += SLICE_ROWS) {
     if (i > 0) await turn();
     chunks.push(encodeRows(cols, rows.slice(i, i + SLICE_ROWS), target));
   }
   chunks.push(TRAILER);
-  await withClient(pool, (client) => send(client.query(copyFrom(copyStatement(cols, target))), chunks));
+  return chunks;
+}
+
+/**
+ * Runs one COPY of encoded rows on `client`: the slices are sent one per turn of the event loop, waiting for the
+ * socket to drain when it is full. Resolves when the server has taken the COPY (committed, outside a transaction).
+ */
+export function sendCopy(client: pg.ClientBase, cols: readonly string[], chunks: readonly Buffer[], target: CopyTarget = TRACES_TARGET): Promise<void> {
+  return send(client.query(copyFrom(copyStatement(cols, target))), chunks);
+}
+
+/** One COPY on a client of the pool, in its own transaction. */
+export async function copyRows(pool: pg.Pool, shape: Pick<Shape, 'cols' | 'rows'>, target: CopyTarget = TRACES_TARGET): Promise<void> {
+  const chunks = await encodeCopy(shape, target);
+  await withClient(pool, (client) => sendCopy(client, shape.cols, chunks, target));
 }
 
 function send(stream: Writable, chunks: readonly Buffer[]): Promise<void> {

@@ -4,7 +4,9 @@ import type { LoadedConfig } from '../config/load.js';
 import { paths } from '../config/paths.js';
 import { UserError } from '../errors.js';
 import { attachEmbedded } from './embedded.js';
-import { migrate, SchemaClashError, type MigrationResult } from './migrations.js';
+import { hidePassword } from '../url-credentials.js';
+import { SchemaClashError, type MigrationResult } from './migrations.js';
+import { prepareSchema } from './schema.js';
 
 export type Backend =
   | { kind: 'embedded'; dataDir: string; url: string; port: number; owner: boolean; holderPid: number }
@@ -43,14 +45,22 @@ const types = {
   },
 } as pg.CustomTypesConfig;
 
-export function hidePassword(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password) u.password = '***';
-    return u.toString();
-  } catch {
-    return url.replace(/\/\/([^:/@]+):[^@]*@/, '//$1:***@');
-  }
+/**
+ * Another pool on an open database, for a reader that must never hold the writer's connections (the viewer).
+ * Same types and session settings as the database's own pool.
+ */
+export function readerPool(backend: Backend, max: number, name: string): pg.Pool {
+  const pool = new pg.Pool({
+    connectionString: backend.url,
+    max,
+    connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+    idleTimeoutMillis: 10_000,
+    types,
+    options: backend.kind === 'server' ? '-c TimeZone=UTC' : undefined,
+    application_name: name,
+  });
+  pool.on('error', () => {});
+  return pool;
 }
 
 export async function openDatabase(loaded: LoadedConfig, opts: OpenOptions = {}): Promise<Database> {
@@ -109,7 +119,7 @@ export async function openDatabase(loaded: LoadedConfig, opts: OpenOptions = {})
   };
   if (opts.migrate ?? true) {
     try {
-      db.migrated = await withClient(db.pool, migrate);
+      db.migrated = (await withClient(db.pool, (client) => prepareSchema(client, false))).migrated;
     } catch (err) {
       await db.close();
       throw explainDbError(err, db);

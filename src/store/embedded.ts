@@ -1,21 +1,18 @@
 // The embedded database: one process at a time holds the PGlite data folder open and serves it over the
 // PostgreSQL wire protocol on a loopback port, recorded in pglite.json; every other process connects there.
-import { mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, closeSync } from 'node:fs';
+import { mkdirSync, rmSync, statSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { paths } from '../config/paths.js';
+import { writeFileAtomic } from '../atomic-write.js';
 import { UserError } from '../errors.js';
+import { createExclusive } from '../exclusive-create.js';
 import { openPGlite } from './pglite-settings.js';
 import { closeOthersConnections } from '../proxy/peer-owner.js';
+import { relayNotifications } from './pglite-notify.js';
+import { isAlive, readHolder, readHolderAt, type HolderRecord } from './holder.js';
+import { embeddedUrl } from './urls.js';
 
-export interface HolderRecord {
-  pid: number;
-  host: string;
-  port: number | null;
-  /** A short-lived command (db sql, db push): long-running processes wait for it to finish instead of connecting. */
-  transient: boolean;
-  dataDir: string;
-  startedAt: string;
-}
+const recordText = (rec: HolderRecord) => JSON.stringify(rec, null, 2);
 
 export interface EmbeddedHandle {
   url: string;
@@ -31,21 +28,6 @@ const HOLDER_WAIT_MS = 30_000;
 /** The socket server multiplexes clients onto PGlite's single session; this bounds psql sessions plus our pool. */
 const MAX_CONNECTIONS = 32;
 
-export const embeddedUrl = (host: string, port: number) => `postgresql://postgres@${host}:${port}/postgres`;
-
-export function readHolder(configDir: string): HolderRecord | null {
-  return readRecordAt(paths.pgliteHolder(configDir));
-}
-
-export function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 export async function attachEmbedded(configDir: string, opts: { transient: boolean }): Promise<EmbeddedHandle> {
   mkdirSync(configDir, { recursive: true });
   const holderFile = paths.pgliteHolder(configDir);
@@ -58,7 +40,7 @@ export async function attachEmbedded(configDir: string, opts: { transient: boole
       }
     } else if (rec) {
       removeStale(holderFile, rec);
-    } else if (tryCreate(holderFile, { pid: process.pid, host: '127.0.0.1', port: null, transient: opts.transient, dataDir: paths.pgliteData(configDir), startedAt: new Date().toISOString() })) {
+    } else if (createExclusive(holderFile, recordText({ pid: process.pid, host: '127.0.0.1', port: null, transient: opts.transient, dataDir: paths.pgliteData(configDir), startedAt: new Date().toISOString() }))) {
       try {
         return await openOwned(configDir, opts.transient);
       } catch (err) {
@@ -88,16 +70,20 @@ async function openOwned(configDir: string, transient: boolean): Promise<Embedde
     throw new UserError(`cannot open the embedded database in ${dataDir}: ${(err as Error).message}`);
   }
   await db.exec(`SET TIME ZONE 'UTC'`);
-  const server = new PGLiteSocketServer({ db, host: '127.0.0.1', port: 0, maxConnections: MAX_CONNECTIONS });
+  // Notifications (LISTEN ccproxy_traces) reach the socket's listeners through the holder: see pglite-notify.ts.
+  const relay = relayNotifications(db);
+  const server = new PGLiteSocketServer({ db: relay.db, host: '127.0.0.1', port: 0, maxConnections: MAX_CONNECTIONS });
   await server.start();
   // Served on loopback TCP, with no password: only connections of this user are let through to PostgreSQL.
   const net = (server as unknown as { server: import('node:net').Server | null }).server;
-  if (net) closeOthersConnections(net);
+  if (net) {
+    closeOthersConnections(net);
+    relay.attach(net);
+  }
   const port = Number(server.getServerConn().split(':').pop());
   const rec: HolderRecord = { pid: process.pid, host: '127.0.0.1', port, transient, dataDir, startedAt: new Date().toISOString() };
   const holderFile = paths.pgliteHolder(configDir);
-  writeFileSync(`${holderFile}.${process.pid}`, JSON.stringify(rec, null, 2));
-  renameSync(`${holderFile}.${process.pid}`, holderFile);
+  writeFileAtomic(holderFile, recordText(rec));
   let closed = false;
   const release = () => {
     const current = readHolder(configDir);
@@ -120,18 +106,6 @@ async function openOwned(configDir: string, transient: boolean): Promise<Embedde
   };
 }
 
-function tryCreate(file: string, rec: HolderRecord): boolean {
-  try {
-    const fd = openSync(file, 'wx', 0o644);
-    writeFileSync(fd, JSON.stringify(rec, null, 2));
-    closeSync(fd);
-    return true;
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
-    throw err;
-  }
-}
-
 /**
  * Removes a holder record whose process is gone. A second lock file makes the check-and-remove atomic
  * between processes, so one cannot delete a record another has just written.
@@ -143,19 +117,11 @@ function removeStale(file: string, seen: HolderRecord): void {
   } catch {
     /* no guard */
   }
-  if (!tryCreate(guard, { ...seen, pid: process.pid })) return;
+  if (!createExclusive(guard, recordText({ ...seen, pid: process.pid }))) return;
   try {
-    const current = readRecordAt(file);
+    const current = readHolderAt(file);
     if (current && current.pid === seen.pid && current.startedAt === seen.startedAt) rmSync(file, { force: true });
   } finally {
     rmSync(guard, { force: true });
-  }
-}
-
-function readRecordAt(file: string): HolderRecord | null {
-  try {
-    return JSON.parse(readFileSync(file, 'utf8')) as HolderRecord;
-  } catch {
-    return null;
   }
 }

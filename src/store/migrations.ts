@@ -3,6 +3,8 @@
 import type { PoolClient } from 'pg';
 import { UserError } from '../errors.js';
 import { COLUMNS, INDEXES, SPEC_COLUMNS, TABLE, TABLE_NAME, indexName, type Column } from './table.js';
+import { TIMINGS_COLUMNS, TIMINGS_TABLE, TIMINGS_TABLE_NAME, TIMINGS_TABLE_SQL } from './timings-table.js';
+import { USAGE_BILLED_SQL, USAGE_COLUMNS, USAGE_TABLE, USAGE_TABLE_NAME, USAGE_TABLE_SQL } from './usage-table.js';
 import { WS_COLUMNS, WS_TABLE, WS_TABLE_NAME, WS_TABLE_SQL } from './ws-table.js';
 
 interface Migration {
@@ -57,6 +59,21 @@ END $$;
     name: 'original_url: the URL a client asked for when map_remote sent the request elsewhere',
     sql: addColumns(COLUMNS.filter((c) => c.migration === 5)),
   },
+  {
+    version: 6,
+    name: 'trace timings table CCProxy_TraceTimings: link to the reverse trace, connection and chunk times',
+    sql: TIMINGS_TABLE_SQL,
+  },
+  {
+    version: 7,
+    name: 'LLM usage table CCProxy_LlmUsage and the view of billed calls CCProxy_LlmCalls',
+    sql: USAGE_TABLE_SQL,
+  },
+  {
+    version: 8,
+    name: 'LLM usage: client_trace_id and billed on each row, the reports index of billed calls, the view on billed',
+    sql: USAGE_BILLED_SQL,
+  },
 ];
 
 export const LATEST_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;
@@ -99,6 +116,8 @@ export async function migrate(client: PoolClient): Promise<MigrationResult> {
 const CHECKED: { table: string; name: string; columns: readonly Column[] }[] = [
   { table: TABLE, name: TABLE_NAME, columns: COLUMNS },
   { table: WS_TABLE, name: WS_TABLE_NAME, columns: WS_COLUMNS },
+  { table: TIMINGS_TABLE, name: TIMINGS_TABLE_NAME, columns: TIMINGS_COLUMNS },
+  { table: USAGE_TABLE, name: USAGE_TABLE_NAME, columns: USAGE_COLUMNS },
 ];
 
 /** A column of ours that exists with another type would silently break writes and the spec's queries: refuse. */

@@ -1,15 +1,19 @@
 // A writer operation is a partial row keyed by trace_id. Creates and completions carry different columns,
 // so applying them as upserts in any order, or twice, leaves the same row: that makes replay safe. A message
-// operation ('ws') is a whole row of the WebSocket messages table, keyed by trace_id and seq, inserted once.
+// operation ('ws') is a whole row of the WebSocket messages table, keyed by trace_id and seq, inserted once; a
+// timing operation ('timing') a whole row of the trace timings table, keyed by trace_id, inserted once; a usage
+// operation ('usage') a whole row of the LLM usage table, keyed by trace_id, inserted once.
 import type { WsMessage } from '../flow/websocket.js';
 import { COLUMN_BY_NAME, COLUMNS, TABLE, isoText, type ColumnType, type TraceFields } from './table.js';
+import { buildTimingInserts, TIMINGS_TYPES } from './timings-table.js';
+import { buildUsageInserts, USAGE_TYPES } from './usage-table.js';
 import { buildWsInserts, WS_TYPES } from './ws-table.js';
 
 export type WireValue = string | number | boolean | null | Buffer;
 
 export interface Op {
-  /** 'create' and 'complete' are partial trace rows; 'ws' is one WebSocket message row. */
-  kind: 'create' | 'complete' | 'ws';
+  /** 'create' and 'complete' are partial trace rows; 'ws' is one WebSocket message row; 'timing' one trace timings row; 'usage' one LLM usage row. */
+  kind: 'create' | 'complete' | 'ws' | 'timing' | 'usage';
   id: string;
   fields: Record<string, WireValue>;
   /** Body (or payload) bytes, for batch sizing. */
@@ -22,6 +26,12 @@ export const countOps = (ops: readonly Op[]) => ops.reduce((sum, op) => sum + op
 
 const NUL = /\u0000/g;
 const noNul = (s: string) => (s.includes('\u0000') ? s.replace(NUL, '') : s);
+
+/**
+ * Whether `op` rides with its trace's operations (the trace's timings or LLM usage row, at most one each per
+ * finished exchange): the queue and batch limits count traces' operations, not these.
+ */
+export const rides = (op: Op): boolean => op.kind === 'timing' || op.kind === 'usage';
 
 /**
  * Converts capture values to what PostgreSQL accepts: JSON text without NUL, Buffers, and timestamps as
@@ -84,6 +94,16 @@ export function makeWsOp(traceId: string, m: WsMessage): Op {
   return { kind: 'ws', id: noNul(traceId), fields, bytes: payload?.length ?? 0, n: 1 };
 }
 
+/** A trace's row of the timings table (values already as the table takes them: chunk_ms as JSON text). */
+export function makeTimingOp(traceId: string, fields: Record<string, WireValue>): Op {
+  return { kind: 'timing', id: noNul(traceId), fields, bytes: 0, n: 1 };
+}
+
+/** A trace's row of the LLM usage table (values as the table takes them: JSON as text, times as epoch ms). */
+export function makeUsageOp(traceId: string, fields: Record<string, WireValue>): Op {
+  return { kind: 'usage', id: noNul(traceId), fields, bytes: 0, n: 1 };
+}
+
 /** Folds `op` into `into` (same trace): its values win. */
 export function absorb(into: Op, op: Op): void {
   Object.assign(into.fields, op.fields);
@@ -96,7 +116,7 @@ export function mergeOps(ops: readonly Op[]): Op[] {
   const byId = new Map<string, Op>();
   const out: Op[] = [];
   for (const op of ops) {
-    if (op.kind === 'ws') {
+    if (op.kind === 'ws' || op.kind === 'timing' || op.kind === 'usage') {
       out.push(op);
       continue;
     }
@@ -149,11 +169,18 @@ export function groupByShape(rows: readonly Op[]): Shape[] {
   return [...groups].map(([mask, group]) => ({ mask, cols: COLUMNS.filter((c, i) => c.name !== 'trace_id' && Math.floor(mask / 2 ** i) % 2 === 1).map((c) => c.name), rows: group }));
 }
 
-/** The statements that write merged rows: trace upserts, then message inserts. */
+/** The statements that write merged rows: trace upserts, then message inserts, then timing and usage inserts. */
 export function buildStatements(rows: readonly Op[]): Statement[] {
-  const traces = rows.filter((r) => r.kind !== 'ws');
+  const traces = rows.filter((r) => r.kind === 'create' || r.kind === 'complete');
   const messages = rows.filter((r) => r.kind === 'ws');
-  return [...(traces.length > 0 ? buildUpserts(traces) : []), ...(messages.length > 0 ? buildWsInserts(messages) : [])];
+  const timings = rows.filter((r) => r.kind === 'timing');
+  const usage = rows.filter((r) => r.kind === 'usage');
+  return [
+    ...(traces.length > 0 ? buildUpserts(traces) : []),
+    ...(messages.length > 0 ? buildWsInserts(messages) : []),
+    ...(timings.length > 0 ? buildTimingInserts(timings) : []),
+    ...(usage.length > 0 ? buildUsageInserts(usage) : []),
+  ];
 }
 
 /** One multi-row upsert per column set (trace rows only). */
@@ -192,9 +219,13 @@ function upsertText(mask: number, cols: string[], rows: number): string {
 
 const isTimestamp = (name: string) => COLUMN_BY_NAME.get(name)?.type === 'timestamp without time zone';
 /** A field's column type in the table the operation writes to. */
-const typeOf = (kind: Op['kind'], name: string): ColumnType | undefined => (kind === 'ws' ? WS_TYPES.get(name) : COLUMN_BY_NAME.get(name)?.type);
+const OTHER_TYPES: Partial<Record<Op['kind'], ReadonlyMap<string, ColumnType>>> = { ws: WS_TYPES, timing: TIMINGS_TYPES, usage: USAGE_TYPES };
+const typeOf = (kind: Op['kind'], name: string): ColumnType | undefined => {
+  const other = OTHER_TYPES[kind];
+  return other ? other.get(name) : COLUMN_BY_NAME.get(name)?.type;
+};
 
-/** One JSON line per operation (`k` says which: create, complete, ws); bytea as base64, timestamps as ISO text. */
+/** One JSON line per operation (`k` says which: create, complete, ws, timing, usage); bytea as base64, timestamps as ISO text. */
 export function encodeOp(op: Op): string {
   const f: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(op.fields)) f[k] = Buffer.isBuffer(v) ? v.toString('base64') : typeOf(op.kind, k) === 'timestamp without time zone' ? isoText(v) : v;

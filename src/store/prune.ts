@@ -4,6 +4,8 @@ import type { Logger } from '../log.js';
 import { UserError } from '../errors.js';
 import type { Database } from './database.js';
 import { TABLE } from './table.js';
+import { TIMINGS_TABLE } from './timings-table.js';
+import { USAGE_TABLE } from './usage-table.js';
 import { WS_TABLE } from './ws-table.js';
 
 const UNITS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86400, w: 604800 };
@@ -32,15 +34,21 @@ export interface PruneResult {
 export async function pruneOlderThan(db: Pick<Database, 'pool'>, seconds: number): Promise<PruneResult> {
   const out: PruneResult = { traces: 0, messages: 0 };
   for (;;) {
-    const res = await db.pool.query<{ trace_id: string }>(
-      `DELETE FROM ${TABLE} WHERE trace_id IN (
-         SELECT trace_id FROM ${TABLE} WHERE created_at < NOW() - make_interval(secs => $1) LIMIT ${DELETE_CHUNK})
-       RETURNING trace_id`,
+    // One statement per chunk, so a reader never sees a trace gone while its messages remain.
+    const res = await db.pool.query<{ traces: string; messages: string }>(
+      `WITH gone AS (
+         DELETE FROM ${TABLE} WHERE trace_id IN (
+           SELECT trace_id FROM ${TABLE} WHERE created_at < NOW() - make_interval(secs => $1) LIMIT ${DELETE_CHUNK})
+         RETURNING trace_id),
+       msgs AS (DELETE FROM ${WS_TABLE} WHERE trace_id IN (SELECT trace_id FROM gone) RETURNING 1),
+       timings AS (DELETE FROM ${TIMINGS_TABLE} WHERE trace_id IN (SELECT trace_id FROM gone)),
+       usage AS (DELETE FROM ${USAGE_TABLE} WHERE trace_id IN (SELECT trace_id FROM gone))
+       SELECT (SELECT count(*) FROM gone) AS traces, (SELECT count(*) FROM msgs) AS messages`,
       [seconds],
     );
-    const n = res.rowCount ?? 0;
+    const n = Number(res.rows[0]?.traces ?? 0);
     out.traces += n;
-    if (n > 0) out.messages += await deleteMessages(db, 'trace_id = ANY($1::text[])', [res.rows.map((r) => r.trace_id)]);
+    out.messages += Number(res.rows[0]?.messages ?? 0);
     if (n < DELETE_CHUNK) break;
   }
   out.messages += await deleteMessages(db, `at < (NOW() AT TIME ZONE 'UTC') - make_interval(secs => $1)`, [seconds]);

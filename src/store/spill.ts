@@ -2,7 +2,7 @@
 // file per writing process. Segments left by a process that died are claimed and replayed by the next writer.
 import { closeSync, fstatSync, ftruncateSync, mkdirSync, openSync, readdirSync, readSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import { isAlive } from './embedded.js';
+import { isAlive } from './holder.js';
 import { countOps, decodeOp, encodeOp, type Op } from './ops.js';
 
 interface Segment {

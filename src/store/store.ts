@@ -4,10 +4,12 @@ import type { LoadedConfig } from '../config/load.js';
 import { paths } from '../config/paths.js';
 import type { Logger } from '../log.js';
 import { explainDbError, isConnectionError, openDatabase, withClient, type Database } from './database.js';
-import { carriesCopy } from './copy.js';
-import { migrate } from './migrations.js';
+import { prepareSchema } from './schema.js';
 import { startRetention } from './prune.js';
 import { TraceWriter, type WriterCounters, type WriterOptions } from './writer.js';
+
+/** How long closing the store waits for queued traces to reach the database before spilling the rest. */
+const DRAIN_MS = 5_000;
 
 export interface TraceStore {
   db: Database;
@@ -22,11 +24,9 @@ export async function openTraceStore(loaded: LoadedConfig, log: Logger, override
   let reachable = true;
   let copy = db.backend.kind === 'server';
   try {
-    db.migrated = await withClient(db.pool, async (client) => {
-      const migrated = await migrate(client);
-      copy &&= await carriesCopy(client);
-      return migrated;
-    });
+    const ready = await withClient(db.pool, (client) => prepareSchema(client, copy));
+    db.migrated = ready.migrated;
+    copy = ready.copy;
   } catch (err) {
     if (!isConnectionError(err)) {
       await db.close();
@@ -39,6 +39,7 @@ export async function openTraceStore(loaded: LoadedConfig, log: Logger, override
     queueSize: mitm.queue_size,
     batchSize: mitm.batch_size,
     spillDir: paths.spillDir(loaded.dir),
+    ...(mitm.journal ? { journalDir: paths.journalDir(loaded.dir) } : {}),
     rejectedFile: paths.rejectedFile(loaded.dir),
     log: log.child('writer'),
     copy,
@@ -48,7 +49,7 @@ export async function openTraceStore(loaded: LoadedConfig, log: Logger, override
   return {
     db,
     writer,
-    async close(timeoutMs = 5_000) {
+    async close(timeoutMs = DRAIN_MS) {
       stopRetention();
       const counters = await writer.close(timeoutMs);
       await db.close();

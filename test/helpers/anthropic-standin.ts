@@ -24,7 +24,15 @@ export interface AnthropicStandIn extends HttpsStandIn {
 
 type Block = { type: 'text'; text: string } | { type: 'tool_use'; id: string; name: string; input: Record<string, unknown> };
 
-export async function startAnthropicStandIn(): Promise<AnthropicStandIn> {
+export interface AnthropicStandInOptions {
+  /**
+   * Answer as a prompt-cached conversation does: cache reads growing with each request, and cache writes of both
+   * TTLs (`cache_creation.ephemeral_5m_input_tokens` / `ephemeral_1h_input_tokens`), so every token kind is priced.
+   */
+  cached?: boolean;
+}
+
+export async function startAnthropicStandIn(options: AnthropicStandInOptions = {}): Promise<AnthropicStandIn> {
   const nonce = randomBytes(6).toString('hex');
   const toolOutput = `ccproxy-tool-output-${nonce}`;
   const toolCommand = `echo ${toolOutput}`;
@@ -41,8 +49,9 @@ export async function startAnthropicStandIn(): Promise<AnthropicStandIn> {
     const content = answerFor(body, { toolCommand, finalPrefix, nextId: () => `${TOOL_ID_PREFIX}${nonce}_${++counter}` });
     const stop = content.some((b) => b.type === 'tool_use') ? 'tool_use' : 'end_turn';
     const id = `msg_standin_${nonce}_${++counter}`;
-    if (body.stream === true) return stream(res, id, model, content, stop);
-    sendJson(res, 200, { id, type: 'message', role: 'assistant', model, content, stop_reason: stop, stop_sequence: null, usage: usage(content) }, { ...rateLimitHeaders(), 'request-id': `req_${id}` });
+    const u = usage(content, options.cached ? counter : null);
+    if (body.stream === true) return stream(res, id, model, content, stop, u);
+    sendJson(res, 200, { id, type: 'message', role: 'assistant', model, content, stop_reason: stop, stop_sequence: null, usage: u }, { ...rateLimitHeaders(), 'request-id': `req_${id}` });
   });
   return {
     ...host,
@@ -86,8 +95,22 @@ function toolResultOf(messages: unknown): string | null {
   return found === null ? null : found.trim();
 }
 
-function usage(content: Block[]) {
-  return { input_tokens: 120, cache_creation_input_tokens: 0, cache_read_input_tokens: 0, output_tokens: 4 + content.length * 8 };
+type Usage = ReturnType<typeof usage>;
+
+/** The answer's usage; `n` (the answer's number) set: as a cached conversation, cache reads and writes of both TTLs. */
+function usage(content: Block[], n: number | null) {
+  const output_tokens = 4 + content.length * 8;
+  if (n === null) return { input_tokens: 120, cache_creation_input_tokens: 0, cache_read_input_tokens: 0, output_tokens };
+  const w5m = 300 + 7 * n;
+  const w1h = 1100 + 13 * n;
+  return {
+    input_tokens: 35 + n,
+    cache_creation_input_tokens: w5m + w1h,
+    cache_read_input_tokens: 9000 + 1000 * n,
+    cache_creation: { ephemeral_5m_input_tokens: w5m, ephemeral_1h_input_tokens: w1h },
+    output_tokens,
+    service_tier: 'standard',
+  };
 }
 
 /** The rate-limit headers the Messages API sends with every answer (docs.anthropic.com, "Rate limits"). */
@@ -103,10 +126,9 @@ function rateLimitHeaders(): http.OutgoingHttpHeaders {
 }
 
 /** Writes the answer as the API streams it, one event per write. */
-function stream(res: http.ServerResponse, id: string, model: string, content: Block[], stop: string) {
+function stream(res: http.ServerResponse, id: string, model: string, content: Block[], stop: string, u: Usage) {
   res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', connection: 'keep-alive', 'request-id': `req_${id}`, ...rateLimitHeaders() });
   const send = (event: string, data: unknown) => res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
-  const u = usage(content);
   send('message_start', { type: 'message_start', message: { id, type: 'message', role: 'assistant', model, content: [], stop_reason: null, stop_sequence: null, usage: { ...u, output_tokens: 1 } } });
   send('ping', { type: 'ping' });
   content.forEach((block, index) => {

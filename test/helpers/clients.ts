@@ -9,7 +9,7 @@ import { delimiter, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { parseDocument, isMap, isSeq } from 'yaml';
-import { isAlive } from '../../src/store/embedded.js';
+import { isAlive } from '../../src/store/holder.js';
 import { outputOf, runCli, type CliResult } from './cli.js';
 import { createTempDatabase, serverAvailable, tempConfigDir } from './pg.js';
 
@@ -128,9 +128,10 @@ export interface ClientStack {
 /**
  * `ccproxy install` in a fresh config directory; `edit(dir)` then changes what a user would (api_base, map_remote);
  * `ccproxy start --mitm --detach` on free ports. On the PostgreSQL server when there is one (a database of its own),
- * else on the embedded database, as the quick start has it. `caPath` is the stand-in's CA, which the daemon trusts.
+ * else on the embedded database, as the quick start has it. `caPath` is the stand-in's CA, which the daemon trusts;
+ * `port` the main entry's (0: any free one).
  */
-export async function startClientStack(caPath: string, edit: (dir: string) => void): Promise<ClientStack> {
+export async function startClientStack(caPath: string, edit: (dir: string) => void, port = 0): Promise<ClientStack> {
   const cfg = tempConfigDir();
   const homeDir = tempConfigDir();
   const db = (await serverAvailable()) ? await createTempDatabase() : undefined;
@@ -162,7 +163,7 @@ export async function startClientStack(caPath: string, edit: (dir: string) => vo
     const install = await runCli(['install'], env);
     if (install.code !== 0) throw new Error(`ccproxy install failed: ${install.stderr}`);
     edit(cfg.dir);
-    const start = await runCli(['start', '--mitm', '--detach', '--port', '0'], env);
+    const start = await runCli(['start', '--mitm', '--detach', '--port', String(port)], env);
     if (start.code !== 0) throw new Error(`ccproxy start --mitm --detach failed: ${start.stderr}`);
     running = true;
   } catch (err) {

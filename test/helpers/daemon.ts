@@ -5,7 +5,7 @@ import { existsSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { isAlive } from '../../src/store/embedded.js';
+import { isAlive } from '../../src/store/holder.js';
 import { loadOrCreateCA } from '../../src/proxy/tls/ca.js';
 import { runCli, type CliResult } from './cli.js';
 import { tempConfigDir } from './pg.js';
@@ -56,7 +56,7 @@ export interface Status {
   pid: number | null;
   log_file: string | null;
   ca_cert: string | null;
-  components: Record<'gateway' | 'reverse' | 'forward' | 'database', { running: boolean; pid: number | null; url: string | null; port: number | null; log_file: string | null }>;
+  components: Record<'gateway' | 'reverse' | 'forward' | 'database' | 'viewer', { running: boolean; pid: number | null; url: string | null; port: number | null; log_file: string | null }>;
   database: { kind: string; url: string; port?: number } | null;
   writer: { queued: number; written: number; spilled: number; dropped: number } | null;
 }

@@ -10,6 +10,8 @@ import { configFor, createTempDatabase, serverAvailable, tempConfigDir } from '.
 export interface RunningCapture {
   url: string;
   port: number;
+  /** The capture process's id (to read its memory from /proc, say). */
+  pid: number;
   db: Database;
   stderr: string[];
   /** Rows whose exchange has ended (end_time set), polled until `n` match or 10 s pass. */
@@ -42,6 +44,7 @@ export async function startCapture(args: string[], yaml?: string, extraEnv: Reco
     dir: cfg.dir,
     url: m[1]!,
     port: Number(m[2]),
+    pid: child.pid!,
     db,
     stderr,
     async rows(where, n = 1) {

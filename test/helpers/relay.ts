@@ -35,6 +35,12 @@ export class Relay {
     return this;
   }
 
+  /** A relay started in front of the server `databaseUrl` names. */
+  static async before(databaseUrl: string): Promise<Relay> {
+    const u = new URL(databaseUrl);
+    return new Relay(u.hostname, Number(u.port || 5432)).start();
+  }
+
   url(base: string): string {
     const u = new URL(base);
     u.host = `127.0.0.1:${this.port}`;

@@ -28,6 +28,8 @@ export class StandIn {
   eventsSent = 0;
 
   readonly secure: boolean;
+  /** Set by a test: the Messages usage object answers carry (JSON, and a stream's message_start and cumulative message_delta). */
+  anthropicUsage: Record<string, unknown> | null = null;
   /** Set by a test: requests whose headers it refuses get 401. */
   requireAuth: ((headers: http.IncomingHttpHeaders) => boolean) | null = null;
 
@@ -125,7 +127,7 @@ export class StandIn {
       content: [{ type: 'text', text: 'Hello from the stand-in' }],
       stop_reason: 'end_turn',
       stop_sequence: null,
-      usage: { input_tokens: 10, output_tokens: 5 },
+      usage: this.anthropicUsage ?? { input_tokens: 10, output_tokens: 5 },
     });
   }
 
@@ -167,12 +169,12 @@ export class StandIn {
   private async stream(res: http.ServerResponse, model: string) {
     res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
     const events: [string, unknown][] = [
-      ['message_start', { type: 'message_start', message: { id: 'msg_s', type: 'message', role: 'assistant', model, content: [], stop_reason: null, stop_sequence: null, usage: { input_tokens: 3, output_tokens: 0 } } }],
+      ['message_start', { type: 'message_start', message: { id: 'msg_s', type: 'message', role: 'assistant', model, content: [], stop_reason: null, stop_sequence: null, usage: this.anthropicUsage ? { ...this.anthropicUsage, output_tokens: 1 } : { input_tokens: 3, output_tokens: 0 } } }],
       ['content_block_start', { type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } }],
       ['content_block_delta', { type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: 'Hello' } }],
       ['content_block_delta', { type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: ' world' } }],
       ['content_block_stop', { type: 'content_block_stop', index: 0 }],
-      ['message_delta', { type: 'message_delta', delta: { stop_reason: 'end_turn', stop_sequence: null }, usage: { output_tokens: 2 } }],
+      ['message_delta', { type: 'message_delta', delta: { stop_reason: 'end_turn', stop_sequence: null }, usage: this.anthropicUsage ?? { output_tokens: 2 } }],
       ['message_stop', { type: 'message_stop' }],
     ];
     const gate = this.gate;

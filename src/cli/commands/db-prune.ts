@@ -4,10 +4,9 @@ import { UserError } from '../../errors.js';
 import { explainDbError, openDatabase } from '../../store/database.js';
 import { describePruned, parseAge, pruneOlderThan } from '../../store/prune.js';
 import { parseFlags } from '../args.js';
-import type { Command } from '../main.js';
+import type { Command } from '../command.js';
 
 const command: Command = {
-  summary: 'Delete traces (and their WebSocket messages) older than an age (30d, 12h, 2w …)',
   usage: 'ccproxy db prune --older-than <age>',
   async run(argv) {
     const { values } = parseFlags(argv, { 'older-than': { type: 'string' } }, this.usage, false);

@@ -2,10 +2,9 @@
 import { loadConfig } from '../../config/load.js';
 import { openDatabase } from '../../store/database.js';
 import { parseFlags } from '../args.js';
-import type { Command } from '../main.js';
+import type { Command } from '../command.js';
 
 const command: Command = {
-  summary: 'Create or upgrade the CCProxy_HttpTraces and CCProxy_WebSocketMessages tables in the configured database',
   usage: 'ccproxy db push',
   async run(argv) {
     parseFlags(argv, {}, this.usage, false);

@@ -3,25 +3,22 @@ import { loadConfig } from '../../config/load.js';
 import { createLogger } from '../../log.js';
 import { openDatabase } from '../../store/database.js';
 import { startRetention } from '../../store/prune.js';
+import { waitForSignal } from '../../wait-for-signal.js';
 import { parseFlags } from '../args.js';
-import type { Command } from '../main.js';
+import type { Command } from '../command.js';
 
 const command: Command = {
-  summary: 'Serve the trace database in the foreground (embedded: on a loopback port for psql) until Ctrl-C',
   usage: 'ccproxy db serve',
   async run(argv) {
     parseFlags(argv, {}, this.usage, false);
     const loaded = loadConfig();
-    const log = createLogger('db', { debug: loaded.config.ccproxy.mitm.debug });
+    const log = createLogger('database', { debug: loaded.config.ccproxy.mitm.debug });
     const db = await openDatabase(loaded);
     const stopRetention = startRetention(db, loaded.config.ccproxy.mitm.retention_days, log);
     const b = db.backend;
     log.info(`serving ${db.describe()}`);
     console.log(b.kind === 'embedded' ? b.url : b.safeUrl);
-    await new Promise<void>((resolve) => {
-      process.once('SIGINT', resolve);
-      process.once('SIGTERM', resolve);
-    });
+    await waitForSignal();
     stopRetention();
     await db.close();
     log.info('stopped');

@@ -5,11 +5,10 @@ import { loadConfig } from '../../config/load.js';
 import { UserError } from '../../errors.js';
 import { explainDbError, isConnectionError, openDatabase } from '../../store/database.js';
 import { parseFlags } from '../args.js';
-import type { Command } from '../main.js';
+import type { Command } from '../command.js';
 import { rawTypes, resultToJson, resultToTable } from '../render.js';
 
 const command: Command = {
-  summary: 'Run SQL on the trace database and print the result (a table, or --json)',
   usage: 'ccproxy db sql [--json] "<SQL>" | --file <path> | -   (- reads standard input)',
   async run(argv) {
     // SQL often starts with a "-- comment": an argument with white space in it is SQL, never a flag.

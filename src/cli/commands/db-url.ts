@@ -1,17 +1,17 @@
 // `ccproxy db url`: the connection URL for psql and other clients (the embedded database's loopback port).
-import { loadConfig } from '../../config/load.js';
+import { loadConfigLazily } from '../../config/load-lazily.js';
 import { UserError } from '../../errors.js';
-import { embeddedUrl, isAlive, readHolder } from '../../store/embedded.js';
-import { hidePassword } from '../../store/database.js';
+import { isAlive, readHolder } from '../../store/holder.js';
+import { embeddedUrl } from '../../store/urls.js';
+import { hidePassword } from '../../url-credentials.js';
 import { parseFlags } from '../args.js';
-import type { Command } from '../main.js';
+import type { Command } from '../command.js';
 
 const command: Command = {
-  summary: 'Print the database URL for psql (embedded: while a ccproxy process holds it)',
   usage: 'ccproxy db url [--show-password]',
   async run(argv) {
     const { values } = parseFlags(argv, { 'show-password': { type: 'boolean' } }, this.usage, false);
-    const loaded = loadConfig();
+    const loaded = await loadConfigLazily();
     const url = loaded.config.ccproxy.mitm.database_url;
     if (url) {
       console.log(values['show-password'] ? url : hidePassword(url));

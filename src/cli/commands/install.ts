@@ -5,10 +5,9 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { configDir, paths } from '../../config/paths.js';
 import { CCPROXY_YAML, CONFIG_YAML } from '../../config/templates.js';
 import { parseFlags } from '../args.js';
-import type { Command } from '../main.js';
+import type { Command } from '../command.js';
 
 const command: Command = {
-  summary: 'Write commented ccproxy.yaml and config.yaml into the config directory (--force overwrites)',
   usage: 'ccproxy install [--force]',
   async run(argv) {
     const { values } = parseFlags(argv, { force: { type: 'boolean' } }, this.usage, false);

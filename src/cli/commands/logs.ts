@@ -2,33 +2,16 @@
 // optionally only one component's lines (each line carries `[component]`), and with -f new lines as they come.
 import { closeSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { lineFilter } from '../../components.js';
 import { configDir, paths } from '../../config/paths.js';
 import { UserError } from '../../errors.js';
+import { waitForSignal } from '../../wait-for-signal.js';
 import { parseFlags } from '../args.js';
-import type { Command } from '../main.js';
-
-/** The tags each component's lines carry (the database's writer and retention log under their own names). */
-export const COMPONENT_TAGS: Record<string, string[]> = {
-  gateway: ['gateway'],
-  reverse: ['mitm-reverse'],
-  forward: ['mitm-forward'],
-  database: ['database', 'writer', 'retention'],
-  daemon: ['daemon'],
-};
+import type { Command } from '../command.js';
 
 const FOLLOW_POLL_MS = 250;
 
-export function lineFilter(component: string | undefined): (line: string) => boolean {
-  if (!component) return () => true;
-  const tags = COMPONENT_TAGS[component] ?? (Object.values(COMPONENT_TAGS).some((t) => t.includes(component)) ? [component] : null);
-  if (!tags) throw new UserError(`unknown component "${component}"; one of ${Object.keys(COMPONENT_TAGS).join(', ')}`, 2);
-  // `2025-01-01T00:00:00.000Z info  [gateway] message`
-  const re = new RegExp(`^\\S+ +\\w+ +\\[(?:${tags.join('|')})\\] `);
-  return (line) => re.test(line);
-}
-
 const command: Command = {
-  summary: 'Print the log of the background ccproxy (-f follows; a component name filters: gateway, reverse, forward, database, daemon)',
   usage: 'ccproxy logs [-f|--follow] [-n N] [gateway|reverse|forward|database|daemon]',
   details: '-n N: the last N lines (default 50). The log is <config dir>/ccproxy.log; `database` includes the writer and retention lines.',
   async run(argv) {
@@ -53,8 +36,7 @@ const command: Command = {
     if (!values.follow) return 0;
 
     let stop = false;
-    process.once('SIGINT', () => (stop = true));
-    process.once('SIGTERM', () => (stop = true));
+    void waitForSignal().then(() => (stop = true));
     while (!stop) {
       await sleep(FOLLOW_POLL_MS);
       let size: number;

@@ -9,28 +9,34 @@ import type { Deployment, RouteStep } from '../../gateway/config.js';
 import { explainRequest, type Explanation } from '../../gateway/explain.js';
 import { RouteError } from '../../gateway/hooks.js';
 import type { RequestBody } from '../../gateway/rules.js';
-import { prepareGateway } from '../../gateway/start.js';
+import { fallbacksFor } from '../../gateway/router/fallbacks.js';
+import { prepareGateway, type PreparedGateway } from '../../gateway/start.js';
 import { createLogger, type Logger } from '../../log.js';
 import { parseFlags } from '../args.js';
-import type { Command } from '../main.js';
+import type { Command } from '../command.js';
 
-const USAGE = 'ccproxy route <model> [--body FILE|-] [--json]';
+const USAGE = 'ccproxy route <model> [--from anthropic|chat|responses] [--body FILE|-] [--json]';
+const CLIENTS = ['anthropic', 'chat', 'responses'] as const;
 
 const command: Command = {
-  summary: 'Explain where a request for a model would go: rule, label, alias/pattern steps, deployment, URL',
   usage: USAGE,
   details: [
     'Reads ccproxy.yaml and config.yaml from the config directory (CCPROXY_CONFIG_DIR, default ~/.ccproxy) and runs',
     "the gateway's hooks and rules on the request; nothing is sent and ccproxy need not be running.",
     '  --body FILE   the request body the rules see (JSON; - reads stdin); its model is replaced by <model>.',
     '                Without it: a minimal body with just the model.',
+    '  --from API    the API the client speaks: anthropic (/v1/messages, Claude Code), chat (/v1/chat/completions)',
+    '                or responses (/v1/responses, Codex). A deployment of another format is then translated to:',
+    '                the answer says from which format to which, what is mapped and what this body loses.',
     '  --json        one JSON object on stdout, for scripts.',
-    'The request is taken as sent to /v1/messages; when it routes to an OpenAI-format deployment, to',
+    'Without --from, the request is taken as sent to /v1/messages; when it routes to an OpenAI-format deployment, to',
     '/v1/embeddings (embedding models), /v1/responses (Codex models) or /v1/chat/completions; to a Gemini one,',
     "to :generateContent. Exit 0 with a route; 1 with the gateway's message when nothing routes it.",
   ].join('\n'),
   async run(argv) {
-    const { values, positionals } = parseFlags(argv, { body: { type: 'string' }, json: { type: 'boolean' } }, USAGE);
+    const { values, positionals } = parseFlags(argv, { body: { type: 'string' }, json: { type: 'boolean' }, from: { type: 'string' } }, USAGE);
+    const from = values.from as (typeof CLIENTS)[number] | undefined;
+    if (from !== undefined && !CLIENTS.includes(from)) throw new UserError(`--from ${from}: expected one of ${CLIENTS.join(', ')}\nusage: ${USAGE}`, 2);
     if (positionals.length !== 1 || positionals[0] === '') throw new UserError(`expected one model name\nusage: ${USAGE}`, 2);
     const model = positionals[0]!;
     const body = values.body === undefined ? {} : readBody(values.body);
@@ -40,16 +46,17 @@ const command: Command = {
     const prepared = await prepareGateway(loaded, process.env, log);
     let e: Explanation;
     try {
-      e = await explainRequest(prepared, loaded, model, body, log);
+      e = await explainRequest(prepared, loaded, model, body, log, from);
     } catch (err) {
       if (!(err instanceof RouteError)) throw err;
       if (values.json) console.log(JSON.stringify({ model, routed: false, error: { status: err.status, type: err.type, message: err.message }, warnings }, null, 2));
       else process.stderr.write(`${warnings.map((w) => `warning: ${w}\n`).join('')}ccproxy: ${err.status} ${err.message}\n`);
       return 1;
     }
-    if (values.json) console.log(JSON.stringify(toJson(e, values.body ?? null, warnings), null, 2));
+    const r = routerView(prepared, e);
+    if (values.json) console.log(JSON.stringify({ ...toJson(e, values.body ?? null, warnings), ...r.json }, null, 2));
     else {
-      console.log(render(e, values.body ?? null));
+      console.log([render(e, values.body ?? null), ...r.lines].join('\n'));
       for (const w of warnings) process.stderr.write(`warning: ${w}\n`);
     }
     return 0;
@@ -121,8 +128,42 @@ function render(e: Explanation, bodyFrom: string | null): string {
     `  api_key   ${apiKeyOf(d)}`,
   );
   if (Object.keys(d.extraHeaders).length > 0) lines.push(`  headers   ${Object.keys(d.extraHeaders).join(', ')}`);
+  const t = e.translation;
+  if (t) {
+    lines.push('', `translated  ${t.from} → ${t.to}${t.via ? ` (through ${t.via})` : ''}`);
+    for (const m of t.mapped) lines.push(`  mapped    ${m}`);
+    for (const x of t.dropped) lines.push(`  dropped   ${x}`);
+    if (t.dropped.length === 0 && !t.refused) lines.push('  dropped   nothing of this request');
+  }
   if (e.refusal) lines.push('', `the gateway would answer ${e.refusal}`);
   return lines.join('\n');
+}
+
+/** The router's part: the deployment's group (when it has siblings) and where failures go. */
+function routerView(prepared: PreparedGateway, e: Explanation): { lines: string[]; json: Record<string, unknown> } {
+  const group = prepared.state.models.group(e.deployment);
+  const s = prepared.router.settings;
+  const names = [e.lookedUp, ...(e.chain ?? []).map((c) => c.entry), e.deployment.name];
+  const lines: string[] = [];
+  const param = (d: Deployment) => [d.weight !== undefined ? `weight ${d.weight}` : '', d.order !== undefined ? `order ${d.order}` : '', d.rpm !== undefined ? `rpm ${d.rpm}` : '', d.tpm !== undefined ? `tpm ${d.tpm}` : ''].filter(Boolean).join(', ');
+  if (group.length > 1) {
+    lines.push('', `group       ${group.length} deployments named "${e.deployment.name}"; the router picks one per request (simple-shuffle):`);
+    for (const d of group) lines.push(`  ${d.provider ?? '?'}/${d.model} (${d.where})${param(d) ? ` ${param(d)}` : ''}`);
+  }
+  const onFailure = fallbacksFor(s, names, 'rate_limit', { fallbacks: null, disableFallbacks: false });
+  const onContext = fallbacksFor(s, names, 'context_window', { fallbacks: null, disableFallbacks: false });
+  if (s.numRetries > 0 || onFailure.length > 0 || onContext.length > 0) {
+    lines.push('', `failures    ${s.numRetries} ${s.numRetries === 1 ? 'retry' : 'retries'} in the group${onFailure.length > 0 ? `, then ${onFailure.map((f) => `"${f}"`).join(', ')}` : ''}${onContext.length > 0 && onContext.join() !== onFailure.join() ? `; context-window errors: ${onContext.map((f) => `"${f}"`).join(', ')}` : ''}`);
+  }
+  return {
+    lines,
+    json: {
+      group: group.map((d) => ({ model: `${d.provider ?? '?'}/${d.model}`, where: d.where, weight: d.weight ?? null, order: d.order ?? null, rpm: d.rpm ?? null, tpm: d.tpm ?? null })),
+      num_retries: s.numRetries,
+      fallbacks: onFailure,
+      context_window_fallbacks: onContext,
+    },
+  };
 }
 
 function toJson(e: Explanation, bodyFrom: string | null, warnings: string[]) {
@@ -151,6 +192,7 @@ function toJson(e: Explanation, bodyFrom: string | null, warnings: string[]) {
       unusable: d.unusable,
     },
     refusal: e.refusal,
+    translation: e.translation,
     warnings,
   };
 }

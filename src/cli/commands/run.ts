@@ -8,13 +8,12 @@ import { UserError } from '../../errors.js';
 import { clientEnv, writeCombinedBundle } from '../../daemon/client-env.js';
 import { findRunning } from '../../daemon/state.js';
 import { loadMasterKey } from '../../gateway/config.js';
-import type { Command } from '../main.js';
+import type { Command } from '../command.js';
 
 /** Passed on to the child. SIGINT only when we have no terminal: from a terminal it reaches the child directly. */
 const FORWARDED: NodeJS.Signals[] = ['SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2'];
 
 const command: Command = {
-  summary: 'Run a command (claude, curl, a script) with its traffic sent through the running ccproxy',
   usage: 'ccproxy run <command> [args…]   (everything after the command is passed to it untouched; `--` is optional)',
   passThrough: true,
   async run(argv) {

@@ -1,15 +1,16 @@
-// `ccproxy status [--json]`: each component (gateway, reverse capture, forward capture, database) with running,
-// pid, address and log file; the database backend; the writer's live counters; the CA path; `url`, the main
-// entry. Exit 0 when running, 3 when not, so scripts can test it.
+// `ccproxy status [--json]`: each component (gateway, reverse, forward, database) with running,
+// pid, address and log file; the database backend; the writer's live counters; the deployments cooling down and
+// until when; the CA path; `url`, the main entry. Exit 0 when running, 3 when not, so scripts can test it.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadConfig } from '../../config/load.js';
+import { COMPONENTS, type ComponentName } from '../../components.js';
+import { loadConfigLazily } from '../../config/load-lazily.js';
 import { configDir } from '../../config/paths.js';
-import { queryControl } from '../../daemon/control.js';
-import { findRunning, type ComponentName, type DaemonState } from '../../daemon/state.js';
-import { CA_CERT_FILE } from '../../proxy/tls/ca.js';
+import { findRunning, type DaemonState } from '../../daemon/state.js';
+import type { Cooldown } from '../../gateway/router/health.js';
+import { CA_CERT_FILE } from '../../proxy/tls/ca-files.js';
 import { parseFlags } from '../args.js';
-import type { Command } from '../main.js';
+import type { Command } from '../command.js';
 
 export const NOT_RUNNING = 3;
 
@@ -21,11 +22,9 @@ interface ComponentStatus {
   log_file: string | null;
 }
 
-const LABELS: Record<ComponentName, string> = { gateway: 'gateway', reverse: 'reverse capture', forward: 'forward capture', database: 'database' };
-
-export function statusJson(dir: string, pid: number | null, state: DaemonState | null, writer: unknown, caCert: string | null) {
+export function statusJson(dir: string, pid: number | null, state: DaemonState | null, writer: unknown, caCert: string | null, cooldowns: Cooldown[] | null = null) {
   const components = {} as Record<ComponentName, ComponentStatus>;
-  for (const name of Object.keys(LABELS) as ComponentName[]) {
+  for (const name of COMPONENTS) {
     const c = state?.components[name];
     components[name] = { running: !!c, pid: c ? state!.pid : null, url: c?.url ?? null, port: c?.port ?? null, log_file: c ? (state!.logFile ?? null) : null };
   }
@@ -42,28 +41,21 @@ export function statusJson(dir: string, pid: number | null, state: DaemonState |
     components,
     database: state?.database ?? null,
     writer,
+    cooldowns: (cooldowns ?? []).map((c) => ({ model_name: c.name, model: c.model, where: c.where, until: new Date(c.until).toISOString(), reason: c.reason })),
   };
 }
 
 const command: Command = {
-  summary: 'Show whether ccproxy runs: each component, the database, the trace writer counters (exit 3 when not running)',
   usage: 'ccproxy status [--json]',
   async run(argv) {
     const { values } = parseFlags(argv, { json: { type: 'boolean' } }, this.usage, false);
-    // Read even when ccproxy.yaml is broken (it may have been edited while ccproxy runs).
     const dir = configDir();
-    let certDir = dir;
-    try {
-      certDir = loadConfig().config.ccproxy.mitm.cert_dir ?? dir;
-    } catch {
-      /* the default place */
-    }
     const found = findRunning(dir);
     const state = found.running ? found.state : null;
-    const live = state ? await queryControl(state.controlPort) : null;
-    const defaultCa = join(certDir, CA_CERT_FILE);
-    const caCert = state?.caCert ?? (existsSync(defaultCa) ? defaultCa : null);
-    const s = statusJson(dir, found.running ? found.pid : null, state, live?.writer ?? null, caCert);
+    // The control endpoint's client (and node:http with it) is loaded only when there is a ccproxy to ask.
+    const live = state ? await (await import('../../daemon/control.js')).queryControl(state.controlPort) : null;
+    const caCert = state?.caCert ?? (await caCertOnDisk(dir));
+    const s = statusJson(dir, found.running ? found.pid : null, state, live?.writer ?? null, caCert, live?.cooldowns ?? null);
     if (values.json) {
       console.log(JSON.stringify(s, null, 2));
       return s.running ? 0 : NOT_RUNNING;
@@ -77,15 +69,16 @@ const command: Command = {
       return 0;
     }
     const rows: string[] = [`ccproxy is running (pid ${found.pid}, since ${state.startedAt}): ${state.url}`];
-    for (const [name, label] of Object.entries(LABELS) as [ComponentName, string][]) {
+    for (const name of COMPONENTS) {
       const c = s.components[name];
-      rows.push(`  ${label.padEnd(16)} ${c.running ? `running  pid ${c.pid}  ${c.url}` : 'not running'}`);
+      rows.push(`  ${name.padEnd(16)} ${c.running ? `running  pid ${c.pid}  ${c.url}${name === 'viewer' ? '  (ccproxy ui prints a link that signs a browser in)' : ''}` : 'not running'}`);
     }
     const db = state.database;
     if (db) rows.push(`  backend          ${db.kind === 'embedded' ? `embedded (PGlite in ${db.dataDir}), served on loopback port ${db.port}` : `server ${db.url} (from ${db.source})`}`);
     const w = live?.writer;
     if (w) rows.push(`  writer           ${w.state}: ${w.queued} queued, ${w.written} written, ${w.spilled} spilled (${w.spillPending} pending), ${w.dropped} dropped`);
     else if (state.mitm) rows.push('  writer           counters unavailable (the control endpoint did not answer)');
+    for (const c of s.cooldowns) rows.push(`  cooling down     "${c.model_name}" (${c.model}, ${c.where}) until ${c.until} (in ${Math.max(0, Math.ceil((Date.parse(c.until) - Date.now()) / 1000))}s): ${c.reason}`);
     if (caCert) rows.push(`  CA certificate   ${caCert}`);
     rows.push(`  log file         ${state.logFile ?? '(foreground: the terminal it runs in)'}`);
     console.log(rows.join('\n'));
@@ -93,3 +86,19 @@ const command: Command = {
   },
 };
 export default command;
+
+/**
+ * The CA certificate where ccproxy.yaml's cert_dir (else the config directory) keeps it, if it is there. Read
+ * even when ccproxy.yaml is broken (it may have been edited while ccproxy runs); only asked when the running
+ * ccproxy does not name its CA, so a running one is shown without parsing the file.
+ */
+async function caCertOnDisk(dir: string): Promise<string | null> {
+  let certDir = dir;
+  try {
+    certDir = (await loadConfigLazily()).config.ccproxy.mitm.cert_dir ?? dir;
+  } catch {
+    /* the default place */
+  }
+  const file = join(certDir, CA_CERT_FILE);
+  return existsSync(file) ? file : null;
+}

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import tls from 'node:tls';
 import * as x509 from '@peculiar/x509';
 import { UserError } from '../../errors.js';
+import { CA_CERT_FILE, CA_KEY_FILE } from './ca-files.js';
 
 x509.cryptoProvider.set(webcrypto as unknown as Crypto);
 
@@ -18,9 +19,6 @@ const DAY = 86_400_000;
 const LEAF_DAYS = 397;
 /** Host names whose certificates are kept; the oldest goes first past this. */
 const CACHE_SIZE = 1_000;
-
-export const CA_CERT_FILE = 'ccproxy-ca.pem';
-export const CA_KEY_FILE = 'ccproxy-ca-key.pem';
 
 export interface CertificateAuthority {
   certPath: string;

@@ -1,0 +1,62 @@
+// Hands one exchange's flow to the sink at each of its moments, in order (request start, request body, response
+// start, response end; an upgraded connection's messages before its end), after the hook's stages have run and
+// after the bytes have moved on. A hook whose stages are ready goes at once; while one waits for a body to
+// decode, later ones queue behind it. A failure is logged, never felt by the exchange.
+import type { Flow } from '../flow/flow.js';
+import type { FlowSink } from '../flow/sink.js';
+import type { WsMessage } from '../flow/websocket.js';
+import type { Logger } from '../log.js';
+import type { MaybePromise } from './maybe-promise.js';
+import type { StageRunner } from './run-stages.js';
+import type { Capture, Hook } from './stage.js';
+
+const SINK_CALL = {
+  requestHeaders: 'requestStarted',
+  requestBody: 'requestEnded',
+  responseHeaders: 'responseStarted',
+  responseEnd: 'responseEnded',
+} as const satisfies Record<Hook, keyof FlowSink>;
+
+export interface RecorderContext {
+  sink: FlowSink | null;
+  stages: StageRunner;
+  log: Logger;
+}
+
+export type Recorder = ((hook: Hook) => void) & { message(m: MaybePromise<WsMessage>): void };
+
+export function recorder(ctx: RecorderContext, capture: Capture): Recorder {
+  const flow: Flow = capture.flow;
+  let waiting: Promise<void> | null = null;
+  const failed = (err: unknown) => ctx.log.warn(`capture of ${flow.id} failed: ${(err as Error).message}`);
+  const hand = (value: () => MaybePromise<unknown>, apply: (v: unknown) => void): Promise<void> | undefined => {
+    try {
+      const v = value();
+      if (!(v instanceof Promise)) {
+        apply(v);
+        return;
+      }
+      return v.then(apply).catch(failed);
+    } catch (err) {
+      failed(err);
+    }
+  };
+  const enqueue = (value: () => MaybePromise<unknown>, apply: (v: unknown) => void) => {
+    const p = waiting ? waiting.then(() => hand(value, apply)) : hand(value, apply);
+    if (!p) return;
+    const mine: Promise<void> = p.then(() => {
+      if (waiting === mine) waiting = null;
+    });
+    waiting = mine;
+  };
+  const record = ((hook: Hook) => {
+    const sink = ctx.sink;
+    if (sink) enqueue(() => ctx.stages.run(hook, capture), () => sink[SINK_CALL[hook]](flow));
+  }) as Recorder;
+  /** One message of an upgraded connection (its payload may still be inflating). */
+  record.message = (m: MaybePromise<WsMessage>) => {
+    const sink = ctx.sink;
+    if (sink?.wsMessage) enqueue(() => m, (v) => sink.wsMessage!(flow.id, v as WsMessage));
+  };
+  return record;
+}

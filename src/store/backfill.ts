@@ -1,0 +1,108 @@
+// Usage rows for traces captured before the usage stage (or by an older extractor): each stored POST without a
+// current row is read back as its flow (flow-row.ts, with its chunk times from the timings table), priced as the
+// stage would price it, and written over any older row. Batches walk the trace key, with a turn of the event loop
+// between them, so a running proxy sharing the process is never held up; running it twice writes the same rows.
+import { setImmediate as turn } from 'node:timers/promises';
+import type { Logger } from '../log.js';
+import type { PriceBook } from '../usage/prices.js';
+import { mayBeLlmCall, priceFlow } from '../usage/priced.js';
+import type { Database } from './database.js';
+import { rowToFlow, usageRow } from './flow-row.js';
+import { makeUsageOp, type Op } from './ops.js';
+import { TABLE } from './table.js';
+import { TIMINGS_TABLE } from './timings-table.js';
+import { billedFixup, buildUsageInserts, EXTRACTOR_VERSION, USAGE_TABLE } from './usage-table.js';
+
+export interface BackfillResult {
+  /** Stored POST exchanges without a current usage row that were read. */
+  examined: number;
+  /** Usage rows written where there was none. */
+  added: number;
+  /** Rows of an older extractor written over. */
+  replaced: number;
+  /** Read but not calls of a known LLM API. */
+  notCalls: number;
+}
+
+export interface BackfillOptions {
+  /** Traces read per batch. */
+  batchSize?: number;
+  /** Checked between batches: the rest is left for the next run. */
+  signal?: AbortSignal;
+  /** Called after each batch with the totals so far. */
+  progress?: (r: BackfillResult) => void;
+}
+
+const CANDIDATES = `
+SELECT t.*, u.extractor AS usage_extractor,
+       x.parent_trace_id, x.dns_ms, x.connect_ms, x.tls_ms, x.request_sent_ms, x.chunk_ms, x.chunk_count
+FROM ${TABLE} t
+LEFT JOIN ${USAGE_TABLE} u ON u.trace_id = t.trace_id
+LEFT JOIN ${TIMINGS_TABLE} x ON x.trace_id = t.trace_id
+WHERE t.trace_id > $1 AND t.method = 'POST' AND t.status_code IS NOT NULL AND t.end_time IS NOT NULL
+  AND (u.trace_id IS NULL OR u.extractor < $2)
+ORDER BY t.trace_id
+LIMIT $3`;
+
+export async function backfillUsage(db: Database, book: PriceBook, opts: BackfillOptions = {}): Promise<BackfillResult> {
+  const batch = opts.batchSize ?? 200;
+  const result: BackfillResult = { examined: 0, added: 0, replaced: 0, notCalls: 0 };
+  let after = '';
+  for (;;) {
+    if (opts.signal?.aborted) break;
+    const { rows } = await db.pool.query(CANDIDATES, [after, EXTRACTOR_VERSION, batch]);
+    if (rows.length === 0) break;
+    after = String(rows[rows.length - 1].trace_id);
+    const ops: Op[] = [];
+    for (const row of rows) {
+      result.examined++;
+      const flow = rowToFlow(row);
+      const priced = mayBeLlmCall(flow) ? priceFlow(flow, book) : null;
+      if (priced === null) {
+        result.notCalls++;
+        continue;
+      }
+      ops.push(makeUsageOp(flow.id, usageRow(flow, priced)));
+      if (row.usage_extractor === null || row.usage_extractor === undefined) result.added++;
+      else result.replaced++;
+    }
+    for (const s of buildUsageInserts(ops, 100, true)) await db.pool.query(s.text, s.values);
+    const fixup = billedFixup(ops);
+    if (fixup) await db.pool.query(fixup.text, fixup.values);
+    opts.progress?.({ ...result });
+    if (rows.length < batch) break;
+    await turn();
+  }
+  return result;
+}
+
+export const describeBackfill = (r: BackfillResult) =>
+  `read ${r.examined} stored POST exchange(s) without a current usage row: ${r.added} usage row(s) added, ${r.replaced} written over an older extraction's, ${r.notCalls} not LLM API calls`;
+
+/**
+ * Whether a starting ccproxy should backfill in the background: it has just created the usage table (migration 7),
+ * or the table is empty while LLM traces are stored (the table was created by `ccproxy db push`).
+ */
+export async function backfillDue(db: Database): Promise<boolean> {
+  if (db.migrated?.applied.some((m) => m.version === 7)) return true;
+  const { rows } = await db.pool.query(`SELECT NOT EXISTS (SELECT 1 FROM ${USAGE_TABLE}) AND EXISTS (SELECT 1 FROM ${TABLE} WHERE traffic_type = 'llm' AND method = 'POST') AS due`);
+  return rows[0]?.due === true;
+}
+
+/** Runs a backfill in the background when one is due; `stop` ends it between batches and waits for it. */
+export function backfillInBackground(db: Database, book: PriceBook, log: Logger): { stop(): Promise<void> } {
+  const abort = new AbortController();
+  const running = (async () => {
+    if (!(await backfillDue(db))) return;
+    log.debug('filling the LLM usage table from traces stored before it (in the background)');
+    const r = await backfillUsage(db, book, { signal: abort.signal });
+    // Quiet when there was nothing to read: a fresh database says nothing.
+    if (r.examined > 0) log.info(`usage backfill ${abort.signal.aborted ? 'stopped early (the rest at the next start or with ccproxy db backfill)' : 'done'}: ${describeBackfill(r)}`);
+  })().catch((err) => log.warn(`usage backfill stopped: ${(err as Error).message} (run ccproxy db backfill to finish it)`));
+  return {
+    async stop() {
+      abort.abort();
+      await running;
+    },
+  };
+}

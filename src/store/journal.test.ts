@@ -1,0 +1,109 @@
+// The crash journal on its own: one write per turn, emptied once written elsewhere, rotated and deleted when
+// full, and handed to the spill when its process is gone.
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setImmediate as nextTurn } from 'node:timers/promises';
+import { test } from 'node:test';
+import { Journal } from './journal.js';
+import { decodeFrames, encodeFrames } from './op-frames.js';
+import { makeOp } from './ops.js';
+
+function fresh() {
+  const root = mkdtempSync(join(tmpdir(), 'ccproxy-journal-'));
+  const errors: Error[] = [];
+  return { root, dir: join(root, 'journal'), errors, journal: new Journal(join(root, 'journal'), (e) => errors.push(e)), done: () => rmSync(root, { recursive: true, force: true }) };
+}
+
+const files = (dir: string) => readdirSync(dir).map((f) => join(dir, f));
+
+test('operations queued in one turn are on disk at the end of it, and the file empties once they are written', async () => {
+  const t = fresh();
+  try {
+    const ops = [1, 2, 3].map((i) => makeOp('complete', `t-${i}`, { status_code: 200, request_body: Buffer.from(`body ${i}`) }));
+    for (const op of ops) t.journal.add(op);
+    assert.equal(readdirSync(t.root).length, 0, 'nothing written before the turn ends');
+    await nextTurn();
+    const [file] = files(t.dir);
+    const back = decodeFrames(readFileSync(file!));
+    assert.deepEqual(back.map((op) => op.id), ['t-1', 't-2', 't-3']);
+    assert.equal((back[0]!.fields.request_body as Buffer).toString(), 'body 1');
+    t.journal.done(ops.slice(0, 2));
+    assert.equal(statSync(file!).size > 0, true, 'one operation is still owed');
+    t.journal.done(ops.slice(2));
+    assert.equal(statSync(file!).size, 0, 'all written: the file is emptied');
+    assert.deepEqual(t.journal.holding, { files: 1, ops: 0 });
+    t.journal.close();
+    assert.deepEqual(readdirSync(t.dir), [], 'a close with nothing owed deletes the file');
+  } finally {
+    t.done();
+  }
+});
+
+test('an operation written before its turn ended is never journaled', async () => {
+  const t = fresh();
+  try {
+    const op = makeOp('complete', 'quick', { status_code: 200 });
+    t.journal.add(op);
+    t.journal.done([op]);
+    await nextTurn();
+    assert.equal(readdirSync(t.root).length, 0);
+  } finally {
+    t.done();
+  }
+});
+
+test('a full file is closed and a new one begun; the old one goes once everything in it is written', async () => {
+  const t = fresh();
+  try {
+    const big = Buffer.alloc(5 * 1024 * 1024, 1); // two make a full file
+    const first = [makeOp('complete', 'a', { request_body: big }), makeOp('complete', 'b', { request_body: big })];
+    for (const op of first) t.journal.add(op);
+    await nextTurn();
+    const second = makeOp('complete', 'c', { status_code: 200 });
+    t.journal.add(second);
+    await nextTurn();
+    assert.equal(files(t.dir).length, 2);
+    assert.deepEqual(t.journal.holding, { files: 2, ops: 3 });
+    t.journal.done(first);
+    assert.equal(files(t.dir).length, 1, 'the full file is deleted once written');
+    assert.deepEqual(decodeFrames(readFileSync(files(t.dir)[0]!)).map((op) => op.id), ['c']);
+    t.journal.close();
+    assert.equal(files(t.dir).length, 1, 'what is still owed stays for the next start');
+  } finally {
+    t.done();
+  }
+});
+
+test('journals of processes that are gone are handed over and deleted, oldest first; live ones stay', () => {
+  const t = fresh();
+  try {
+    mkdirSync(t.dir, { recursive: true });
+    const frame = (id: string) => encodeFrames([makeOp('complete', id, { status_code: 200 })]);
+    writeFileSync(join(t.dir, '2147483646-1700000000002-1.journal'), frame('later'));
+    // Killed mid-write: the second frame is cut short and left out.
+    writeFileSync(join(t.dir, '2147483646-1700000000001-1.journal'), Buffer.concat([frame('earlier'), frame('torn').subarray(0, 9)]));
+    writeFileSync(join(t.dir, `${process.pid}-1700000000000-1.journal`), frame('mine'));
+    const kept: string[] = [];
+    assert.deepEqual(Journal.recover(t.dir, (ops) => kept.push(...ops.map((op) => op.id))), { files: 2, ops: 2 });
+    assert.deepEqual(kept, ['earlier', 'later']);
+    assert.deepEqual(readdirSync(t.dir), [`${process.pid}-1700000000000-1.journal`]);
+  } finally {
+    t.done();
+  }
+});
+
+test('a journal that cannot be written says so once and stops, without throwing at the writer', async () => {
+  const t = fresh();
+  try {
+    writeFileSync(t.dir, 'a file where the directory should be');
+    t.journal.add(makeOp('complete', 'x', { status_code: 200 }));
+    await nextTurn();
+    t.journal.add(makeOp('complete', 'y', { status_code: 200 }));
+    await nextTurn();
+    assert.equal(t.errors.length, 1);
+  } finally {
+    t.done();
+  }
+});

@@ -1,0 +1,144 @@
+// The crash journal: every operation that enters the writer's memory queue is appended here at the end of the
+// event-loop turn that queued it, with one write, and forgotten once the database (or the spill file) has it.
+// A process killed outright leaves its journal behind; the next writer moves it into its spill, so a completed
+// exchange survives a SIGKILL that comes one turn later. It guards against the process dying, not the machine:
+// nothing is fsynced.
+import { closeSync, ftruncateSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import { isAlive } from './holder.js';
+import { decodeFrames, encodeFrames } from './op-frames.js';
+import type { Op } from './ops.js';
+
+/** A journal file: deleted once it is full and every operation in it has been written elsewhere. */
+interface Segment {
+  path: string;
+  fd: number;
+  bytes: number;
+  /** Operations in this file not yet in the database or the spill file. */
+  open: number;
+}
+
+/** Where an operation stands: waiting for the end of the turn, in a segment, or done (whatever comes first). */
+const where = new WeakMap<Op, Segment | 'pending' | 'done'>();
+
+/** A segment this large is closed and a new one begun, so a finished one can be deleted. */
+const ROTATE_BYTES = 8 * 1024 * 1024;
+const NAME = /^(\d+)-(\d+)-(\d+)\.journal$/;
+
+export class Journal {
+  private current: Segment | null = null;
+  /** Closed segments still holding operations that are not written yet. */
+  private readonly retired = new Set<Segment>();
+  private pending: Op[] = [];
+  private turn: NodeJS.Immediate | null = null;
+  private seq = 0;
+  private readonly started = Date.now();
+  private failed = false;
+
+  constructor(
+    private readonly dir: string,
+    private readonly onError: (err: Error) => void,
+  ) {}
+
+  /**
+   * Reads the journals of processes that are gone, hands their operations to `keep` (the spill: once it returns
+   * they are safe) and deletes them. Returns how many operations were recovered and from how many files.
+   */
+  static recover(dir: string, keep: (ops: Op[]) => void): { files: number; ops: number } {
+    let entries: string[];
+    try {
+      entries = readdirSync(dir);
+    } catch {
+      return { files: 0, ops: 0 };
+    }
+    const found = entries
+      .map((name) => ({ name, m: NAME.exec(name) }))
+      .filter(({ m }) => m && Number(m[1]) !== process.pid && !isAlive(Number(m[1])))
+      .sort((a, b) => Number(a.m![2]) - Number(b.m![2]) || Number(a.m![3]) - Number(b.m![3]));
+    let ops = 0;
+    for (const { name } of found) {
+      const path = join(dir, name);
+      const recovered = decodeFrames(readFileSync(path));
+      if (recovered.length > 0) keep(recovered);
+      ops += recovered.length;
+      rmSync(path, { force: true });
+    }
+    return { files: found.length, ops };
+  }
+
+  /** Journals `op` at the end of this turn. */
+  add(op: Op): void {
+    if (this.failed) return;
+    where.set(op, 'pending');
+    this.pending.push(op);
+    this.turn ??= setImmediate(() => this.flush());
+  }
+
+  /** The operations are in the database or the spill file: the journal no longer needs them. */
+  done(ops: readonly Op[]): void {
+    for (const op of ops) {
+      const w = where.get(op);
+      if (w === undefined || w === 'done') continue;
+      where.set(op, 'done');
+      if (w === 'pending') continue;
+      w.open--;
+      if (w.open > 0) continue;
+      if (this.retired.delete(w)) rmSync(w.path, { force: true });
+      else if (w === this.current && w.bytes > 0) {
+        // Everything in the open file is written: empty it, so a crash leaves only what is still owed.
+        ftruncateSync(w.fd, 0);
+        w.bytes = 0;
+      }
+    }
+  }
+
+  /** Appends what this turn queued, in one write. */
+  flush(): void {
+    if (this.turn) clearImmediate(this.turn);
+    this.turn = null;
+    const ops = this.pending;
+    if (ops.length === 0) return;
+    this.pending = [];
+    const owed = ops.filter((op) => where.get(op) === 'pending');
+    if (owed.length === 0) return;
+    try {
+      const seg = this.current ?? (this.current = this.open());
+      seg.bytes += writeSync(seg.fd, encodeFrames(owed));
+      for (const op of owed) where.set(op, seg);
+      seg.open += owed.length;
+      if (seg.bytes >= ROTATE_BYTES) this.retire();
+    } catch (err) {
+      this.failed = true;
+      this.onError(err as Error);
+    }
+  }
+
+  /** Ends the journal: files whose operations all went elsewhere are deleted; the rest wait for the next start. */
+  close(): void {
+    this.flush();
+    this.retire();
+    this.failed = true;
+  }
+
+  /** Files and operations still held (for tests and status). */
+  get holding(): { files: number; ops: number } {
+    let ops = this.current?.open ?? 0;
+    for (const s of this.retired) ops += s.open;
+    return { files: this.retired.size + (this.current ? 1 : 0), ops };
+  }
+
+  private retire(): void {
+    const seg = this.current;
+    if (!seg) return;
+    this.current = null;
+    closeSync(seg.fd);
+    if (seg.open === 0) rmSync(seg.path, { force: true });
+    else this.retired.add(seg);
+  }
+
+  private open(): Segment {
+    mkdirSync(this.dir, { recursive: true, mode: 0o700 });
+    const path = join(this.dir, `${process.pid}-${this.started}-${++this.seq}.journal`);
+    return { path, fd: openSync(path, 'a', 0o600), bytes: 0, open: 0 };
+  }
+}

@@ -1,0 +1,117 @@
+// Writer operations as compact binary frames, for the crash journal: bodies are copied as they are (no base64,
+// no JSON escaping), so journaling an exchange costs little more than a memory copy. Each frame carries its
+// length first; a frame cut short by a crash mid-write is recognised and dropped on reading.
+import type { Op, WireValue } from './ops.js';
+
+const KINDS: Op['kind'][] = ['create', 'complete', 'ws', 'timing', 'usage'];
+const enum Tag {
+  Null = 0,
+  Text = 1,
+  Number = 2,
+  True = 3,
+  False = 4,
+  Bytes = 5,
+}
+
+/** Bytes a value takes after its name: tag, then length and data where it has them. */
+function valueSize(v: WireValue): number {
+  if (v === null || typeof v === 'boolean') return 1;
+  if (typeof v === 'number') return 9;
+  if (typeof v === 'string') return 5 + Buffer.byteLength(v);
+  return 5 + v.length;
+}
+
+/** The frames of `ops`, back to back, in one buffer. */
+export function encodeFrames(ops: readonly Op[]): Buffer {
+  let total = 0;
+  const sizes: number[] = [];
+  for (const op of ops) {
+    // length, kind, id length + id, n, field count
+    let size = 4 + 1 + 2 + Buffer.byteLength(op.id) + 4 + 1;
+    for (const name in op.fields) size += 1 + name.length + valueSize(op.fields[name]!);
+    sizes.push(size);
+    total += size;
+  }
+  const out = Buffer.allocUnsafe(total);
+  let at = 0;
+  ops.forEach((op, i) => {
+    out.writeUInt32LE(sizes[i]! - 4, at);
+    out[at + 4] = KINDS.indexOf(op.kind);
+    const idLen = out.write(op.id, at + 7, 'utf8');
+    out.writeUInt16LE(idLen, at + 5);
+    at += 7 + idLen;
+    out.writeUInt32LE(op.n, at);
+    const countAt = at + 4;
+    at += 5;
+    let count = 0;
+    for (const name in op.fields) {
+      const v = op.fields[name]!;
+      out[at] = name.length;
+      at += 1 + out.write(name, at + 1, 'latin1');
+      count++;
+      if (v === null) out[at++] = Tag.Null;
+      else if (v === true) out[at++] = Tag.True;
+      else if (v === false) out[at++] = Tag.False;
+      else if (typeof v === 'number') {
+        out[at] = Tag.Number;
+        out.writeDoubleLE(v, at + 1);
+        at += 9;
+      } else if (typeof v === 'string') {
+        out[at] = Tag.Text;
+        const n = out.write(v, at + 5, 'utf8');
+        out.writeUInt32LE(n, at + 1);
+        at += 5 + n;
+      } else {
+        out[at] = Tag.Bytes;
+        out.writeUInt32LE(v.length, at + 1);
+        v.copy(out, at + 5);
+        at += 5 + v.length;
+      }
+    }
+    out[countAt] = count;
+  });
+  return out;
+}
+
+/** The operations in `buf`; a last frame cut short is left out. */
+export function decodeFrames(buf: Buffer): Op[] {
+  const ops: Op[] = [];
+  let at = 0;
+  while (at + 4 <= buf.length) {
+    const end = at + 4 + buf.readUInt32LE(at);
+    if (end > buf.length) break;
+    const kind = KINDS[buf[at + 4]!];
+    if (!kind) throw new Error(`journal frame at byte ${at}: unknown kind ${buf[at + 4]}`);
+    const idLen = buf.readUInt16LE(at + 5);
+    const id = buf.toString('utf8', at + 7, at + 7 + idLen);
+    let p = at + 7 + idLen;
+    const n = buf.readUInt32LE(p);
+    const count = buf[p + 4]!;
+    p += 5;
+    const fields: Record<string, WireValue> = {};
+    let bytes = 0;
+    for (let i = 0; i < count; i++) {
+      const name = buf.toString('latin1', p + 1, p + 1 + buf[p]!);
+      p += 1 + buf[p]!;
+      const tag = buf[p] as Tag;
+      if (tag === Tag.Null) fields[name] = null;
+      else if (tag === Tag.True || tag === Tag.False) fields[name] = tag === Tag.True;
+      else if (tag === Tag.Number) {
+        fields[name] = buf.readDoubleLE(p + 1);
+        p += 8;
+      } else {
+        const len = buf.readUInt32LE(p + 1);
+        if (tag === Tag.Text) fields[name] = buf.toString('utf8', p + 5, p + 5 + len);
+        else {
+          fields[name] = Buffer.from(buf.subarray(p + 5, p + 5 + len));
+          bytes += len;
+        }
+        p += 4 + len;
+      }
+      p++;
+    }
+    ops.push({ kind, id, fields, bytes, n });
+    at = end;
+  }
+  return ops;
+}

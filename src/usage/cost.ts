@@ -1,0 +1,87 @@
+// The cost of one call in USD, as the provider bills it: each kind of token at its own price (1-hour cache writes
+// at the 1-hour rate, not the 5-minute one), a long-context tier applied to the whole request once the prompt
+// (cached parts included) passes its threshold, web searches per request, and the service tier's multiplier where
+// the provider documents one. Anything it cannot price exactly gives a NULL cost and the reason, never a guess.
+import type { LlmCall, LlmProvider } from './call.js';
+import { rateFor, type PriceBook, type PriceEntry, type Rate } from './prices.js';
+
+export interface CallCost {
+  usd: number | null;
+  /** The price entry used (see PriceEntry.id), or null when none was found. */
+  priceEntry: string | null;
+  /** Why `usd` is null. */
+  reason: string | null;
+  /** USD by kind, when priced. */
+  parts: { input: number; output: number; cacheRead: number; cacheWrite5m: number; cacheWrite1h: number; webSearch: number } | null;
+}
+
+/**
+ * Multipliers of service tiers on standard prices. Anthropic: Batch API 50 % (platform.claude.com/docs/en/about-claude/
+ * pricing). OpenAI: flex is priced at Batch API rates, 50 % (developers.openai.com/api/docs/guides/flex-processing).
+ * A tier not listed (priority, scale…) has its own prices that the table does not hold: NULL.
+ */
+const TIERS: Record<LlmProvider, Record<string, number>> = {
+  anthropic: { standard: 1, batch: 0.5 },
+  openai: { default: 1, auto: 1, flex: 0.5, batch: 0.5 },
+  google: { standard: 1 },
+};
+
+export function priceCall(call: LlmCall, book: PriceBook, at: Date): CallCost {
+  const model = call.servedModel ?? call.requestedModel;
+  if (model === null) return none(null, 'no model named in the request or the response');
+  let found = book.lookup(call.provider, model, at);
+  if (found.entry === null && call.requestedModel !== null && call.requestedModel !== model) {
+    const byRequest = book.lookup(call.provider, call.requestedModel, at);
+    if (byRequest.entry) found = byRequest;
+  }
+  if (found.entry === null) return none(null, found.reason);
+  return costWith(call, found.entry);
+}
+
+export function costWith(call: LlmCall, entry: PriceEntry): CallCost {
+  const t = call.tokens;
+  if (t.input === null || t.output === null) return none(entry.id, 'the usage was not read in full (no input or output count)');
+  const cacheRead = t.cacheRead ?? 0;
+  const write5m = t.cacheWrite5m ?? 0;
+  const write1h = t.cacheWrite1h ?? 0;
+  const prompt = t.input + cacheRead + write5m + write1h;
+  const per = (tokens: number, r: Rate | null, kind: string): number | string => {
+    if (tokens === 0) return 0;
+    if (r === null) return `${entry.id} has no ${kind} price`;
+    return (tokens * rateFor(r, prompt)) / 1e6;
+  };
+  const searches = call.webSearchRequests ?? 0;
+  const parts = {
+    input: per(t.input, entry.rates.input, 'input'),
+    output: per(t.output, entry.rates.output, 'output'),
+    cacheRead: per(cacheRead, entry.rates.cacheRead, 'cache read'),
+    cacheWrite5m: per(write5m, entry.rates.cacheWrite5m, 'cache write (5-minute)'),
+    cacheWrite1h: per(write1h, entry.rates.cacheWrite1h, '1-hour cache write'),
+    webSearch: searches === 0 ? 0 : entry.webSearchPerRequest === null ? `${entry.id} has no web search price` : searches * entry.webSearchPerRequest,
+  };
+  const missing = Object.values(parts).find((p): p is string => typeof p === 'string');
+  if (missing) return none(entry.id, missing);
+  let k = 1;
+  const tier = call.serviceTier?.toLowerCase() ?? null;
+  if (tier !== null) {
+    const m = TIERS[call.provider][tier];
+    if (m === undefined) return none(entry.id, `service tier ${tier} has prices of its own that the table does not hold`);
+    k *= m;
+  }
+  if (call.speed === 'fast') {
+    if (entry.fastMultiplier === null) return none(entry.id, `fast mode has no price for ${entry.id} (set fast_multiplier under ccproxy.prices)`);
+    k *= entry.fastMultiplier;
+  }
+  const n = parts as Record<keyof typeof parts, number>;
+  for (const key of Object.keys(n) as (keyof typeof n)[]) n[key] = round(n[key] * (key === 'webSearch' ? 1 : k));
+  return { usd: round(Object.values(n).reduce((a, b) => a + b, 0)), priceEntry: entry.id, reason: null, parts: n };
+}
+
+function none(priceEntry: string | null, reason: string): CallCost {
+  return { usd: null, priceEntry, reason, parts: null };
+}
+
+/** Float noise off (1e-12 USD), so sums compare equal to the provider's own figures. */
+function round(x: number): number {
+  return Math.round(x * 1e12) / 1e12;
+}

@@ -1,0 +1,43 @@
+// One flow's LLM call and its cost, as the usage stage derives it after the response ends and `ccproxy db backfill`
+// derives it again from a stored trace: the same function for both, so a backfilled row equals a captured one.
+// It hangs on the flow's metadata, where the trace writer finds it and maps it to a row (store/flow-row.ts).
+import type { Flow } from '../flow/flow.js';
+import type { LlmCall } from './call.js';
+import { priceCall, type CallCost } from './cost.js';
+import { extractCall } from './extract.js';
+import type { PriceBook } from './prices.js';
+import { recognise } from './recognise.js';
+
+export interface PricedCall {
+  call: LlmCall;
+  cost: CallCost;
+}
+
+const KEY = 'llmCall';
+
+/** The priced call a stage hung on the flow, if any. */
+export function pricedCallOf(flow: Flow): PricedCall | undefined {
+  return flow.metadata[KEY] as PricedCall | undefined;
+}
+
+export function setPricedCall(flow: Flow, priced: PricedCall): void {
+  flow.metadata[KEY] = priced;
+}
+
+/**
+ * Whether the flow may be an LLM call, without reading its bodies: classified `llm`, or a path of one of the APIs.
+ * Other traffic is never parsed.
+ */
+export function mayBeLlmCall(flow: Flow): boolean {
+  if ((flow.request.method ?? 'POST').toUpperCase() !== 'POST') return false;
+  return flow.trafficType === 'llm' || recognise(flow.request.method, flow.request.path ?? flow.request.url, null) !== null;
+}
+
+/** The flow's call priced at its start time (chunk times, ms after start, become the stream's arrival times); null when not an LLM call. */
+export function priceFlow(flow: Flow, book: PriceBook): PricedCall | null {
+  const start = flow.timing.start;
+  const chunks = start !== null && flow.timing.chunks ? flow.timing.chunks.map((ms) => ({ at: start + ms })) : undefined;
+  const call = extractCall(flow, chunks ? { chunks } : {});
+  if (call === null) return null;
+  return { call, cost: priceCall(call, book, new Date(start ?? Date.now())) };
+}

@@ -1,0 +1,338 @@
+// Which requests of a session are its main thread, which are side calls (a title, a quota check, a call without
+// tools or to a small model) and which are subagent conversations, grouped into threads and tied to the `Task` /
+// `Agent` tool call that started them where the bodies allow. Heuristics over request bodies, named in README.
+import { createHash } from 'node:crypto';
+import type { Flow } from '../flow/flow.js';
+import type { LlmApi } from '../usage/call.js';
+import { obj } from '../usage/wire.js';
+import { withoutKeys } from './json-diff.js';
+import { readCall, type ReadCall } from './llm-call.js';
+import { messageText, readPrompt, toolNames, type Prompt } from './prompt.js';
+import { rowModel, usageByTrace, type UsageRow } from './usage-row.js';
+
+/** What a call is in its session. */
+export type CallRole = 'main' | 'subagent' | 'side';
+
+/** Why a call is a side call (one or more); `unreadable`: its request body could not be read, so it cannot be placed in a thread. */
+export type SideKind = 'quota_check' | 'title' | 'no_tools' | 'small_model' | 'unreadable';
+
+/**
+ * One LLM call of the session. A call seen at both ends is one mark: `traceId` is the client's (reverse) flow and
+ * `forwardTraceIds` the provider-side flows linked to it (by the stored parent trace id); a call seen at one end
+ * only has its own flow's id there.
+ */
+export interface CallMark {
+  traceId: string;
+  forwardTraceIds: string[];
+  role: CallRole;
+  threadId: string;
+  /** Empty unless role is `side`. */
+  sideKinds: SideKind[];
+  /** Why it was marked so, one sentence each. */
+  reasons: string[];
+  api: LlmApi | null;
+  model: string | null;
+  /** Epoch ms. */
+  start: number | null;
+  toolCount: number;
+  messageCount: number;
+}
+
+/** How a subagent thread was tied to the tool call that started it. */
+export interface StartedBy {
+  /** The request whose body holds the tool call (or whose answer made it). */
+  traceId: string;
+  toolUseId: string | null;
+  toolName: string;
+  /** The tool call's `description` input, when it has one. */
+  description: string | null;
+  /** `prompt_equal`: a text block of the subagent's first user message is the call's `prompt`; `prompt_contained`: that message contains it. */
+  matchedBy: 'prompt_equal' | 'prompt_contained';
+}
+
+/**
+ * Calls that carry one conversation: the same first message (and tools offered or not), whatever else changed along
+ * the way. The main thread is chosen among them; a thread whose system prompt and tool set (its signature) differ from
+ * every signature the main thread had is a subagent's.
+ */
+export interface Thread {
+  id: string;
+  kind: CallRole;
+  /** The calls in time order (their `traceId`s). */
+  callIds: string[];
+  model: string | null;
+  tools: string[];
+  /** A short digest of its first call's system prompt and tool set: threads with equal signatures are the same kind of agent. */
+  signature: string;
+  /** The first user message's text, cut to 200 characters. */
+  firstPrompt: string | null;
+  startedBy: StartedBy | null;
+}
+
+export interface Roles {
+  calls: CallMark[];
+  threads: Thread[];
+  /** The latest main thread: the conversation going on (earlier main threads are the same agent before a /compact or /clear). */
+  mainThreadId: string | null;
+  notes: string[];
+}
+
+/** Models made for quick side work (Claude Code sends titles and summaries to Haiku). */
+const SMALL_MODEL = /haiku|(?:^|[-_.])(?:mini|nano)(?:$|[-_.])|flash-lite/i;
+/** Tools that start a subagent in Claude Code (`Task`, renamed `Agent`). */
+const SUBAGENT_TOOLS = new Set(['Task', 'Agent']);
+/** A system prompt asking for a title or a topic check (Claude Code's side requests). */
+const TITLE_PROMPT = /\btitle\b|new conversation topic/i;
+/** Claude Code's first system block carries a per-request billing header: not part of the agent's identity. */
+const BILLING_BLOCK = /^x-anthropic-billing-header:/;
+
+/** A `Task`/`Agent` call with the prompt it gave. */
+interface SubagentCall {
+  id: string | null;
+  name: string;
+  prompt: string;
+  description: string | null;
+}
+
+/**
+ * A call with what the role heuristics read of it. Its bodies are not kept (a long session holds hundreds of MB of
+ * them): readSessionCall reads them again when a view needs them.
+ */
+export interface SessionCall {
+  mark: CallMark;
+  /** The flow whose request is the conversation: the client's, or the provider's when the client's body was not stored. */
+  flow: Flow;
+  /** The request body was read as a prompt. */
+  readable: boolean;
+  /** What could not be read, from readCall. */
+  notes: string[];
+  /** The names of the tools offered. */
+  tools: string[];
+  /** Digest of the system prompt and tool set. */
+  signature: string;
+  /**
+   * Digest of the first message (and whether tools are offered): equal for the calls of one conversation, whose
+   * system prompt or tools may change along the way; the thread's id.
+   */
+  key: string;
+  maxTokens: number | null;
+  systemText: string;
+  /** The first user message: its text parts and all its text. */
+  firstUser: { texts: string[]; whole: string } | null;
+  /** Its messages hold tool calls or results. */
+  usesTools: boolean;
+  /** `Task`/`Agent` calls in its request's messages, and in its answer. */
+  requestTasks: SubagentCall[];
+  answerTasks: SubagentCall[];
+}
+
+const digest = (v: unknown): string => createHash('sha256').update(JSON.stringify(v) ?? '').digest('hex').slice(0, 12);
+
+function tasksIn(calls: readonly { id: string | null; name: string; input: unknown }[]): SubagentCall[] {
+  const out: SubagentCall[] = [];
+  for (const c of calls) {
+    const o = obj(c.input);
+    if (SUBAGENT_TOOLS.has(c.name) && typeof o?.prompt === 'string') out.push({ id: c.id, name: c.name, prompt: o.prompt, description: typeof o.description === 'string' ? o.description : null });
+  }
+  return out;
+}
+
+/** The call's flow read again: its request as a prompt and its answer. */
+export function readSessionCall(c: SessionCall): { read: ReadCall; prompt: Prompt | null } {
+  const read = readCall(c.flow);
+  return { read, prompt: read.body !== null && read.api !== null ? readPrompt(read.api, read.body) : null };
+}
+
+function sessionCall(flow: Flow, read: ReadCall, forwards: string[], row: UsageRow | undefined): SessionCall {
+  const prompt = read.body !== null && read.api !== null ? readPrompt(read.api, read.body) : null;
+  const tools = prompt ? toolNames(prompt) : [];
+  const system = prompt ? prompt.system.filter((b) => !BILLING_BLOCK.test(b.label)).map((b) => withoutKeys(b.raw, ['cache_control'])) : null;
+  const signature = prompt ? digest({ system, tools: [...tools].sort() }) : `unread-${flow.id}`;
+  const first = prompt?.messages[0] ? withoutKeys(prompt.messages[0].raw, ['cache_control']) : null;
+  const user = prompt?.messages.find((m) => m.role === 'user');
+  return {
+    flow: read.flow,
+    readable: prompt !== null,
+    notes: read.notes,
+    tools,
+    signature,
+    key: prompt ? digest({ first, tools: tools.length > 0 }) : signature,
+    maxTokens: prompt?.maxTokens ?? null,
+    systemText: prompt?.systemText ?? '',
+    firstUser: user ? { texts: user.parts.filter((x) => x.type === 'text').map((x) => (x as { text: string }).text.trim()), whole: messageText(user) } : null,
+    usesTools: prompt?.messages.some((m) => m.parts.some((x) => x.type === 'tool_call' || x.type === 'tool_result')) ?? false,
+    requestTasks: tasksIn((prompt?.messages ?? []).flatMap((m) => m.parts.flatMap((x) => (x.type === 'tool_call' ? [x] : [])))),
+    answerTasks: tasksIn(read.answer?.toolCalls ?? []),
+    mark: {
+      traceId: flow.id,
+      forwardTraceIds: forwards,
+      role: 'main',
+      threadId: '',
+      sideKinds: [],
+      reasons: [],
+      api: read.api,
+      model: (row ? rowModel(row) : null) ?? read.model,
+      start: flow.timing.start,
+      toolCount: tools.length,
+      messageCount: prompt?.messages.length ?? 0,
+    },
+  };
+}
+
+/** The session's LLM calls, one per call (a reverse flow with its linked forward flows), in time order. */
+export function sessionCalls(flows: readonly Flow[], usage?: readonly UsageRow[]): SessionCall[] {
+  const rows = usageByTrace(usage);
+  const reverse = new Map(flows.filter((f) => f.direction === 'reverse').map((f) => [f.id, f]));
+  const childrenOf = new Map<string, Flow[]>();
+  for (const f of flows) {
+    if (f.direction !== 'forward' || f.parentId === undefined || !reverse.has(f.parentId)) continue;
+    const children = childrenOf.get(f.parentId);
+    if (children) children.push(f);
+    else childrenOf.set(f.parentId, [f]);
+  }
+  const out: SessionCall[] = [];
+  const calls = new Set<string>();
+  // Reverse flows first: a forward flow linked to one that is a call is that call seen at the provider.
+  for (const f of [...reverse.values(), ...flows.filter((x) => x.direction !== 'reverse')]) {
+    if (f.direction === 'forward' && f.parentId !== undefined && calls.has(f.parentId)) continue;
+    let read = readCall(f);
+    if (read.api === null) continue;
+    calls.add(f.id);
+    const children = f.direction === 'reverse' ? (childrenOf.get(f.id) ?? []) : [];
+    // The client's side is the conversation; when its body was not stored, the provider side stands in.
+    if (read.body === null) {
+      for (const child of children) {
+        const r = readCall(child);
+        if (r.body !== null && r.api !== null) {
+          read = r;
+          break;
+        }
+      }
+    }
+    const forwards = children.map((c) => c.id);
+    out.push(sessionCall(f, read, forwards, rows.get(f.id) ?? forwards.map((id) => rows.get(id)).find((x) => x !== undefined)));
+  }
+  return out.sort((a, b) => (a.mark.start ?? Infinity) - (b.mark.start ?? Infinity));
+}
+
+function sideKinds(c: SessionCall, sessionHasTools: boolean, threadSize: number): { kinds: SideKind[]; reasons: string[] } {
+  const kinds: SideKind[] = [];
+  const reasons: string[] = [];
+  if (!c.readable) return { kinds: ['unreadable'], reasons: [`its request body could not be read (${c.notes[0] ?? 'no body'})`] };
+  if (c.maxTokens === 1) {
+    kinds.push('quota_check');
+    reasons.push('it asks for at most 1 output token (a quota or connectivity check)');
+  }
+  if (c.mark.toolCount === 0 && TITLE_PROMPT.test(c.systemText)) {
+    kinds.push('title');
+    reasons.push('its system prompt asks for a title or a topic check, with no tools');
+  }
+  if (c.mark.toolCount === 0 && sessionHasTools && !kinds.includes('title')) {
+    kinds.push('no_tools');
+    reasons.push('it offers no tools while the session\'s other requests do');
+  }
+  if (c.mark.model !== null && SMALL_MODEL.test(c.mark.model) && !c.usesTools && threadSize === 1) {
+    kinds.push('small_model');
+    reasons.push(`a single request to a small model (${c.mark.model}) with no tool use in it`);
+  }
+  return { kinds, reasons };
+}
+
+function firstPromptOf(c: SessionCall | undefined): string | null {
+  const t = c?.firstUser?.whole ?? '';
+  return t === '' ? null : t.length > 200 ? `${t.slice(0, 200)}…` : t;
+}
+
+/** The `Task`/`Agent` calls of the session, first seen first: in an answer (the call that made it) or a request. */
+function subagentCalls(calls: readonly SessionCall[]): (SubagentCall & { traceId: string })[] {
+  const seen = new Map<string, SubagentCall & { traceId: string }>();
+  for (const c of calls) {
+    for (const t of [...c.requestTasks, ...c.answerTasks]) {
+      const key = t.id ?? `${t.name}\0${t.prompt}`;
+      if (!seen.has(key)) seen.set(key, { ...t, traceId: c.mark.traceId });
+    }
+  }
+  return [...seen.values()];
+}
+
+function tieToTask(first: SessionCall, tasks: ReturnType<typeof subagentCalls>, used: Set<string>): StartedBy | null {
+  const m = first.firstUser;
+  if (!m) return null;
+  const free = tasks.filter((t) => !used.has(t.id ?? t.prompt));
+  const equal = free.find((t) => m.texts.includes(t.prompt.trim()));
+  const contained = equal ? undefined : free.find((t) => t.prompt.trim() !== '' && m.whole.includes(t.prompt.trim()));
+  const t = equal ?? contained;
+  if (!t) return null;
+  used.add(t.id ?? t.prompt);
+  return { traceId: t.traceId, toolUseId: t.id, toolName: t.name, description: t.description, matchedBy: equal ? 'prompt_equal' : 'prompt_contained' };
+}
+
+/** The roles of a session's LLM calls (other flows are left out), with the calls as read. Never throws. */
+export function sessionRoles(flows: readonly Flow[], usage?: readonly UsageRow[]): { roles: Roles; calls: SessionCall[] } {
+  const notes: string[] = [];
+  let calls: SessionCall[];
+  try {
+    calls = sessionCalls(flows, usage);
+  } catch (e) {
+    return { roles: { calls: [], threads: [], mainThreadId: null, notes: [`the session could not be read: ${(e as Error).message}`] }, calls: [] };
+  }
+  const groups = new Map<string, SessionCall[]>();
+  for (const c of calls) {
+    const group = groups.get(c.key);
+    if (group) group.push(c);
+    else groups.set(c.key, [c]);
+  }
+  const sessionHasTools = calls.some((c) => c.mark.toolCount > 0);
+  for (const group of groups.values()) {
+    for (const c of group) {
+      const { kinds, reasons } = sideKinds(c, sessionHasTools, group.length);
+      c.mark.sideKinds = kinds;
+      c.mark.reasons = reasons;
+    }
+  }
+  const isSide = (g: SessionCall[]) => g.every((c) => c.mark.sideKinds.length > 0);
+  // The main thread: offers a subagent tool, else the most requests, else the earliest.
+  const candidates = [...groups.values()].filter((g) => !isSide(g));
+  const offersTask = (g: SessionCall[]) => g.some((c) => c.tools.some((n) => SUBAGENT_TOOLS.has(n)));
+  const withTask = new Set(candidates.filter(offersTask));
+  candidates.sort((a, b) => Number(withTask.has(b)) - Number(withTask.has(a)) || b.length - a.length || (a[0]!.mark.start ?? 0) - (b[0]!.mark.start ?? 0));
+  const main = candidates[0] ?? null;
+  if (calls.length > 0 && main === null) notes.push('every request is a side call: no main thread');
+  const mainSignatures = new Set((main ?? []).map((c) => c.signature));
+  const tasks = subagentCalls(calls);
+  const used = new Set<string>();
+  const threads: Thread[] = [];
+  for (const group of groups.values()) {
+    const first = group[0]!;
+    const kind: CallRole = group === main || (!isSide(group) && group.some((c) => mainSignatures.has(c.signature))) ? 'main' : isSide(group) ? 'side' : 'subagent';
+    const id = first.key;
+    for (const c of group) {
+      c.mark.threadId = id;
+      c.mark.role = kind === 'side' ? 'side' : kind;
+      if (kind !== 'side') {
+        c.mark.sideKinds = [];
+        c.mark.reasons = kind === 'main' ? (group === main ? ['the main thread: ' + (offersTask(group) ? 'it offers a subagent tool (Task/Agent)' : candidates.length > 1 ? 'the conversation with the most requests' : 'the only conversation')] : ['the main thread\'s system prompt and tools, another conversation (compacted or cleared)']) : ['its system prompt or tool set differs from the main thread\'s'];
+      }
+    }
+    const models = group.map((c) => c.mark.model).filter((m): m is string => m !== null);
+    threads.push({
+      id,
+      kind,
+      callIds: group.map((c) => c.mark.traceId),
+      model: models[models.length - 1] ?? null,
+      tools: first.tools,
+      signature: first.signature,
+      firstPrompt: firstPromptOf(first),
+      startedBy: kind === 'subagent' ? tieToTask(first, tasks, used) : null,
+    });
+  }
+  // The conversation going on: the latest of the main threads (the earlier ones are the same agent before a /compact or /clear).
+  const mains = threads.filter((t) => t.kind === 'main');
+  const mainThreadId = mains.length > 0 ? mains[mains.length - 1]!.id : null;
+  return { roles: { calls: calls.map((c) => c.mark), threads, mainThreadId, notes }, calls };
+}
+
+/** The roles of a session's LLM calls (other flows are left out). Never throws. */
+export function markRoles(flows: readonly Flow[], usage?: readonly UsageRow[]): Roles {
+  return sessionRoles(flows, usage).roles;
+}

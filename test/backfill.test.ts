@@ -1,0 +1,101 @@
+// `ccproxy db backfill` on both databases: traces stored without a usage row (or with one from an older extractor)
+// get the row the usage stage would have written, chunk times read back from the timings table; other traffic gets
+// none; a second run (library or CLI) writes nothing new and leaves the same rows.
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import type { Flow } from '../src/flow/flow.js';
+import { silentLogger } from '../src/log.js';
+import { backfillDue, backfillUsage } from '../src/store/backfill.js';
+import { openTraceStore } from '../src/store/store.js';
+import { EXTRACTOR_VERSION } from '../src/store/usage-table.js';
+import { PriceBook } from '../src/usage/prices.js';
+import { priceFlow } from '../src/usage/priced.js';
+import { runCli } from './helpers/cli.js';
+import { fixture, llmFlow } from './helpers/llm-flow.js';
+import { BACKENDS } from './helpers/pg.js';
+
+const T0 = Date.UTC(2026, 10, 1, 9);
+
+function flows(): Flow[] {
+  const msgs = [{ role: 'user', content: 'hello' }];
+  const sse = llmFlow({ path: '/v1/messages', request: { model: 'claude-opus-4-8', max_tokens: 64, stream: true, messages: msgs }, response: fixture('anthropic-stream.sse'), contentType: 'text/event-stream', start: T0, end: T0 + 900 });
+  sse.id = 'bf-sse';
+  sse.sessionId = 'sess-bf';
+  sse.timing.firstByte = T0 + 300;
+  sse.timing.chunks = [300, 320, 800];
+  sse.timing.chunkCount = 3;
+  const chat = llmFlow({ host: 'api.openai.com', path: '/v1/chat/completions', request: { model: 'gpt-5.5', messages: msgs }, response: fixture('openai-chat.json'), start: T0 + 1000, end: T0 + 1500 });
+  chat.id = 'bf-chat';
+  const old = llmFlow({ path: '/v1/messages', request: { model: 'claude-opus-4-8', max_tokens: 64, messages: msgs }, response: fixture('anthropic-message.json'), start: T0 + 2000, end: T0 + 2400 });
+  old.id = 'bf-old';
+  const web = llmFlow({ host: 'example.com', path: '/upload', request: { a: 1 }, response: { ok: true }, start: T0 + 3000, end: T0 + 3010 });
+  web.id = 'bf-web';
+  web.trafficType = 'web';
+  const get = llmFlow({ method: 'GET', host: 'example.com', path: '/', response: { ok: true }, start: T0 + 4000, end: T0 + 4010 });
+  get.id = 'bf-get';
+  get.trafficType = 'web';
+  return [sse, chat, old, web, get];
+}
+
+const ROWS = `SELECT * FROM "CCProxy_LlmUsage" ORDER BY trace_id`;
+const withoutStamp = (rows: Record<string, unknown>[]) => rows.map(({ extracted_at: _, ...r }) => r);
+
+for (const backend of BACKENDS) {
+  describe(`ccproxy db backfill (${backend.name})`, { skip: await backend.skip() }, () => {
+    test('stored calls get the rows the stage would write; twice is the same as once', async () => {
+      const env = await backend.setup();
+      const book = new PriceBook();
+      const store = await openTraceStore(env.loaded, silentLogger);
+      try {
+        assert.equal(await backfillDue(store.db), true, 'a fresh database has just had migration 7');
+        const all = flows();
+        for (const f of all) {
+          store.writer.requestStarted(f);
+          store.writer.requestEnded(f);
+          store.writer.responseEnded(f);
+        }
+        assert.ok(await store.writer.flush());
+        await store.db.pool.query(
+          `INSERT INTO "CCProxy_LlmUsage" (trace_id, proxy_direction, provider, api, streamed, cost_usd, extractor) VALUES ('bf-old', 1, 'anthropic', 'anthropic-messages', false, 999, $1)`,
+          [EXTRACTOR_VERSION - 1],
+        );
+
+        const first = await backfillUsage(store.db, book, { batchSize: 2 });
+        assert.deepEqual(first, { examined: 4, added: 2, replaced: 1, notCalls: 1 });
+        const rows = (await store.db.pool.query(ROWS)).rows;
+        assert.deepEqual(rows.map((r) => r.trace_id), ['bf-chat', 'bf-old', 'bf-sse']);
+
+        const sse = rows.find((r) => r.trace_id === 'bf-sse')!;
+        const expected = priceFlow(all[0]!, book)!;
+        assert.deepEqual(
+          [sse.input_tokens, sse.output_tokens, sse.cache_read_tokens, sse.cache_write_5m_tokens, sse.cache_write_1h_tokens],
+          [expected.call.tokens.input, expected.call.tokens.output, expected.call.tokens.cacheRead, expected.call.tokens.cacheWrite5m, expected.call.tokens.cacheWrite1h],
+        );
+        assert.deepEqual([sse.cache_write_5m_tokens, sse.cache_write_1h_tokens], [200, 1000], 'both cache TTLs from the stored stream');
+        assert.equal(sse.cost_usd, expected.cost.usd);
+        assert.ok(sse.cost_usd > 0);
+        assert.equal(sse.session_id, 'sess-bf');
+        assert.equal(sse.streamed, true);
+        assert.equal(sse.ttft_ms, 300, 'time to first token from the chunk times in the timings table');
+        assert.equal(new Date(sse.start_time).getTime(), T0);
+        const old = rows.find((r) => r.trace_id === 'bf-old')!;
+        assert.equal(old.extractor, EXTRACTOR_VERSION, 'the older extraction is written over');
+        assert.notEqual(old.cost_usd, 999);
+        assert.equal(rows.find((r) => r.trace_id === 'bf-chat')!.provider, 'openai');
+
+        const second = await backfillUsage(store.db, book);
+        assert.deepEqual(second, { examined: 1, added: 0, replaced: 0, notCalls: 1 }, 'only the exchange that is not a call is read again');
+        assert.deepEqual(withoutStamp((await store.db.pool.query(ROWS)).rows), withoutStamp(rows));
+      } finally {
+        await store.close();
+      }
+      try {
+        const r = await runCli(['db', 'backfill'], env.env);
+        assert.equal(r.code, 0, r.stderr);
+        assert.match(r.stdout, /read 1 stored POST exchange\(s\) without a current usage row: 0 usage row\(s\) added, 0 written over/);
+      } finally {
+        await env.cleanup();
+      }
+    });
+  });
+}
