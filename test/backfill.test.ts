@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { Flow } from '../src/flow/flow.js';
+import type { WsMessage } from '../src/flow/websocket.js';
 import { silentLogger } from '../src/log.js';
 import { backfillDue, backfillUsage } from '../src/store/backfill.js';
 import { openTraceStore } from '../src/store/store.js';
@@ -92,10 +93,44 @@ for (const backend of BACKENDS) {
       try {
         const r = await runCli(['db', 'backfill'], env.env);
         assert.equal(r.code, 0, r.stderr);
-        assert.match(r.stdout, /read 1 stored POST exchange\(s\) without a current usage row: 0 usage row\(s\) added, 0 written over/);
+        assert.match(r.stdout, /read 1 stored POST exchange\(s\) and WebSocket connection\(s\) without a current usage row: 0 usage row\(s\) added, 0 written over/);
       } finally {
         await env.cleanup();
       }
     });
+
+    test('a Responses WebSocket connection stored without usage: one row per turn, read from its messages', async () => {
+      const env = await backend.setup();
+      const store = await openTraceStore(env.loaded, silentLogger);
+      try {
+        const up = llmFlow({ method: 'GET', host: 'api.openai.com', path: '/v1/responses', status: 101, response: null, start: T0, end: T0 + 9000 });
+        up.id = 'bf-ws';
+        store.writer.requestStarted(up);
+        store.writer.requestEnded(up);
+        store.writer.responseStarted(up);
+        wsTurn(0, T0 + 1000, 'gpt-5.5').concat(wsTurn(100, T0 + 5000, 'gpt-5.6-sol')).forEach((m) => store.writer.wsMessage(up.id, m));
+        store.writer.responseEnded(up);
+        assert.ok(await store.writer.flush());
+
+        const first = await backfillUsage(store.db, new PriceBook());
+        assert.deepEqual(first, { examined: 1, added: 2, replaced: 0, notCalls: 0 });
+        const rows = (await store.db.pool.query(`SELECT * FROM "CCProxy_LlmUsage" WHERE trace_id = 'bf-ws' ORDER BY call_seq`)).rows;
+        assert.deepEqual(rows.map((r) => [r.call_seq, r.requested_model, r.output_tokens]), [[0, 'gpt-5.5', 300], [1, 'gpt-5.6-sol', 300]]);
+        assert.deepEqual(rows.map((r) => new Date(r.start_time).getTime()), [T0 + 1000, T0 + 5000], 'each turn at its response.create');
+        assert.ok(rows.every((r) => r.cost_usd > 0), 'priced');
+        assert.deepEqual(await backfillUsage(store.db, new PriceBook()), { examined: 0, added: 0, replaced: 0, notCalls: 0 }, 'twice is once');
+      } finally {
+        await store.close();
+        await env.cleanup();
+      }
+    });
   });
+}
+
+/** One Responses turn over a WebSocket: the response.create, then the stored SSE fixture's events as text messages 100 ms apart. */
+function wsTurn(seq: number, at: number, model: string): WsMessage[] {
+  const create = JSON.stringify({ type: 'response.create', model, input: [{ role: 'user', content: 'hi' }], stream: true });
+  const data = fixture('openai-responses-stream.sse').toString().split('\n').filter((l) => l.startsWith('data: ')).map((l) => l.slice(6));
+  const msg = (i: number, direction: 0 | 1, text: string): WsMessage => ({ seq: seq + i, direction, at: new Date(at + i * 100), opcode: 1, size: text.length + 2, payload: Buffer.from(text), truncated: false });
+  return [msg(0, 0, create), ...data.map((d, i) => msg(i + 1, 1, d))];
 }

@@ -78,6 +78,18 @@ test('Codex CLI over the Responses WebSocket, mapped to a stand-in: answered, th
     assert.ok(sent.some((q) => q.type === 'response.create' && JSON.stringify(q.input).includes(PROMPT)), 'the request message is stored, decoded');
     assert.ok(received.some((e) => e.type === 'response.output_text.done' && JSON.stringify(e).includes(RESPONSE_TEXT)), 'the answer is stored');
     assert.ok(received.some((e) => e.type === 'response.completed' && e.response?.usage), 'with its usage');
+    // Each response.create is one LLM call: a usage row of its upgrade trace, numbered in the connection's order.
+    const creates = messages.filter((m) => m.direction === 0 && m.opcode === 1 && parse(m).type === 'response.create');
+    const calls = await stack.sql<{ trace_id: string; call_seq: number; api: string; output_tokens: number | null }>(
+      `SELECT trace_id, call_seq, api, output_tokens FROM "CCProxy_LlmCalls" WHERE trace_id IN (${upgrades.map((u) => `'${u.trace_id}'`).join(', ')}) ORDER BY trace_id, call_seq`,
+    );
+    for (const u of upgrades) {
+      const turns = creates.filter((m) => m.trace_id === u.trace_id).length;
+      const own = calls.filter((c) => c.trace_id === u.trace_id);
+      assert.deepEqual(own.map((c) => c.call_seq), [...Array(turns).keys()], `one usage row per turn of ${u.trace_id}`);
+      assert.ok(own.every((c) => c.api === 'openai-responses'));
+    }
+    assert.ok(calls.some((c) => c.output_tokens !== null && c.output_tokens > 0), `the answered turn's tokens: ${JSON.stringify(calls)}`);
     for (const u of upgrades) {
       const own = messages.filter((m) => m.trace_id === u.trace_id);
       assert.deepEqual(own.map((m) => m.seq), own.map((_, i) => i), 'seq counts from 0 per connection');

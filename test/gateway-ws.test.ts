@@ -59,6 +59,37 @@ describe('gateway: the Responses WebSocket through the forward capture, and peer
     await once(ws, 'close');
   });
 
+  test('each turn of a WebSocket connection is its own LLM usage row of the upgrade trace, in order', async () => {
+    const ws = new WebSocket(`${gw.url.replace('http', 'ws')}/v1/responses`, { headers: { authorization: 'Bearer sk-client' } });
+    await once(ws, 'open');
+    for (let i = 0; i < 3; i++) assert.equal((await turn(ws, 'gpt-5')).events.at(-1).type, 'response.completed');
+    ws.close();
+    await once(ws, 'close');
+    // The connection's row and its usage rows are written when the provider side closes.
+    let rows: any[] = [];
+    for (let i = 0; i < 200 && rows.length < 3; i++) {
+      ({ rows } = await cap.db.pool.query(
+        `SELECT u.* FROM "CCProxy_LlmUsage" u JOIN "CCProxy_HttpTraces" t ON t.trace_id = u.trace_id
+         WHERE t.status_code = 101 AND (SELECT count(*) FROM "CCProxy_LlmUsage" x WHERE x.trace_id = u.trace_id) = 3 ORDER BY u.call_seq`,
+      ));
+      if (rows.length < 3) await new Promise((r) => setTimeout(r, 50));
+    }
+    assert.deepEqual(rows.map((r) => r.call_seq), [0, 1, 2]);
+    assert.equal(new Set(rows.map((r) => r.trace_id)).size, 1, 'one upgrade trace');
+    for (const r of rows) {
+      assert.equal(r.api, 'openai-responses');
+      assert.equal(r.requested_model, 'gpt-5-upstream');
+      assert.equal(r.streamed, true);
+      assert.equal(r.input_tokens, 12);
+      assert.equal(r.output_tokens, 6);
+      assert.equal(r.stop_reason, 'completed');
+      assert.ok(r.ttft_ms >= 0, 'time to first token from the response.create');
+    }
+    assert.ok(rows[0].start_time <= rows[1].start_time && rows[1].start_time <= rows[2].start_time, 'each turn at its own time');
+    const { rows: view } = await cap.db.pool.query(`SELECT count(*)::int AS n FROM "CCProxy_LlmCalls" WHERE trace_id = $1`, [rows[0].trace_id]);
+    assert.equal(view[0].n, 3, 'three billed calls in the view');
+  });
+
   test('HTTP Responses calls go through the same proxy and are recorded with the rewritten model', async () => {
     const client = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: 'sk-client', maxRetries: 0 });
     await client.responses.create({ model: 'gpt-5', input: 'hi' }, { headers: { 'x-claude-code-session-id': 'responses-through-proxy' } });

@@ -9,7 +9,7 @@ import { silentLogger } from '../src/log.js';
 import { pruneOlderThan } from '../src/store/prune.js';
 import { openTraceStore } from '../src/store/store.js';
 import { PriceBook } from '../src/usage/prices.js';
-import { priceFlow, pricedCallOf, setPricedCall } from '../src/usage/priced.js';
+import { priceFlow, pricedCallsOf, setPricedCall } from '../src/usage/priced.js';
 import { BACKENDS } from './helpers/pg.js';
 
 const book = new PriceBook();
@@ -35,7 +35,7 @@ function flow(id: string, direction: 'reverse' | 'forward', parentId?: string, o
   return f;
 }
 
-const costOf = (f: Flow) => pricedCallOf(f)!.cost.usd!;
+const costOf = (f: Flow) => pricedCallsOf(f)[0]!.cost.usd!;
 
 for (const backend of BACKENDS) {
   describe(`CCProxy_LlmCalls (${backend.name})`, { skip: await backend.skip() }, () => {

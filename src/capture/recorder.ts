@@ -56,7 +56,14 @@ export function recorder(ctx: RecorderContext, capture: Capture): Recorder {
   /** One message of an upgraded connection (its payload may still be inflating). */
   record.message = (m: MaybePromise<WsMessage>) => {
     const sink = ctx.sink;
-    if (sink?.wsMessage) enqueue(() => m, (v) => sink.wsMessage!(flow.id, v as WsMessage));
+    if (sink?.wsMessage)
+      enqueue(
+        () => m,
+        (v) => {
+          ctx.stages.message(capture, v as WsMessage);
+          sink.wsMessage!(flow.id, v as WsMessage);
+        },
+      );
   };
   return record;
 }

@@ -1,6 +1,7 @@
 // Runs the stages of one hook over a capture, in order. A stage that throws (or whose promise rejects) is
 // skipped: its failure is logged once per stage and hook for the listener's life (then counted at debug), its
 // `failed` leaves the flow safe, and the next stage runs. Synchronous unless a stage returns a promise.
+import type { WsMessage } from '../flow/websocket.js';
 import type { Logger } from '../log.js';
 import type { MaybePromise } from './maybe-promise.js';
 import type { Capture, Hook, Stage } from './stage.js';
@@ -9,6 +10,7 @@ type HookFn = (c: Capture) => MaybePromise<void>;
 
 export class StageRunner {
   private readonly byHook: Record<Hook, { stage: Stage; fn: HookFn }[]>;
+  private readonly onMessage: Stage[];
   private readonly logged = new Set<string>();
 
   constructor(
@@ -17,6 +19,18 @@ export class StageRunner {
   ) {
     const of = (hook: Hook) => stages.flatMap((stage) => (stage[hook] ? [{ stage, fn: (stage[hook] as HookFn).bind(stage) }] : []));
     this.byHook = { requestHeaders: of('requestHeaders'), requestBody: of('requestBody'), responseHeaders: of('responseHeaders'), responseEnd: of('responseEnd') };
+    this.onMessage = stages.filter((s) => s.message);
+  }
+
+  /** Hands an upgraded connection's message to the stages that read messages (synchronously; a throw is logged). */
+  message(c: Capture, m: WsMessage): void {
+    for (const stage of this.onMessage) {
+      try {
+        stage.message!(c, m);
+      } catch (err) {
+        this.failed(stage, 'message', c, err);
+      }
+    }
   }
 
   run(hook: Hook, c: Capture): MaybePromise<void> {
@@ -46,7 +60,7 @@ export class StageRunner {
     }
   }
 
-  private failed(stage: Stage, hook: Hook, c: Capture, err: unknown): void {
+  private failed(stage: Stage, hook: Hook | 'message', c: Capture, err: unknown): void {
     const key = `${stage.name}.${hook}`;
     const msg = `capture stage ${stage.name} failed at ${hook} (trace ${c.flow.id}): ${(err as Error)?.message ?? String(err)}`;
     if (this.logged.has(key)) this.log.debug(msg);

@@ -4,6 +4,7 @@
 import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http';
 import type { BodyCopy } from '../flow/body-copy.js';
 import type { Flow } from '../flow/flow.js';
+import type { WsMessage } from '../flow/websocket.js';
 import type { MaybePromise } from './maybe-promise.js';
 import type { CaptureSettings } from './settings.js';
 
@@ -36,8 +37,10 @@ export interface Stage {
   requestBody?(c: Capture): MaybePromise<void>;
   responseHeaders?(c: Capture): void;
   responseEnd?(c: Capture): MaybePromise<void>;
+  /** One message of an upgraded connection, as stored (after the connection's 101 and before its end). */
+  message?(c: Capture, m: WsMessage): void;
   /** When one of its hooks threw: leave the flow safe to store (redaction drops what it could not clean). */
-  failed?(c: Capture, hook: Hook): void;
+  failed?(c: Capture, hook: Hook | 'message'): void;
 }
 
 /** A header's value as one string (the first of repeats), or undefined. */

@@ -55,7 +55,7 @@ export async function readFlow(client: pg.ClientBase, traceId: string): Promise<
 }
 
 /** An upgraded connection's messages, in the order the capture point saw them. */
-export async function readWsMessages(client: pg.ClientBase, traceId: string): Promise<WsMessage[]> {
+export async function readWsMessages(client: pg.ClientBase | pg.Pool, traceId: string): Promise<WsMessage[]> {
   const { rows } = await client.query({ text: `SELECT seq, direction, at, opcode, size, payload, truncated FROM ${WS_TABLE} WHERE trace_id = $1 ORDER BY seq`, values: [traceId] });
   return rows.map((r) => ({
     seq: Number(r.seq),

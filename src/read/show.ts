@@ -15,21 +15,27 @@ import { cost, duration } from './traces.js';
 
 export interface ShownTrace {
   flow: Flow;
+  /** The trace's (first) usage row. */
   usage: Record<string, unknown> | null;
+  /** Every usage row of the trace in order: one for an HTTP call, one per turn of a Responses WebSocket. */
+  calls: Record<string, unknown>[];
 }
+
+const jsonRow = (v: unknown) => (typeof v === 'string' ? JSON.parse(v) : v) as Record<string, unknown>;
 
 /** The trace with its timings and usage rows, or null when no trace has this id. */
 export async function loadTrace(pool: pg.Pool, traceId: string): Promise<ShownTrace | null> {
   const { rows } = await pool.query(
-    `SELECT t.*, tt.parent_trace_id, tt.dns_ms, tt.connect_ms, tt.tls_ms, tt.chunk_ms, tt.chunk_count, to_jsonb(u) AS usage_row
-     FROM ${TABLE} t LEFT JOIN ${TIMINGS_TABLE} tt ON tt.trace_id = t.trace_id LEFT JOIN ${USAGE_TABLE} u ON u.trace_id = t.trace_id
+    `SELECT t.*, tt.parent_trace_id, tt.dns_ms, tt.connect_ms, tt.tls_ms, tt.chunk_ms, tt.chunk_count
+     FROM ${TABLE} t LEFT JOIN ${TIMINGS_TABLE} tt ON tt.trace_id = t.trace_id
      WHERE t.trace_id = $1 LIMIT 1`,
     [traceId],
   );
   const row = rows[0] as Record<string, unknown> | undefined;
   if (!row) return null;
-  const usage = row.usage_row === null || row.usage_row === undefined ? null : ((typeof row.usage_row === 'string' ? JSON.parse(row.usage_row) : row.usage_row) as Record<string, unknown>);
-  return { flow: rowToFlow(row), usage };
+  const usage = await pool.query(`SELECT to_jsonb(u) AS r FROM ${USAGE_TABLE} u WHERE u.trace_id = $1 ORDER BY u.call_seq`, [traceId]);
+  const calls = usage.rows.map((r: { r: unknown }) => jsonRow(r.r));
+  return { flow: rowToFlow(row), usage: calls[0] ?? null, calls };
 }
 
 const indent = (text: string, by = '  ') => text.replace(/^/gm, by);
@@ -124,7 +130,7 @@ function usageBlock(u: Record<string, unknown>): string {
 }
 
 /** The whole exchange as text. */
-export function renderTrace({ flow, usage }: ShownTrace): string {
+export function renderTrace({ flow, calls }: ShownTrace): string {
   const q = flow.request;
   const out: string[] = [`Trace ${flow.id}  (${flow.direction}${flow.trafficType ? `, ${flow.trafficType}` : ''}${flow.sessionId ? `, session ${flow.sessionId}` : ''}${flow.parentId ? `, from ${flow.parentId}` : ''})`, ''];
   out.push(`${q.method ?? '-'} ${q.url ?? `${q.host ?? ''}${q.path ?? ''}`}`);
@@ -137,6 +143,12 @@ export function renderTrace({ flow, usage }: ShownTrace): string {
   } else out.push('No response', '');
   if (flow.error) out.push(`Error: ${flow.error.type ?? ''}${flow.error.message ? ` — ${flow.error.message}` : ''}`, '');
   out.push('Timings:', timingBlock(flow));
-  if (usage) out.push('', 'Usage:', usageBlock(usage));
+  if (calls.length === 1) out.push('', 'Usage:', usageBlock(calls[0]!));
+  else if (calls.length > 1) {
+    const known = calls.map((c) => c.cost_usd);
+    const total = known.every((c) => c !== null && c !== undefined) ? cost(known.reduce((a: number, c) => a + Number(c), 0)) : '- (not every call priced)';
+    out.push('', `Usage: ${calls.length} calls on this connection, ${total} in all`);
+    calls.forEach((c, i) => out.push('', `Call ${i + 1}${typeof c.start_time === 'string' ? ` at ${c.start_time}` : ''}:`, usageBlock(c)));
+  }
   return out.join('\n');
 }

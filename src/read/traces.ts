@@ -2,7 +2,7 @@
 // columns a line shows are read (never the bodies), with the LLM usage row when there is one.
 import type pg from 'pg';
 import { TABLE } from '../store/table.js';
-import { USAGE_TABLE } from '../store/usage-table.js';
+import { USAGE_OF_TRACE_SQL } from '../store/usage-table.js';
 import { compileFilter, FilterError, TOTAL_TOKENS_SQL } from './filter.js';
 
 export interface TraceSummary {
@@ -41,7 +41,7 @@ export function tracesQuery(filter: string | null, limit: number, before?: Trace
        coalesce(u.served_model, u.requested_model) AS model,
        CASE WHEN u.trace_id IS NULL THEN NULL ELSE ${TOTAL_TOKENS_SQL('u')} END AS tokens, u.cost_usd
 FROM (SELECT ${COLS.map((c) => `t.${c}`).join(', ')} FROM ${TABLE} t WHERE (${f.where})${page} ORDER BY t.start_time DESC, t.trace_id DESC LIMIT $${n + 1}) t
-LEFT JOIN ${USAGE_TABLE} u ON u.trace_id = t.trace_id
+${USAGE_OF_TRACE_SQL('t')}
 ORDER BY t.start_time DESC, t.trace_id DESC`;
   return { text, values: [...f.values, limit, ...(before ? [before.time, before.id] : [])] };
 }

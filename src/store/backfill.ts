@@ -2,10 +2,13 @@
 // current row is read back as its flow (flow-row.ts, with its chunk times from the timings table), priced as the
 // stage would price it, and written over any older row. Batches walk the trace key, with a turn of the event loop
 // between them, so a running proxy sharing the process is never held up; running it twice writes the same rows.
+// Responses WebSocket connections are read from their stored messages, one row per turn.
 import { setImmediate as turn } from 'node:timers/promises';
 import type { Logger } from '../log.js';
 import type { PriceBook } from '../usage/prices.js';
-import { mayBeLlmCall, priceFlow } from '../usage/priced.js';
+import { mayBeLlmCall, priceFlow, priceTurns } from '../usage/priced.js';
+import { isResponsesUpgrade, ResponsesWsReader } from '../usage/responses-ws.js';
+import { readWsMessages } from '../read/read-flows.js';
 import type { Database } from './database.js';
 import { rowToFlow, usageRow } from './flow-row.js';
 import { makeUsageOp, type Op } from './ops.js';
@@ -14,7 +17,7 @@ import { TIMINGS_TABLE } from './timings-table.js';
 import { billedFixup, buildUsageInserts, EXTRACTOR_VERSION, USAGE_TABLE } from './usage-table.js';
 
 export interface BackfillResult {
-  /** Stored POST exchanges without a current usage row that were read. */
+  /** Stored POST exchanges and Responses WebSocket connections without a current usage row that were read. */
   examined: number;
   /** Usage rows written where there was none. */
   added: number;
@@ -44,6 +47,18 @@ WHERE t.trace_id > $1 AND t.method = 'POST' AND t.status_code IS NOT NULL AND t.
 ORDER BY t.trace_id
 LIMIT $3`;
 
+/** Ended Responses WebSocket upgrades without current usage rows (their turns are read from the messages table). */
+const WS_CANDIDATES = `
+SELECT t.*, x.parent_trace_id, x.dns_ms, x.connect_ms, x.tls_ms, x.request_sent_ms, x.chunk_ms, x.chunk_count,
+       (SELECT max(u.extractor) FROM ${USAGE_TABLE} u WHERE u.trace_id = t.trace_id) AS usage_extractor
+FROM ${TABLE} t
+LEFT JOIN ${TIMINGS_TABLE} x ON x.trace_id = t.trace_id
+WHERE t.trace_id > $1 AND t.method = 'GET' AND t.status_code = 101 AND t.end_time IS NOT NULL
+  AND split_part(t.path, '?', 1) ~ '(^|/)responses$'
+  AND NOT EXISTS (SELECT 1 FROM ${USAGE_TABLE} u WHERE u.trace_id = t.trace_id AND u.extractor >= $2)
+ORDER BY t.trace_id
+LIMIT $3`;
+
 export async function backfillUsage(db: Database, book: PriceBook, opts: BackfillOptions = {}): Promise<BackfillResult> {
   const batch = opts.batchSize ?? 200;
   const result: BackfillResult = { examined: 0, added: 0, replaced: 0, notCalls: 0 };
@@ -66,9 +81,34 @@ export async function backfillUsage(db: Database, book: PriceBook, opts: Backfil
       if (row.usage_extractor === null || row.usage_extractor === undefined) result.added++;
       else result.replaced++;
     }
-    for (const s of buildUsageInserts(ops, 100, true)) await db.pool.query(s.text, s.values);
-    const fixup = billedFixup(ops);
-    if (fixup) await db.pool.query(fixup.text, fixup.values);
+    await writeUsage(db, ops);
+    opts.progress?.({ ...result });
+    if (rows.length < batch) break;
+    await turn();
+  }
+  after = '';
+  for (;;) {
+    if (opts.signal?.aborted) break;
+    const { rows } = await db.pool.query(WS_CANDIDATES, [after, EXTRACTOR_VERSION, batch]);
+    if (rows.length === 0) break;
+    after = String(rows[rows.length - 1].trace_id);
+    const ops: Op[] = [];
+    for (const row of rows) {
+      result.examined++;
+      const flow = rowToFlow(row);
+      if (!isResponsesUpgrade(flow)) {
+        result.notCalls++;
+        continue;
+      }
+      const reader = new ResponsesWsReader(flow);
+      for (const m of await readWsMessages(db.pool, flow.id)) reader.add(m);
+      const calls = priceTurns(reader.finish(), book);
+      if (calls.length === 0) result.notCalls++;
+      calls.forEach((priced, seq) => ops.push(makeUsageOp(flow.id, usageRow(flow, priced, seq))));
+      if (row.usage_extractor === null || row.usage_extractor === undefined) result.added += calls.length;
+      else result.replaced += calls.length;
+    }
+    await writeUsage(db, ops);
     opts.progress?.({ ...result });
     if (rows.length < batch) break;
     await turn();
@@ -76,8 +116,15 @@ export async function backfillUsage(db: Database, book: PriceBook, opts: Backfil
   return result;
 }
 
+/** Writes backfilled rows over older ones, then marks the reverse rows their forward rows bill. */
+async function writeUsage(db: Database, ops: Op[]): Promise<void> {
+  for (const s of buildUsageInserts(ops, 100, true)) await db.pool.query(s.text, s.values);
+  const fixup = billedFixup(ops);
+  if (fixup) await db.pool.query(fixup.text, fixup.values);
+}
+
 export const describeBackfill = (r: BackfillResult) =>
-  `read ${r.examined} stored POST exchange(s) without a current usage row: ${r.added} usage row(s) added, ${r.replaced} written over an older extraction's, ${r.notCalls} not LLM API calls`;
+  `read ${r.examined} stored POST exchange(s) and WebSocket connection(s) without a current usage row: ${r.added} usage row(s) added, ${r.replaced} written over an older extraction's, ${r.notCalls} not LLM API calls`;
 
 /**
  * Whether a starting ccproxy should backfill in the background: it has just created the usage table (migration 7),

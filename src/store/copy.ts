@@ -9,7 +9,7 @@ import { from as copyFrom } from 'pg-copy-streams';
 import { withClient } from './database.js';
 import { groupByShape, type Op, type Shape, type WireValue } from './ops.js';
 import { COLUMN_BY_NAME, TABLE, type ColumnType } from './table.js';
-import { USAGE_TABLE, USAGE_TYPES, USAGE_VALUE_COLUMNS } from './usage-table.js';
+import { USAGE_TABLE, USAGE_TYPES, USAGE_VALUE_COLUMNS, withCallSeq } from './usage-table.js';
 import { WS_TABLE, WS_TYPES, WS_VALUE_COLUMNS } from './ws-table.js';
 
 /** A table COPY writes to: its quoted name and its columns' types (the first column is the row's trace_id). */
@@ -36,7 +36,7 @@ export function planCopies(rows: readonly Op[]): CopyPlan {
   const messages = rows.filter((r) => r.kind === 'ws');
   if (messages.length > 0) copies.push({ target: MESSAGES_TARGET, shape: { cols: WS_VALUE_COLUMNS, rows: messages } });
   const usage = rows.filter((r) => r.kind === 'usage');
-  if (usage.length > 0) copies.push({ target: USAGE_TARGET, shape: { cols: USAGE_COPY_COLUMNS, rows: usage } });
+  if (usage.length > 0) copies.push({ target: USAGE_TARGET, shape: { cols: USAGE_COPY_COLUMNS, rows: usage.map(withCallSeq) } });
   return { copies, rest: rows.filter((r) => r.kind === 'complete' || r.kind === 'timing') };
 }
 

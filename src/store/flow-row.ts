@@ -102,15 +102,17 @@ export function timingsRow(flow: Flow): Record<string, WireValue> | null {
 const jsonText = (v: unknown): string | null => (v === null || v === undefined ? null : JSON.stringify(v).replace(/\\u0000/g, ''));
 
 /**
- * The flow's row of the usage table for its priced call (values as the table takes them: JSON as text, times as
- * epoch ms); direction, session and start time copied from the trace. extracted_at is the database's default.
+ * The flow's row of the usage table for its priced call number `seq` (values as the table takes them: JSON as
+ * text, times as epoch ms); direction and session copied from the trace, start time the trace's or the call's own
+ * (a WebSocket's later turns). extracted_at is the database's default.
  */
-export function usageRow(flow: Flow, { call, cost }: PricedCall): Record<string, WireValue> {
+export function usageRow(flow: Flow, { call, cost, at }: PricedCall, seq = 0): Record<string, WireValue> {
   const t = call.tokens;
   return {
+    call_seq: seq,
     proxy_direction: DIRECTIONS.indexOf(flow.direction),
     session_id: flow.sessionId,
-    start_time: flow.timing.start,
+    start_time: at ?? flow.timing.start,
     provider: call.provider,
     api: call.api,
     requested_model: call.requestedModel,

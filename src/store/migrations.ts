@@ -4,7 +4,7 @@ import type { PoolClient } from 'pg';
 import { UserError } from '../errors.js';
 import { COLUMNS, INDEXES, SPEC_COLUMNS, TABLE, TABLE_NAME, indexName, type Column } from './table.js';
 import { TIMINGS_COLUMNS, TIMINGS_TABLE, TIMINGS_TABLE_NAME, TIMINGS_TABLE_SQL } from './timings-table.js';
-import { USAGE_BILLED_SQL, USAGE_COLUMNS, USAGE_TABLE, USAGE_TABLE_NAME, USAGE_TABLE_SQL } from './usage-table.js';
+import { USAGE_BILLED_SQL, USAGE_CALL_SEQ_SQL, USAGE_COLUMNS, USAGE_TABLE, USAGE_TABLE_NAME, USAGE_TABLE_SQL } from './usage-table.js';
 import { WS_COLUMNS, WS_TABLE, WS_TABLE_NAME, WS_TABLE_SQL } from './ws-table.js';
 
 interface Migration {
@@ -73,6 +73,11 @@ END $$;
     version: 8,
     name: 'LLM usage: client_trace_id and billed on each row, the reports index of billed calls, the view on billed',
     sql: USAGE_BILLED_SQL,
+  },
+  {
+    version: 9,
+    name: 'LLM usage: call_seq, so one trace holds several calls (a Responses WebSocket connection, one per turn)',
+    sql: USAGE_CALL_SEQ_SQL,
   },
 ];
 

@@ -28,8 +28,8 @@ const NUL = /\u0000/g;
 const noNul = (s: string) => (s.includes('\u0000') ? s.replace(NUL, '') : s);
 
 /**
- * Whether `op` rides with its trace's operations (the trace's timings or LLM usage row, at most one each per
- * finished exchange): the queue and batch limits count traces' operations, not these.
+ * Whether `op` rides with its trace's operations (the trace's timings row and its LLM usage rows, one per call,
+ * handed over with its completion): the queue and batch limits count traces' operations, not these.
  */
 export const rides = (op: Op): boolean => op.kind === 'timing' || op.kind === 'usage';
 

@@ -54,7 +54,7 @@ test('usage rows are not merged with the trace: COPY carries them (a new row), e
   assert.deepEqual(plan.rest.map((o) => o.kind), []);
   assert.deepEqual(plan.copies.map((c) => [c.target.table, c.shape.rows.map((r) => r.kind)]), [['"CCProxy_HttpTraces"', ['create']], ['"CCProxy_LlmUsage"', ['usage']]]);
   const insert = buildStatements(merged).find((s) => s.text.includes('"CCProxy_LlmUsage"'))!;
-  assert.match(insert.text, /^INSERT INTO "CCProxy_LlmUsage" \(trace_id, proxy_direction, .*\) ON CONFLICT \(trace_id\) DO NOTHING$/);
+  assert.match(insert.text, /^INSERT INTO "CCProxy_LlmUsage" \(trace_id, proxy_direction, .*\) ON CONFLICT \(trace_id, call_seq\) DO NOTHING$/);
   assert.equal(insert.values[0], 't-1');
   assert.equal(insert.values[3], '2026-11-28T12:00:00.000Z', 'start_time as ISO text');
   const replace = buildUsageInserts(merged.filter((o) => o.kind === 'usage'), 500, true)[0]!;

@@ -61,6 +61,8 @@ export const USAGE_COLUMNS: readonly Column[] = [
    * call, already counted at the provider's end. Kept by the writer (billedFixup) and backfill; reports sum billed rows.
    */
   col('billed', 'boolean', 'BOOLEAN NOT NULL DEFAULT true', { migration: 8 }),
+  /** Which call of its trace, from 0: an HTTP exchange has one, a Responses WebSocket connection one per turn. */
+  col('call_seq', 'integer', 'INTEGER NOT NULL DEFAULT 0', { migration: 9 }),
 ];
 
 export const USAGE_TYPES: ReadonlyMap<string, ColumnType> = new Map(USAGE_COLUMNS.map((c) => [c.name, c.type]));
@@ -70,6 +72,12 @@ const WRITTEN = USAGE_COLUMNS.filter((c) => c.name !== 'extracted_at' && c.name 
 /** The columns COPY and the inserts fill after trace_id. */
 export const USAGE_VALUE_COLUMNS = WRITTEN.filter((c) => c.name !== 'trace_id');
 const VALUE_COLUMNS = USAGE_VALUE_COLUMNS;
+
+/** An operation from before call_seq (a journal or spill file written by an older ccproxy) is its trace's only call. */
+export function withCallSeq(op: Op): Op {
+  op.fields.call_seq ??= 0;
+  return op;
+}
 
 /**
  * Multi-row inserts of usage operations, at most `maxRows` rows each. The capture's rows ignore a repeat (a replay
@@ -86,12 +94,12 @@ export function buildUsageInserts(rows: readonly Op[], maxRows = 500, replace = 
     group.forEach((row, r) => {
       values.push(row.id);
       for (const c of VALUE_COLUMNS) {
-        const v = row.fields[c.name] ?? null;
+        const v = row.fields[c.name] ?? (c.name === 'call_seq' ? 0 : null);
         values.push(c.type === 'timestamp without time zone' ? isoText(v) : v);
       }
       tuples.push(`(${WRITTEN.map((_, k) => `$${r * width + k + 1}`).join(',')})`);
     });
-    out.push({ text: `INSERT INTO ${USAGE_TABLE} (${WRITTEN.map((c) => c.name).join(', ')}) VALUES ${tuples.join(',')} ON CONFLICT (trace_id) ${action}`, values, rows: group.length });
+    out.push({ text: `INSERT INTO ${USAGE_TABLE} (${WRITTEN.map((c) => c.name).join(', ')}) VALUES ${tuples.join(',')} ON CONFLICT (trace_id, call_seq) ${action}`, values, rows: group.length });
   }
   return out;
 }
@@ -129,6 +137,20 @@ WHERE r.billed AND r.proxy_direction <> 1
     rows: 0,
   };
 }
+
+/**
+ * A trace's calls as one row, for readers that show a line per trace: `LEFT JOIN LATERAL (…) u ON true` after
+ * the trace `t`. Models are the first call's, tokens and cost summed (cost NULL when a call was not priced);
+ * u.trace_id is NULL when the trace has no usage row. An HTTP exchange's single row reads as it is.
+ */
+export const USAGE_OF_TRACE_SQL = (t: string) => `LEFT JOIN LATERAL (
+  SELECT min(uc.trace_id) AS trace_id, count(*) AS calls,
+         (array_agg(uc.requested_model ORDER BY uc.call_seq))[1] AS requested_model,
+         (array_agg(uc.served_model ORDER BY uc.call_seq))[1] AS served_model,
+         bool_or(uc.streamed) AS streamed,
+         ${['input_tokens', 'output_tokens', 'cache_read_tokens', 'cache_write_5m_tokens', 'cache_write_1h_tokens'].map((c) => `sum(uc.${c})::bigint AS ${c}`).join(', ')},
+         CASE WHEN bool_and(uc.cost_usd IS NOT NULL) THEN sum(uc.cost_usd) END AS cost_usd
+  FROM ${USAGE_TABLE} uc WHERE uc.trace_id = ${t}.trace_id) u ON true`;
 
 /** The view as migration 7 made it: the billed rule spelt out as a join (migration 8 replaces it). */
 const CALLS_VIEW_V7_SQL = `
@@ -185,6 +207,18 @@ UPDATE ${USAGE_TABLE} r SET billed = false
   WHERE r.proxy_direction <> 1 AND EXISTS (SELECT 1 FROM ${USAGE_TABLE} f WHERE f.client_trace_id = r.trace_id);
 DROP INDEX IF EXISTS "${USAGE_TABLE_NAME}_start_time_idx";
 CREATE INDEX IF NOT EXISTS "${USAGE_TABLE_NAME}_billed_start_time_idx" ON ${USAGE_TABLE} (start_time) INCLUDE (${REPORT_COLUMNS.join(', ')}) WHERE billed;
+DROP VIEW IF EXISTS ${CALLS_VIEW};
+${CALLS_VIEW_SQL}
+`;
+
+/**
+ * Migration 9: a trace may hold several calls (a Responses WebSocket's turns), numbered by call_seq; the key
+ * becomes (trace_id, call_seq), and the view is made again so that its u.* names the new column.
+ */
+export const USAGE_CALL_SEQ_SQL = `
+${USAGE_COLUMNS.filter((c) => c.migration === 9).map((c) => `ALTER TABLE ${USAGE_TABLE} ADD COLUMN IF NOT EXISTS ${c.name} ${c.ddl};`).join('\n')}
+ALTER TABLE ${USAGE_TABLE} DROP CONSTRAINT IF EXISTS "${USAGE_TABLE_NAME}_pkey";
+ALTER TABLE ${USAGE_TABLE} ADD CONSTRAINT "${USAGE_TABLE_NAME}_pkey" PRIMARY KEY (trace_id, call_seq);
 DROP VIEW IF EXISTS ${CALLS_VIEW};
 ${CALLS_VIEW_SQL}
 `;

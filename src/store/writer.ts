@@ -16,7 +16,7 @@ import { Journal } from './journal.js';
 import { countOps, makeOp, makeTimingOp, makeUsageOp, makeWsOp, rides, type Op } from './ops.js';
 import { Recovery } from './recovery.js';
 import { requestBodyRow, requestStartRow, responseEndRow, responseStartRow, timingsRow, usageRow } from './flow-row.js';
-import { pricedCallOf } from '../usage/priced.js';
+import { pricedCallsOf } from '../usage/priced.js';
 import { describeError, RowWriter } from './row-writer.js';
 import { Spill } from './spill.js';
 import type { TraceFields } from './table.js';
@@ -140,13 +140,12 @@ export class TraceWriter implements FlowSink {
     this.update(flow.id, responseStartRow(flow));
   }
 
-  /** The completion, then the flow's timings row and its LLM usage row as more operations when it has them. */
+  /** The completion, then the flow's timings row and its LLM usage rows (one per call) as more operations when it has them. */
   responseEnded(flow: Flow): void {
     this.complete(flow.id, responseEndRow(flow));
     const timings = timingsRow(flow);
     if (timings) this.enqueue(makeTimingOp(flow.id, timings));
-    const priced = pricedCallOf(flow);
-    if (priced) this.enqueue(makeUsageOp(flow.id, usageRow(flow, priced)));
+    pricedCallsOf(flow).forEach((priced, seq) => this.enqueue(makeUsageOp(flow.id, usageRow(flow, priced, seq))));
   }
 
   /** Records a request as soon as it is seen (in the database within `holdMs`, or with its completion). */

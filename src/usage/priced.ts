@@ -7,21 +7,38 @@ import { priceCall, type CallCost } from './cost.js';
 import { extractCall } from './extract.js';
 import type { PriceBook } from './prices.js';
 import { recognise } from './recognise.js';
+import type { WsTurn } from './responses-ws.js';
 
 export interface PricedCall {
   call: LlmCall;
   cost: CallCost;
+  /** When the call started (epoch ms), where it is not the flow's start: a WebSocket connection's later turns. */
+  at?: number;
 }
 
 const KEY = 'llmCall';
+const TURNS = 'llmCalls';
 
-/** The priced call a stage hung on the flow, if any. */
-export function pricedCallOf(flow: Flow): PricedCall | undefined {
-  return flow.metadata[KEY] as PricedCall | undefined;
+/** The priced calls a stage hung on the flow, in order: one for an HTTP exchange, one per turn of a WebSocket. */
+export function pricedCallsOf(flow: Flow): readonly PricedCall[] {
+  const turns = flow.metadata[TURNS] as PricedCall[] | undefined;
+  if (turns) return turns;
+  const one = flow.metadata[KEY] as PricedCall | undefined;
+  return one ? [one] : [];
 }
 
 export function setPricedCall(flow: Flow, priced: PricedCall): void {
   flow.metadata[KEY] = priced;
+}
+
+/** The calls of an upgraded connection's turns, each priced at its own start. */
+export function setPricedCalls(flow: Flow, calls: PricedCall[]): void {
+  flow.metadata[TURNS] = calls;
+}
+
+/** Each turn of a Responses WebSocket priced at the time it started. */
+export function priceTurns(turns: readonly WsTurn[], book: PriceBook): PricedCall[] {
+  return turns.map(({ call, at }) => ({ call, cost: priceCall(call, book, new Date(at)), at }));
 }
 
 /**

@@ -6,7 +6,7 @@ import type pg from 'pg';
 import { TOTAL_TOKENS_SQL } from '../read/filter.js';
 import { TABLE } from '../store/table.js';
 import { TIMINGS_TABLE } from '../store/timings-table.js';
-import { USAGE_TABLE } from '../store/usage-table.js';
+import { USAGE_OF_TRACE_SQL } from '../store/usage-table.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
 import { tokenCounts, type TokenCounts } from './sessions.js';
 
@@ -109,7 +109,7 @@ export async function listExchanges(pool: pg.Pool, sessionId: string, o: { limit
   const c = decodeCursor(o.after, 'after');
   const page = c ? ' AND t.start_time >= $3 AND (t.start_time, t.trace_id) > ($3, $4)' : '';
   const heads = await pool.query(
-    `SELECT ${COLUMNS} FROM ${TABLE} t LEFT JOIN ${TIMINGS_TABLE} x ON x.trace_id = t.trace_id LEFT JOIN ${USAGE_TABLE} u ON u.trace_id = t.trace_id
+    `SELECT ${COLUMNS} FROM ${TABLE} t LEFT JOIN ${TIMINGS_TABLE} x ON x.trace_id = t.trace_id ${USAGE_OF_TRACE_SQL('t')}
      WHERE t.session_id = $1 AND (t.proxy_direction = 0 OR x.parent_trace_id IS NULL)${page}
      ORDER BY t.start_time, t.trace_id LIMIT $2`,
     [sessionId, o.limit + 1, ...(c ? [new Date(c.time), c.id] : [])],
@@ -121,7 +121,7 @@ export async function listExchanges(pool: pg.Pool, sessionId: string, o: { limit
       ? []
       : (
           await pool.query(
-            `SELECT ${COLUMNS}, x.parent_trace_id FROM ${TIMINGS_TABLE} x JOIN ${TABLE} t ON t.trace_id = x.trace_id LEFT JOIN ${USAGE_TABLE} u ON u.trace_id = t.trace_id
+            `SELECT ${COLUMNS}, x.parent_trace_id FROM ${TIMINGS_TABLE} x JOIN ${TABLE} t ON t.trace_id = x.trace_id ${USAGE_OF_TRACE_SQL('t')}
              WHERE x.parent_trace_id = ANY($1) ORDER BY t.start_time, t.trace_id`,
             [reverseIds],
           )

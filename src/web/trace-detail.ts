@@ -58,6 +58,8 @@ export interface TraceDetail {
   message: (AssembledMessage & { api: string }) | null;
   /** The usage table's row: tokens by kind, models, tools, price_entry, cost_usd, cost_parts, cost_note… */
   usage: Record<string, unknown> | null;
+  /** Every usage row, in order: more than one for a Responses WebSocket connection (one per turn). */
+  calls: Record<string, unknown>[];
   quota: Quota | null;
   /** `command` is null when the request body is over BODY_VIEW_BYTES (the notes say how to get it). */
   curl: { command: string | null; notes: string[] } | null;
@@ -152,6 +154,7 @@ export async function traceDetail(pool: pg.Pool, traceId: string): Promise<Trace
     },
     ...streamAndMessage(flow),
     usage,
+    calls: shown.calls,
     quota: quota ?? null,
     curl,
     websocket: ws

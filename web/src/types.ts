@@ -116,6 +116,7 @@ export interface TraceDetail {
   sse: { events: { event: string | null; data: string; time_ms: number | null }[]; count: number; cut: boolean; stream_cut: boolean } | null;
   message: { api: string; text: string; thinking: string; toolCalls: ToolCall[]; stopReason: string | null } | null;
   usage: Record<string, unknown> | null;
+  calls: Record<string, unknown>[];
   quota: Record<string, unknown> | null;
   curl: { command: string | null; notes: string[] } | null;
   websocket: { seq: number; direction: 'client' | 'server'; at: string; opcode: number; size: number; encoding: 'utf8' | 'base64'; data: string | null; truncated: boolean }[] | null;

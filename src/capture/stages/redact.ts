@@ -47,7 +47,8 @@ export const redactStage: Stage = {
     if (settings.redact && flow.error?.message) flow.error.message = redactLogLine(flow.error.message);
     if (settings.redact && flow.response && responseHeaders) redactBody(flow.response, responseHeaders);
   },
-  failed({ flow }: Capture, hook: Hook) {
+  failed({ flow }: Capture, hook: Hook | 'message') {
+    if (hook === 'message') return;
     if (hook === 'requestHeaders') {
       flow.request.headers = {};
       flow.request.url = stripQuery(flow.request.url);

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { silentLogger } from '../../log.js';
 import { PriceBook } from '../../usage/prices.js';
-import { pricedCallOf } from '../../usage/priced.js';
+import { pricedCallsOf } from '../../usage/priced.js';
 import { StageRunner } from '../run-stages.js';
 import type { Capture } from '../stage.js';
 import { STAGES } from '../stages.js';
@@ -30,7 +30,7 @@ const message = {
 test('an Anthropic call gets its tokens by kind and its cost, priced with the capture point book', async () => {
   const book = new PriceBook({ 'claude-sonnet-4-5*': { input: 3, output: 15 } });
   const c = await run(tflow({ body: request, response: { body: JSON.stringify(message) }, settings: { priceBook: book } }));
-  const priced = pricedCallOf(c.flow)!;
+  const priced = pricedCallsOf(c.flow)[0]!;
   assert.equal(priced.call.servedModel, 'claude-sonnet-4-5-20250929');
   assert.deepEqual(priced.call.tokens, { input: 10, output: 20, cacheRead: 1000, cacheWrite5m: 100, cacheWrite1h: 200, reasoning: null });
   // 10×3 + 20×15 + 1000×0.3 + 100×3.75 + 200×6, per million
@@ -40,19 +40,19 @@ test('an Anthropic call gets its tokens by kind and its cost, priced with the ca
 
 test('ccproxy.mitm.usage: false leaves the call unread (backfill reads it later)', async () => {
   const c = await run(tflow({ body: request, response: { body: JSON.stringify(message) }, settings: { usage: false } }));
-  assert.equal(pricedCallOf(c.flow), undefined);
+  assert.equal(pricedCallsOf(c.flow)[0], undefined);
 });
 
 test('traffic that is not an LLM call is not read', async () => {
   const c = await run(tflow({ method: 'GET', host: 'example.com', path: '/', response: { body: '{"type":"message"}' } }));
-  assert.equal(pricedCallOf(c.flow), undefined);
+  assert.equal(pricedCallsOf(c.flow)[0], undefined);
   const post = await run(tflow({ host: 'example.com', path: '/upload', body: '{"a":1}', response: { body: '{}' } }));
-  assert.equal(pricedCallOf(post.flow), undefined);
+  assert.equal(pricedCallsOf(post.flow)[0], undefined);
 });
 
 test('a response that is not the API JSON gives a record with notes; the exchange keeps its body', async () => {
   const c = await run(tflow({ body: request, response: { body: '{"type":"mess' } }));
-  const priced = pricedCallOf(c.flow)!;
+  const priced = pricedCallsOf(c.flow)[0]!;
   assert.equal(priced.cost.usd, null);
   assert.ok(priced.call.notes.some((n) => n.includes('not JSON')));
   assert.equal(Buffer.from(c.flow.response!.body!).toString(), '{"type":"mess');
@@ -60,5 +60,5 @@ test('a response that is not the API JSON gives a record with notes; the exchang
 
 test('a failed exchange without a response gets no record', async () => {
   const c = await run(tflow({ body: request, error: { type: 'upstream_connect', message: 'refused' } }));
-  assert.equal(pricedCallOf(c.flow), undefined);
+  assert.equal(pricedCallsOf(c.flow)[0], undefined);
 });
