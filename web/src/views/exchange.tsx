@@ -81,7 +81,7 @@ export function ExchangeView({ id }: { id: string }) {
       )}
       <div class="ex-grid">
         <Timings t={d.timings} />
-        <Usage usage={d.usage} />
+        {d.calls.length > 1 ? d.calls.map((u, i) => <Usage key={i} usage={u} title={`Usage and cost: turn ${i + 1} of ${d.calls.length}`} />) : <Usage usage={d.usage} />}
       </div>
       {d.quota && (
         <div class="card">
@@ -200,7 +200,7 @@ function Timings({ t }: { t: TraceDetail['timings'] }) {
 
 const TOKEN_KEYS = ['input_tokens', 'output_tokens', 'cache_read_tokens', 'cache_write_5m_tokens', 'cache_write_1h_tokens', 'reasoning_tokens'];
 
-function Usage({ usage }: { usage: Record<string, unknown> | null }) {
+function Usage({ usage, title = 'Usage and cost' }: { usage: Record<string, unknown> | null; title?: string }) {
   if (!usage) {
     return (
       <div class="card">
@@ -213,7 +213,7 @@ function Usage({ usage }: { usage: Record<string, unknown> | null }) {
   const tokens = TOKEN_KEYS.filter((k) => typeof u[k] === 'number');
   return (
     <div class="card usage">
-      <h2>Usage and cost</h2>
+      <h2>{title}</h2>
       <table class="kv">
         <tbody>
           <tr>
