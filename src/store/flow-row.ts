@@ -99,7 +99,12 @@ export function timingsRow(flow: Flow): Record<string, WireValue> | null {
 }
 
 /** JSON text without NUL escapes (PostgreSQL's jsonb refuses them), or null. */
-const jsonText = (v: unknown): string | null => (v === null || v === undefined ? null : JSON.stringify(v).replace(/\\u0000/g, ''));
+function jsonText(v: unknown): string | null {
+  if (v === null || v === undefined) return null;
+  if (Array.isArray(v) && v.length === 0) return '[]';
+  const text = JSON.stringify(v);
+  return text.includes('\\u0000') ? text.replace(/\\u0000/g, '') : text;
+}
 
 /**
  * The flow's row of the usage table for its priced call number `seq` (values as the table takes them: JSON as

@@ -13,27 +13,54 @@ const enum Tag {
   Bytes = 5,
 }
 
-/** Bytes a value takes after its name: tag, then length and data where it has them. */
-function valueSize(v: WireValue): number {
-  if (v === null || typeof v === 'boolean') return 1;
-  if (typeof v === 'number') return 9;
-  if (typeof v === 'string') return 5 + Buffer.byteLength(v);
-  return 5 + v.length;
+/** Field names as bytes, made once each: the names are the tables' column names, a small fixed set. */
+const NAMES = new Map<string, Buffer>();
+function nameBytes(name: string): Buffer {
+  let b = NAMES.get(name);
+  if (b === undefined) {
+    b = Buffer.from(name, 'latin1');
+    if (NAMES.size < 1024) NAMES.set(name, b);
+  }
+  return b;
 }
 
-/** The frames of `ops`, back to back, in one buffer. */
+/** Copies a short byte string (a name) without a call into the runtime. */
+function put(out: Buffer, at: number, src: Buffer): void {
+  for (let i = 0; i < src.length; i++) out[at + i] = src[i]!;
+}
+
+/** Whether a short string is ASCII: then its length is its byte count, found without a call into the runtime. */
+function isAscii(v: string): boolean {
+  for (let k = 0; k < v.length; k++) if (v.charCodeAt(k) > 0x7f) return false;
+  return true;
+}
+
+/** The frames of `ops`, back to back, in one buffer. Texts are measured once and written once. */
 export function encodeFrames(ops: readonly Op[]): Buffer {
   let total = 0;
   const sizes: number[] = [];
+  const textBytes: number[] = [];
   for (const op of ops) {
     // length, kind, id length + id, n, field count
     let size = 4 + 1 + 2 + Buffer.byteLength(op.id) + 4 + 1;
-    for (const name in op.fields) size += 1 + name.length + valueSize(op.fields[name]!);
+    const fields = op.fields;
+    for (const name in fields) {
+      const v = fields[name]!;
+      size += 1 + name.length;
+      if (v === null || typeof v === 'boolean') size += 1;
+      else if (typeof v === 'number') size += 9;
+      else if (typeof v === 'string') {
+        const n = v.length <= 32 && isAscii(v) ? v.length : Buffer.byteLength(v);
+        textBytes.push(n);
+        size += 5 + n;
+      } else size += 5 + v.length;
+    }
     sizes.push(size);
     total += size;
   }
   const out = Buffer.allocUnsafe(total);
   let at = 0;
+  let t = 0;
   ops.forEach((op, i) => {
     out.writeUInt32LE(sizes[i]! - 4, at);
     out[at + 4] = KINDS.indexOf(op.kind);
@@ -44,10 +71,13 @@ export function encodeFrames(ops: readonly Op[]): Buffer {
     const countAt = at + 4;
     at += 5;
     let count = 0;
-    for (const name in op.fields) {
-      const v = op.fields[name]!;
-      out[at] = name.length;
-      at += 1 + out.write(name, at + 1, 'latin1');
+    const fields = op.fields;
+    for (const name in fields) {
+      const v = fields[name]!;
+      const nb = nameBytes(name);
+      out[at] = nb.length;
+      put(out, at + 1, nb);
+      at += 1 + nb.length;
       count++;
       if (v === null) out[at++] = Tag.Null;
       else if (v === true) out[at++] = Tag.True;
@@ -57,9 +87,11 @@ export function encodeFrames(ops: readonly Op[]): Buffer {
         out.writeDoubleLE(v, at + 1);
         at += 9;
       } else if (typeof v === 'string') {
+        const n = textBytes[t++]!;
         out[at] = Tag.Text;
-        const n = out.write(v, at + 5, 'utf8');
         out.writeUInt32LE(n, at + 1);
+        if (n === v.length && n <= 32) for (let k = 0; k < n; k++) out[at + 5 + k] = v.charCodeAt(k);
+        else out.write(v, at + 5, n, 'utf8');
         at += 5 + n;
       } else {
         out[at] = Tag.Bytes;

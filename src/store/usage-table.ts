@@ -129,10 +129,12 @@ export function billedFixup(ops: readonly Op[]): Statement | null {
   }
   if (reverse.length === 0 && clients.length === 0) return null;
   return {
+    // The ids to mark, as one set probed through indexes (client_trace_id, then the key): written as an OR with a
+    // correlated EXISTS, the planner may hash a scan of the whole table instead, on every batch.
     text: `UPDATE ${USAGE_TABLE} r SET billed = false
 WHERE r.billed AND r.proxy_direction <> 1
-  AND (r.trace_id = ANY($2::text[])
-       OR (r.trace_id = ANY($1::text[]) AND EXISTS (SELECT 1 FROM ${USAGE_TABLE} f WHERE f.client_trace_id = r.trace_id)))`,
+  AND r.trace_id IN (SELECT unnest($2::text[])
+                     UNION SELECT f.client_trace_id FROM ${USAGE_TABLE} f WHERE f.client_trace_id = ANY($1::text[]))`,
     values: [reverse, clients] as unknown as WireValue[],
     rows: 0,
   };
