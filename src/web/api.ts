@@ -103,7 +103,13 @@ const ROUTES: [RegExp, Handler][] = [
   ],
 ];
 
-async function health(ctx: ApiContext): Promise<unknown> {
+/** GET /api/health: the database answers. */
+export interface Health {
+  ok: boolean;
+  database: { up: boolean; backend: string };
+}
+
+async function health(ctx: ApiContext): Promise<Health> {
   try {
     await ctx.pool().query('SELECT 1');
     return { ok: true, database: { up: true, backend: ctx.backend } };
