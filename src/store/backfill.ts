@@ -6,7 +6,8 @@
 import { setImmediate as turn } from 'node:timers/promises';
 import type { Logger } from '../log.js';
 import type { PriceBook } from '../usage/prices.js';
-import { mayBeLlmCall, priceFlow, priceTurns } from '../usage/priced.js';
+import { mayBeLlmCall, priceFlow, priceTurns, type PricedCall } from '../usage/priced.js';
+import type { Flow } from '../flow/flow.js';
 import { isResponsesUpgrade, ResponsesWsReader } from '../usage/responses-ws.js';
 import { readWsMessages } from '../read/read-flows.js';
 import type { Database } from './database.js';
@@ -60,50 +61,43 @@ ORDER BY t.trace_id
 LIMIT $3`;
 
 export async function backfillUsage(db: Database, book: PriceBook, opts: BackfillOptions = {}): Promise<BackfillResult> {
-  const batch = opts.batchSize ?? 200;
   const result: BackfillResult = { examined: 0, added: 0, replaced: 0, notCalls: 0 };
+  // Stored HTTP calls: one priced call each.
+  await eachBatch(db, CANDIDATES, opts, result, async (flow) => {
+    const priced = mayBeLlmCall(flow) ? priceFlow(flow, book) : null;
+    return priced ? [priced] : [];
+  });
+  // Responses WebSocket connections: their turns, read from the stored messages.
+  await eachBatch(db, WS_CANDIDATES, opts, result, async (flow) => {
+    if (!isResponsesUpgrade(flow)) return [];
+    const reader = new ResponsesWsReader(flow);
+    for (const m of await readWsMessages(db.pool, flow.id)) reader.add(m);
+    return priceTurns(reader.finish(), book);
+  });
+  return result;
+}
+
+/**
+ * Walks the candidates of `query` along trace_id, a batch at a time with a turn of the event loop between batches:
+ * each trace's calls (none: not an LLM call) become its usage rows, written over any older ones.
+ */
+async function eachBatch(db: Database, query: string, opts: BackfillOptions, result: BackfillResult, callsOf: (flow: Flow) => Promise<PricedCall[]>): Promise<void> {
+  const batch = opts.batchSize ?? 200;
   let after = '';
   for (;;) {
     if (opts.signal?.aborted) break;
-    const { rows } = await db.pool.query(CANDIDATES, [after, EXTRACTOR_VERSION, batch]);
+    const { rows } = await db.pool.query(query, [after, EXTRACTOR_VERSION, batch]);
     if (rows.length === 0) break;
     after = String(rows[rows.length - 1].trace_id);
     const ops: Op[] = [];
     for (const row of rows) {
       result.examined++;
       const flow = rowToFlow(row);
-      const priced = mayBeLlmCall(flow) ? priceFlow(flow, book) : null;
-      if (priced === null) {
+      const calls = await callsOf(flow);
+      if (calls.length === 0) {
         result.notCalls++;
         continue;
       }
-      ops.push(makeUsageOp(flow.id, usageRow(flow, priced)));
-      if (row.usage_extractor === null || row.usage_extractor === undefined) result.added++;
-      else result.replaced++;
-    }
-    await writeUsage(db, ops);
-    opts.progress?.({ ...result });
-    if (rows.length < batch) break;
-    await turn();
-  }
-  after = '';
-  for (;;) {
-    if (opts.signal?.aborted) break;
-    const { rows } = await db.pool.query(WS_CANDIDATES, [after, EXTRACTOR_VERSION, batch]);
-    if (rows.length === 0) break;
-    after = String(rows[rows.length - 1].trace_id);
-    const ops: Op[] = [];
-    for (const row of rows) {
-      result.examined++;
-      const flow = rowToFlow(row);
-      if (!isResponsesUpgrade(flow)) {
-        result.notCalls++;
-        continue;
-      }
-      const reader = new ResponsesWsReader(flow);
-      for (const m of await readWsMessages(db.pool, flow.id)) reader.add(m);
-      const calls = priceTurns(reader.finish(), book);
-      if (calls.length === 0) result.notCalls++;
       calls.forEach((priced, seq) => ops.push(makeUsageOp(flow.id, usageRow(flow, priced, seq))));
       if (row.usage_extractor === null || row.usage_extractor === undefined) result.added += calls.length;
       else result.replaced += calls.length;
@@ -113,7 +107,6 @@ export async function backfillUsage(db: Database, book: PriceBook, opts: Backfil
     if (rows.length < batch) break;
     await turn();
   }
-  return result;
 }
 
 /** Writes backfilled rows over older ones, then marks the reverse rows their forward rows bill. */

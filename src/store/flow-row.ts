@@ -53,25 +53,17 @@ export function responseStartRow(flow: Flow): TraceFields {
   };
 }
 
-/** The columns set when the response ends or the exchange fails. */
+/** The columns set when the response ends or the exchange fails: the response's head again, then its end. */
 export function responseEndRow(flow: Flow): TraceFields {
   const { response: r, timing: t } = flow;
-  // Written out rather than spread from responseStartRow: this runs for every exchange.
-  return {
-    status_code: r?.status ?? null,
-    response_headers: r?.headers ?? {},
-    response_content_type: r?.contentType ?? null,
-    response_body_size: r?.bodySize ?? 0,
-    ttfb_ms: t.start !== null && t.firstByte !== undefined ? t.firstByte - t.start : null,
-    server_ip: flow.server.address,
-    server_port: flow.server.port,
-    response_body: r?.body ?? null,
-    response_body_truncated: r?.bodyTruncated ?? false,
-    end_time: t.end === null ? null : new Date(t.end),
-    duration_ms: t.start !== null && t.end !== null ? t.end - t.start : null,
-    error_message: flow.error?.message ?? null,
-    error_type: flow.error?.type ?? null,
-  };
+  const row = responseStartRow(flow);
+  row.response_body = r?.body ?? null;
+  row.response_body_truncated = r?.bodyTruncated ?? false;
+  row.end_time = t.end === null ? null : new Date(t.end);
+  row.duration_ms = t.start !== null && t.end !== null ? t.end - t.start : null;
+  row.error_message = flow.error?.message ?? null;
+  row.error_type = flow.error?.type ?? null;
+  return row;
 }
 
 /** The columns a whole flow sets (trace_id aside): the union of its moments. */

@@ -133,7 +133,8 @@ export function mergeOps(ops: readonly Op[]): Op[] {
 
 export interface Statement {
   text: string;
-  values: WireValue[];
+  /** Parameters: values of columns, or a list of ids (a text[] parameter). */
+  values: (WireValue | readonly string[])[];
   rows: number;
 }
 

@@ -135,7 +135,7 @@ export function billedFixup(ops: readonly Op[]): Statement | null {
 WHERE r.billed AND r.proxy_direction <> 1
   AND r.trace_id IN (SELECT unnest($2::text[])
                      UNION SELECT f.client_trace_id FROM ${USAGE_TABLE} f WHERE f.client_trace_id = ANY($1::text[]))`,
-    values: [reverse, clients] as unknown as WireValue[],
+    values: [reverse, clients],
     rows: 0,
   };
 }
