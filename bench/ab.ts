@@ -4,7 +4,7 @@
 // order alternates, so drift on a shared machine falls on both sides equally); medians and the ratio are printed,
 // with the target that the new build stays within 5% of the old.
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -58,6 +58,12 @@ export async function benchAb(): Promise<void> {
       { name: `old (${base.commit})`, cli: base.cli, db: dbs[0]!, rps: [] as number[], p50: [] as number[], errors: 0, url: '' },
       { name: 'new (this checkout)', cli: join(ROOT, 'dist/src/cli/main.js'), db: dbs[1]!, rps: [] as number[], p50: [] as number[], errors: 0, url: '' },
     ];
+    // AB_NEW_YAML: the new side's ccproxy.yaml, to turn off what the old build lacks and compare the rest alone
+    // (for example `ccproxy:\n  mitm:\n    journal: false\n    usage: false\n`).
+    if (process.env.AB_NEW_YAML) {
+      mkdirSync(join(work, '1'), { recursive: true });
+      writeFileSync(join(work, '1', 'ccproxy.yaml'), process.env.AB_NEW_YAML);
+    }
     for (const [i, side] of sides.entries()) {
       const { line } = await procs.start(process.execPath, [side.cli, 'mitm', 'start', '--port', '0', '--upstream', upstream], { CCPROXY_CONFIG_DIR: join(work, String(i)), CCPROXY_DATABASE_URL: side.db.url }, /listening on/);
       side.url = `${/listening on (http:\/\/\S+)/.exec(line)![1]}/v1/messages`;
@@ -74,7 +80,7 @@ export async function benchAb(): Promise<void> {
     }
     const [old, neu] = sides as [(typeof sides)[0], (typeof sides)[0]];
     const ratio = median(neu.rps) / median(old.rps);
-    console.log(`\nab: ccproxy reverse + capture, ${CONNECTIONS} keep-alive connections, 1 KB JSON POSTs; ${PAIRS} interleaved pairs of ${SECONDS} s (medians); AB_BASE=${ref}`);
+    console.log(`\nab: ccproxy reverse + capture, ${CONNECTIONS} keep-alive connections, 1 KB JSON POSTs; ${PAIRS} interleaved pairs of ${SECONDS} s (medians); AB_BASE=${ref}${process.env.AB_NEW_YAML ? `; new side's ccproxy.yaml: ${JSON.stringify(process.env.AB_NEW_YAML)}` : ''}`);
     console.log('build                         |   req/s |  p50 ms | errors');
     console.log('------------------------------+---------+---------+-------');
     for (const s of sides) console.log(`${s.name.padEnd(29)} | ${median(s.rps).toFixed(0).padStart(7)} | ${median(s.p50).toFixed(2).padStart(7)} | ${s.errors}`);

@@ -80,9 +80,14 @@ test('Codex CLI over the Responses WebSocket, mapped to a stand-in: answered, th
     assert.ok(received.some((e) => e.type === 'response.completed' && e.response?.usage), 'with its usage');
     // Each response.create is one LLM call: a usage row of its upgrade trace, numbered in the connection's order.
     const creates = messages.filter((m) => m.direction === 0 && m.opcode === 1 && parse(m).type === 'response.create');
-    const calls = await stack.sql<{ trace_id: string; call_seq: number; api: string; output_tokens: number | null }>(
-      `SELECT trace_id, call_seq, api, output_tokens FROM "CCProxy_LlmCalls" WHERE trace_id IN (${upgrades.map((u) => `'${u.trace_id}'`).join(', ')}) ORDER BY trace_id, call_seq`,
-    );
+    // The calls are read a turn after each connection's end, so they may follow its row by a batch.
+    let calls: { trace_id: string; call_seq: number; api: string; output_tokens: number | null }[] = [];
+    for (let i = 0; i < 40 && calls.length < creates.length; i++) {
+      if (i > 0) await new Promise((r) => setTimeout(r, 250));
+      calls = await stack.sql<(typeof calls)[number]>(
+        `SELECT trace_id, call_seq, api, output_tokens FROM "CCProxy_LlmCalls" WHERE trace_id IN (${upgrades.map((u) => `'${u.trace_id}'`).join(', ')}) ORDER BY trace_id, call_seq`,
+      );
+    }
     for (const u of upgrades) {
       const turns = creates.filter((m) => m.trace_id === u.trace_id).length;
       const own = calls.filter((c) => c.trace_id === u.trace_id);

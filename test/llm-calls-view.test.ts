@@ -47,6 +47,7 @@ for (const backend of BACKENDS) {
           store.writer.requestStarted(f);
           store.writer.requestEnded(f);
           store.writer.responseEnded(f);
+          store.writer.responseRead(f);
         }
         assert.ok(await store.writer.flush());
       };

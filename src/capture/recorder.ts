@@ -1,6 +1,6 @@
 // Hands one exchange's flow to the sink at each of its moments, in order (request start, request body, response
-// start, response end; an upgraded connection's messages before its end), after the hook's stages have run and
-// after the bytes have moved on. A hook whose stages are ready goes at once; while one waits for a body to
+// start, response end; an upgraded connection's messages before its end; then, a turn later, what the stages read
+// after the response had gone out), after the hook's stages have run and after the bytes have moved on. A hook whose stages are ready goes at once; while one waits for a body to
 // decode, later ones queue behind it. A failure is logged, never felt by the exchange.
 import type { Flow } from '../flow/flow.js';
 import type { FlowSink } from '../flow/sink.js';
@@ -15,7 +15,10 @@ const SINK_CALL = {
   requestBody: 'requestEnded',
   responseHeaders: 'responseStarted',
   responseEnd: 'responseEnded',
-} as const satisfies Record<Hook, keyof FlowSink>;
+} as const satisfies Record<Exclude<Hook, 'afterEnd'>, keyof FlowSink>;
+
+/** Resolves on a later turn of the event loop: after the response's last bytes, uncorked on the next tick, have gone. */
+const afterThisTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 export interface RecorderContext {
   sink: FlowSink | null;
@@ -23,7 +26,7 @@ export interface RecorderContext {
   log: Logger;
 }
 
-export type Recorder = ((hook: Hook) => void) & { message(m: MaybePromise<WsMessage>): void };
+export type Recorder = ((hook: Exclude<Hook, 'afterEnd'>) => void) & { message(m: MaybePromise<WsMessage>): void };
 
 export function recorder(ctx: RecorderContext, capture: Capture): Recorder {
   const flow: Flow = capture.flow;
@@ -49,9 +52,16 @@ export function recorder(ctx: RecorderContext, capture: Capture): Recorder {
     });
     waiting = mine;
   };
-  const record = ((hook: Hook) => {
+  const record = ((hook: Exclude<Hook, 'afterEnd'>) => {
     const sink = ctx.sink;
-    if (sink) enqueue(() => ctx.stages.run(hook, capture), () => sink[SINK_CALL[hook]](flow));
+    if (!sink) return;
+    enqueue(() => ctx.stages.run(hook, capture), () => sink[SINK_CALL[hook]](flow));
+    // The flow is handed over (and journaled) as soon as its response ends; what can wait for the client runs later.
+    if (hook === 'responseEnd' && ctx.stages.hasAfterEnd && sink.responseRead)
+      enqueue(
+        () => afterThisTurn().then(() => ctx.stages.run('afterEnd', capture)),
+        () => sink.responseRead!(flow),
+      );
   }) as Recorder;
   /** One message of an upgraded connection (its payload may still be inflating). */
   record.message = (m: MaybePromise<WsMessage>) => {

@@ -18,7 +18,7 @@ export class StageRunner {
     private readonly log: Logger,
   ) {
     const of = (hook: Hook) => stages.flatMap((stage) => (stage[hook] ? [{ stage, fn: (stage[hook] as HookFn).bind(stage) }] : []));
-    this.byHook = { requestHeaders: of('requestHeaders'), requestBody: of('requestBody'), responseHeaders: of('responseHeaders'), responseEnd: of('responseEnd') };
+    this.byHook = { requestHeaders: of('requestHeaders'), requestBody: of('requestBody'), responseHeaders: of('responseHeaders'), responseEnd: of('responseEnd'), afterEnd: of('afterEnd') };
     this.onMessage = stages.filter((s) => s.message);
   }
 
@@ -31,6 +31,11 @@ export class StageRunner {
         this.failed(stage, 'message', c, err);
       }
     }
+  }
+
+  /** Whether any stage works after the response has gone out. */
+  get hasAfterEnd(): boolean {
+    return this.byHook.afterEnd.length > 0;
   }
 
   run(hook: Hook, c: Capture): MaybePromise<void> {

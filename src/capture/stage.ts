@@ -28,7 +28,7 @@ export interface Capture {
  * The moments of an exchange: its request's head, its request's end (body complete), an upgrade's answer, and
  * the end of the response (or the failure). Body work happens only at the two ends, never per chunk.
  */
-export type Hook = 'requestHeaders' | 'requestBody' | 'responseHeaders' | 'responseEnd';
+export type Hook = 'requestHeaders' | 'requestBody' | 'responseHeaders' | 'responseEnd' | 'afterEnd';
 
 export interface Stage {
   /** For logs: what the stage does. */
@@ -39,6 +39,12 @@ export interface Stage {
   responseEnd?(c: Capture): MaybePromise<void>;
   /** One message of an upgraded connection, as stored (after the connection's 101 and before its end). */
   message?(c: Capture, m: WsMessage): void;
+  /**
+   * After the response's end has gone out and the flow has been handed over (a later turn of the event loop): work
+   * the client must not wait for, such as reading the LLM calls. What it hangs on the flow reaches the sink's
+   * `responseRead`.
+   */
+  afterEnd?(c: Capture): MaybePromise<void>;
   /** When one of its hooks threw: leave the flow safe to store (redaction drops what it could not clean). */
   failed?(c: Capture, hook: Hook | 'message'): void;
 }

@@ -6,6 +6,7 @@ import zlib from 'node:zlib';
 import type { Flow } from '../flow/flow.js';
 import type { FlowSink } from '../flow/sink.js';
 import { silentLogger, type Logger } from '../log.js';
+import { pricedCallsOf } from '../usage/priced.js';
 import { recorder } from './recorder.js';
 import { fingerprint } from './redact.js';
 import { StageRunner } from './run-stages.js';
@@ -14,7 +15,7 @@ import { STAGES } from './stages.js';
 import { tflow } from './tflow.js';
 
 const runner = new StageRunner(STAGES, silentLogger);
-const hooks: Hook[] = ['requestHeaders', 'requestBody', 'responseEnd'];
+const hooks: Exclude<Hook, 'afterEnd'>[] = ['requestHeaders', 'requestBody', 'responseEnd'];
 async function runAll(c: Capture, r = runner): Promise<Flow> {
   for (const h of hooks) await r.run(h, c);
   return c.flow;
@@ -118,4 +119,19 @@ test('the recorder keeps the moments in order while a body decodes off the event
   await until(() => calls.length === 3);
   assert.deepEqual(calls.map((x) => x.call), ['requestStarted', 'requestEnded', 'responseEnded']);
   assert.equal(Buffer.from(calls[1]!.flow.request.body!).toString(), '{"a":1}');
+});
+
+test('the LLM call is read a turn after the response has ended, off its path, and reaches the sink last', async () => {
+  const { sink, calls } = recordingSink();
+  sink.responseRead = (flow) => calls.push({ call: 'responseRead', flow });
+  const body = JSON.stringify({ model: 'claude-sonnet-4-5', max_tokens: 10, messages: [{ role: 'user', content: 'hi' }] });
+  const answer = { id: 'msg_1', type: 'message', role: 'assistant', model: 'claude-sonnet-4-5-20250929', content: [{ type: 'text', text: 'hello' }], stop_reason: 'end_turn', usage: { input_tokens: 10, output_tokens: 20 } };
+  const c = tflow({ headers: { 'content-type': 'application/json' }, body, response: { headers: { 'content-type': 'application/json' }, body: JSON.stringify(answer) } });
+  const record = recorder({ sink, stages: runner, log: silentLogger }, c);
+  for (const h of hooks) record(h);
+  assert.deepEqual(calls.map((x) => x.call), ['requestStarted', 'requestEnded', 'responseEnded'], 'handed over at once');
+  assert.equal(pricedCallsOf(calls[2]!.flow).length, 0, 'not read yet when the flow is handed over');
+  await until(() => calls.length === 4);
+  assert.equal(calls[3]!.call, 'responseRead');
+  assert.equal(pricedCallsOf(c.flow)[0]!.call.tokens.output, 20);
 });

@@ -11,8 +11,13 @@ export interface FlowSink {
   requestEnded(flow: Flow): void;
   /** An upgrade was answered (101): the response's head, before the connection's messages. */
   responseStarted(flow: Flow): void;
-  /** The response ended or the exchange failed: response, error and timing. The flow's last call. */
+  /** The response ended or the exchange failed: response, error and timing. */
   responseEnded(flow: Flow): void;
+  /**
+   * The stages that run after the response has gone out have read it (its LLM calls, on the flow's metadata): a
+   * turn or more after responseEnded, and the flow's last call when there is one.
+   */
+  responseRead?(flow: Flow): void;
   /** One message of an upgraded (WebSocket) connection whose upgrade is the flow `flowId`. */
   wsMessage?(flowId: string, message: WsMessage): void;
 }

@@ -11,10 +11,13 @@ import { TraceNotifier } from './notify.js';
 import { buildStatements, countOps, encodeOp, mergeOps, type Op, type Statement } from './ops.js';
 import { billedFixup } from './usage-table.js';
 import { prepareSchema } from './schema.js';
+import { TableStats } from './table-stats.js';
 
 export interface RowWriterOptions {
   /** Whether to try COPY at all (PostgreSQL servers); cleared for good if the database refuses it. */
   copy: boolean;
+  /** Keep the planner's statistics current (the embedded database: no autovacuum). */
+  analyze?: boolean;
   rejectedFile: string;
   log: Logger;
 }
@@ -24,6 +27,7 @@ export class RowWriter {
   private copyEnabled: boolean;
   /** NOTIFY ccproxy_traces after what was written (store/notify.ts). */
   private readonly notifier: TraceNotifier;
+  private readonly stats: TableStats | null;
 
   constructor(
     private readonly db: Pick<Database, 'pool'>,
@@ -33,6 +37,7 @@ export class RowWriter {
   ) {
     this.copyEnabled = opts.copy;
     this.notifier = new TraceNotifier(() => this.db.pool);
+    this.stats = opts.analyze ? new TableStats(() => this.db.pool, opts.log) : null;
   }
 
   /** Sends the notification still waiting for its interval (before the database closes). */
@@ -51,6 +56,7 @@ export class RowWriter {
       this.tally.written += countOps(ops);
       this.tally.batches++;
       this.notifier.written(ops);
+      await this.stats?.wrote(ops.length);
     } catch (err) {
       if (!isRowError(err)) throw err;
       const written: Op[] = [];

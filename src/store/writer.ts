@@ -46,6 +46,8 @@ export interface WriterOptions {
    * carry COPY, so it always upserts.
    */
   copy?: boolean;
+  /** Analyze the tables as they grow (store/table-stats.ts): the embedded database, which has no autovacuum. */
+  analyze?: boolean;
 }
 
 /** How often held creates are checked for their deadline. */
@@ -83,7 +85,7 @@ export class TraceWriter implements FlowSink {
       : null;
     this.holdMs = opts.holdMs ?? 250;
     this.hold = new Hold(this.holdMs, opts.queueSize);
-    this.rows = new RowWriter(db, { copy: opts.copy ?? false, rejectedFile: opts.rejectedFile, log: opts.log }, this.tally);
+    this.rows = new RowWriter(db, { copy: opts.copy ?? false, analyze: opts.analyze ?? false, rejectedFile: opts.rejectedFile, log: opts.log }, this.tally);
     this.recovery = new Recovery({
       spill: this.spill,
       spillDir: opts.spillDir,
@@ -140,11 +142,15 @@ export class TraceWriter implements FlowSink {
     this.update(flow.id, responseStartRow(flow));
   }
 
-  /** The completion, then the flow's timings row and its LLM usage rows (one per call) as more operations when it has them. */
+  /** The completion, then the flow's timings row as one more operation when it has one. */
   responseEnded(flow: Flow): void {
     this.complete(flow.id, responseEndRow(flow));
     const timings = timingsRow(flow);
     if (timings) this.enqueue(makeTimingOp(flow.id, timings));
+  }
+
+  /** The flow's LLM usage rows (one per call), read once its response had gone out. */
+  responseRead(flow: Flow): void {
     pricedCallsOf(flow).forEach((priced, seq) => this.enqueue(makeUsageOp(flow.id, usageRow(flow, priced, seq))));
   }
 

@@ -12,7 +12,7 @@ import { tflow } from '../tflow.js';
 
 const runner = new StageRunner(STAGES, silentLogger);
 async function run(c: Capture): Promise<Capture> {
-  for (const h of ['requestHeaders', 'requestBody', 'responseEnd'] as const) await runner.run(h, c);
+  for (const h of ['requestHeaders', 'requestBody', 'responseEnd', 'afterEnd'] as const) await runner.run(h, c);
   return c;
 }
 
