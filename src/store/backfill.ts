@@ -10,7 +10,8 @@ import { mayBeLlmCall, priceFlow, priceTurns, type PricedCall } from '../usage/p
 import type { Flow } from '../flow/flow.js';
 import { isResponsesUpgrade, ResponsesWsReader } from '../usage/responses-ws.js';
 import { readWsMessages } from '../read/read-flows.js';
-import type { Database } from './database.js';
+import { withClient, type Database } from './database.js';
+import { inTransaction, runFixup } from './billed-fixup.js';
 import { rowToFlow, usageRow } from './flow-row.js';
 import { makeUsageOp, type Op } from './ops.js';
 import { TABLE } from './table.js';
@@ -113,7 +114,7 @@ async function eachBatch(db: Database, query: string, opts: BackfillOptions, res
 async function writeUsage(db: Database, ops: Op[]): Promise<void> {
   for (const s of buildUsageInserts(ops, 100, true)) await db.pool.query(s.text, s.values);
   const fixup = billedFixup(ops);
-  if (fixup) await db.pool.query(fixup.text, fixup.values);
+  if (fixup) await withClient(db.pool, (client) => inTransaction(client, () => runFixup(client, fixup)));
 }
 
 export const describeBackfill = (r: BackfillResult) =>

@@ -10,14 +10,12 @@ import { isConnectionError, withClient, type Database } from './database.js';
 import { TraceNotifier } from './notify.js';
 import { buildStatements, countOps, encodeOp, mergeOps, type Op, type Statement } from './ops.js';
 import { billedFixup } from './usage-table.js';
+import { inTransaction, runFixup } from './billed-fixup.js';
 import { prepareSchema } from './schema.js';
-import { TableStats } from './table-stats.js';
 
 export interface RowWriterOptions {
   /** Whether to try COPY at all (PostgreSQL servers); cleared for good if the database refuses it. */
   copy: boolean;
-  /** Keep the planner's statistics current (the embedded database: no autovacuum). */
-  analyze?: boolean;
   rejectedFile: string;
   log: Logger;
 }
@@ -27,7 +25,6 @@ export class RowWriter {
   private copyEnabled: boolean;
   /** NOTIFY ccproxy_traces after what was written (store/notify.ts). */
   private readonly notifier: TraceNotifier;
-  private readonly stats: TableStats | null;
 
   constructor(
     private readonly db: Pick<Database, 'pool'>,
@@ -37,7 +34,6 @@ export class RowWriter {
   ) {
     this.copyEnabled = opts.copy;
     this.notifier = new TraceNotifier(() => this.db.pool);
-    this.stats = opts.analyze ? new TableStats(() => this.db.pool, opts.log) : null;
   }
 
   /** Sends the notification still waiting for its interval (before the database closes). */
@@ -56,7 +52,6 @@ export class RowWriter {
       this.tally.written += countOps(ops);
       this.tally.batches++;
       this.notifier.written(ops);
-      await this.stats?.wrote(ops.length);
     } catch (err) {
       if (!isRowError(err)) throw err;
       const written: Op[] = [];
@@ -72,7 +67,7 @@ export class RowWriter {
           }
         }
         const fixup = billedFixup(written);
-        if (fixup) await this.db.pool.query(fixup.text, fixup.values);
+        if (fixup) await withClient(this.db.pool, (client) => inTransaction(client, () => runFixup(client, fixup)));
       } finally {
         if (written.length > 0) this.notifier.written(written);
       }
@@ -108,7 +103,7 @@ export class RowWriter {
         try {
           for (const [i, { target, shape }] of plan.copies.entries()) await sendCopy(client, shape.cols, encoded[i]!, target);
           for (const st of buildStatements(plan.rest)) await client.query(st.text, st.values);
-          if (fixup) await client.query(fixup.text, fixup.values);
+          if (fixup) await runFixup(client, fixup);
           await client.query('COMMIT');
         } catch (err) {
           if (!isConnectionError(err)) await client.query('ROLLBACK').catch(() => {});
@@ -137,7 +132,7 @@ export class RowWriter {
       }
     }
     for (const st of buildStatements(rest)) await this.db.pool.query(st.text, st.values);
-    if (fixup) await this.db.pool.query(fixup.text, fixup.values);
+    if (fixup) await withClient(this.db.pool, (client) => inTransaction(client, () => runFixup(client, fixup)));
   }
 }
 

@@ -43,7 +43,6 @@ export async function openTraceStore(loaded: LoadedConfig, log: Logger, override
     rejectedFile: paths.rejectedFile(loaded.dir),
     log: log.child('writer'),
     copy,
-    analyze: db.backend.kind === 'embedded',
     ...overrides,
   }).start({ spilling: !reachable, schemaChecked: reachable });
   const stopRetention = startRetention(db, mitm.retention_days, log.child('retention'));

@@ -46,8 +46,6 @@ export interface WriterOptions {
    * carry COPY, so it always upserts.
    */
   copy?: boolean;
-  /** Analyze the tables as they grow (store/table-stats.ts): the embedded database, which has no autovacuum. */
-  analyze?: boolean;
 }
 
 /** How often held creates are checked for their deadline. */
@@ -85,7 +83,7 @@ export class TraceWriter implements FlowSink {
       : null;
     this.holdMs = opts.holdMs ?? 250;
     this.hold = new Hold(this.holdMs, opts.queueSize);
-    this.rows = new RowWriter(db, { copy: opts.copy ?? false, analyze: opts.analyze ?? false, rejectedFile: opts.rejectedFile, log: opts.log }, this.tally);
+    this.rows = new RowWriter(db, { copy: opts.copy ?? false, rejectedFile: opts.rejectedFile, log: opts.log }, this.tally);
     this.recovery = new Recovery({
       spill: this.spill,
       spillDir: opts.spillDir,
