@@ -1,7 +1,9 @@
-// The crash journal: every operation that enters the writer's memory queue is appended here at the end of the
-// event-loop turn that queued it, with one write, and forgotten once the database (or the spill file) has it.
+// The crash journal: every operation that enters the writer's memory queue is appended here as soon as the
+// callback that queued it returns (a process.nextTick: before the process handles anything else, such as the
+// embedded database running a batch on this thread), with one write for all that callback queued, and forgotten
+// once the database (or the spill file) has it.
 // A process killed outright leaves its journal behind; the next writer moves it into its spill, so a completed
-// exchange survives a SIGKILL that comes one turn later. It guards against the process dying, not the machine:
+// exchange survives a SIGKILL that comes after the callback that completed it. It guards against the process dying, not the machine:
 // nothing is fsynced.
 import { closeSync, ftruncateSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
@@ -18,7 +20,7 @@ interface Segment {
   open: number;
 }
 
-/** Where an operation stands: waiting for the end of the turn, in a segment, or done (whatever comes first). */
+/** Where an operation stands: waiting for its write, in a segment, or done (whatever comes first). */
 const where = new WeakMap<Op, Segment | 'pending' | 'done'>();
 
 /** A segment this large is closed and a new one begun, so a finished one can be deleted. */
@@ -30,7 +32,8 @@ export class Journal {
   /** Closed segments still holding operations that are not written yet. */
   private readonly retired = new Set<Segment>();
   private pending: Op[] = [];
-  private turn: NodeJS.Immediate | null = null;
+  /** A write is scheduled for when the current callback returns. */
+  private scheduled = false;
   private seq = 0;
   private readonly started = Date.now();
   private failed = false;
@@ -66,12 +69,15 @@ export class Journal {
     return { files: found.length, ops };
   }
 
-  /** Journals `op` at the end of this turn. */
+  /** Journals `op` when the current callback returns. */
   add(op: Op): void {
     if (this.failed) return;
     where.set(op, 'pending');
     this.pending.push(op);
-    this.turn ??= setImmediate(() => this.flush());
+    if (!this.scheduled) {
+      this.scheduled = true;
+      process.nextTick(() => this.flush());
+    }
   }
 
   /** The operations are in the database or the spill file: the journal no longer needs them. */
@@ -92,10 +98,9 @@ export class Journal {
     }
   }
 
-  /** Appends what this turn queued, in one write. */
+  /** Appends what was queued since the last write, in one write. */
   flush(): void {
-    if (this.turn) clearImmediate(this.turn);
-    this.turn = null;
+    this.scheduled = false;
     const ops = this.pending;
     if (ops.length === 0) return;
     this.pending = [];
