@@ -11,7 +11,7 @@ import { test } from 'node:test';
 import { paths } from '../config/paths.js';
 import { loadOrCreateCA } from '../proxy/tls/ca.js';
 import { clientEnv, reachable, writeCombinedBundle } from './client-env.js';
-import { reasonFromLog } from './detach.js';
+import { exitedWithout, reasonFromLog } from './detach.js';
 import { claimPidFile, findRunning, isCcproxy, readPid, type DaemonState } from './state.js';
 import { stopDaemon } from './stop.js';
 import { tempConfigDir } from '../../test/helpers/pg.js';
@@ -98,6 +98,10 @@ test('start --detach takes the reason from this start\'s part of the log', () =>
     writeFileSync(log, 'ccproxy: an old failure\n2025 info  [database] x\nccproxy: invalid configuration:\n  a.yaml:3: b: c\n', { flag: 'w' });
     assert.equal(reasonFromLog(log, offset), 'invalid configuration:\n  a.yaml:3: b: c');
     assert.equal(reasonFromLog(log, readFileSync(log).length), null);
+    // No message of its own (a crash): the last lines it logged, from this start's part only.
+    writeFileSync(log, 'ccproxy: an old failure\n2025 info  [database] opening\nTypeError: boom\n    at x (y.js:1:1)\n', { flag: 'w' });
+    assert.equal(exitedWithout(log, offset, 'code 1'), `the background process exited (code 1) before it was ready; see ${log}; its last lines:\n  2025 info  [database] opening\n  TypeError: boom\n      at x (y.js:1:1)`);
+    assert.equal(exitedWithout(log, readFileSync(log).length, 'SIGKILL'), `the background process exited (SIGKILL) before it was ready; see ${log}`);
   } finally {
     cfg.remove();
   }

@@ -43,7 +43,7 @@ export async function startDetached(dir: string, startArgv: string[], env: NodeJ
       return { ...state, warnings: warningsFromLog(logFile, offset) };
     }
     if (exited !== undefined) {
-      const reason = reasonFromLog(logFile, offset) ?? `the background process exited (${signal ?? `code ${exited}`}) before it was ready; see ${logFile}`;
+      const reason = reasonFromLog(logFile, offset) ?? exitedWithout(logFile, offset, signal ?? `code ${exited}`);
       throw new UserError(reason, exited || 1);
     }
     if (Date.now() > deadline) {
@@ -66,6 +66,21 @@ export function reasonFromLog(logFile: string, offset: number): string | null {
   const at = lines.findIndex((l) => l.startsWith('ccproxy: '));
   if (at < 0) return null;
   return lines.slice(at).join('\n').replace(/^ccproxy: /, '').trimEnd();
+}
+
+/** How many of the child's last log lines an exit without its own message shows. */
+const TAIL_LINES = 8;
+
+/** The child exited without a `ccproxy: …` message (a crash, say): the last lines it logged, so the user sees why. */
+export function exitedWithout(logFile: string, offset: number, how: string): string {
+  let tail: string[] = [];
+  try {
+    tail = readFileSync(logFile).subarray(offset).toString('utf8').trimEnd().split('\n').filter((l) => l.trim() !== '').slice(-TAIL_LINES);
+  } catch {
+    tail = [];
+  }
+  const head = `the background process exited (${how}) before it was ready; see ${logFile}`;
+  return tail.length === 0 ? head : `${head}; its last lines:\n${tail.map((l) => `  ${l}`).join('\n')}`;
 }
 
 /** Warnings the child logged while it started (a deployment ccproxy cannot call, say), to show the user at once. */
