@@ -95,24 +95,18 @@ export async function benchProxy(): Promise<void> {
     const revDir = join(work, 'reverse');
     const rev = await start(process.execPath, [CLI, 'mitm', 'start', '--port', '0', '--upstream', `http://127.0.0.1:${ports.http}`], { CCPROXY_CONFIG_DIR: revDir, CCPROXY_DATABASE_URL: db.url }, /listening on/);
     const revUrl = /listening on (http:\/\/\S+)/.exec(rev.line)![1]!;
-    // The same, with the crash journal off: its cost, side by side.
-    const noJournalDir = join(work, 'reverse-no-journal');
-    mkdirSync(noJournalDir, { recursive: true });
-    writeFileSync(join(noJournalDir, 'ccproxy.yaml'), 'ccproxy:\n  mitm:\n    journal: false\n');
-    const revNj = await start(process.execPath, [CLI, 'mitm', 'start', '--port', '0', '--upstream', `http://127.0.0.1:${ports.http}`], { CCPROXY_CONFIG_DIR: noJournalDir, CCPROXY_DATABASE_URL: db2.url }, /listening on/);
-    const revNjUrl = /listening on (http:\/\/\S+)/.exec(revNj.line)![1]!;
-    // And with the usage stage off (ccproxy.mitm.usage: false): what reading and storing each call's usage costs.
-    const noUsageDir = join(work, 'reverse-no-usage');
-    mkdirSync(noUsageDir, { recursive: true });
-    writeFileSync(join(noUsageDir, 'ccproxy.yaml'), 'ccproxy:\n  mitm:\n    usage: false\n');
-    const revNu = await start(process.execPath, [CLI, 'mitm', 'start', '--port', '0', '--upstream', `http://127.0.0.1:${ports.http}`], { CCPROXY_CONFIG_DIR: noUsageDir, CCPROXY_DATABASE_URL: db3.url }, /listening on/);
-    const revNuUrl = /listening on (http:\/\/\S+)/.exec(revNu.line)![1]!;
-    // And with both off: what the capture itself costs, as it was before either existed.
-    const bareDir = join(work, 'reverse-bare');
-    mkdirSync(bareDir, { recursive: true });
-    writeFileSync(join(bareDir, 'ccproxy.yaml'), 'ccproxy:\n  mitm:\n    journal: false\n    usage: false\n');
-    const revBare = await start(process.execPath, [CLI, 'mitm', 'start', '--port', '0', '--upstream', `http://127.0.0.1:${ports.http}`], { CCPROXY_CONFIG_DIR: bareDir, CCPROXY_DATABASE_URL: db4.url }, /listening on/);
-    const revBareUrl = /listening on (http:\/\/\S+)/.exec(revBare.line)![1]!;
+    /** One more reverse capture beside it, with `mitm` settings of its own and its own database: what each costs. */
+    const reverseWith = async (name: string, mitmYaml: string, url: string) => {
+      const dir = join(work, name);
+      mkdirSync(dir, { recursive: true });
+      writeFileSync(join(dir, 'ccproxy.yaml'), `ccproxy:\n  mitm:\n${mitmYaml}`);
+      const p = await start(process.execPath, [CLI, 'mitm', 'start', '--port', '0', '--upstream', `http://127.0.0.1:${ports.http}`], { CCPROXY_CONFIG_DIR: dir, CCPROXY_DATABASE_URL: url }, /listening on/);
+      return { url: `${/listening on (http:\/\/\S+)/.exec(p.line)![1]!}/v1/messages`, pid: p.child.pid! };
+    };
+    const revNj = await reverseWith('reverse-no-journal', '    journal: false\n', db2.url);
+    const revNu = await reverseWith('reverse-no-usage', '    usage: false\n', db3.url);
+    // Both off: the capture as it was when the 0.5× target was set.
+    const revBare = await reverseWith('reverse-bare', '    journal: false\n    usage: false\n', db4.url);
     const fwdDir = join(work, 'forward');
     const fwd = await start(process.execPath, [CLI, 'mitm', 'start', '--mode', 'forward', '--port', '0'], { CCPROXY_CONFIG_DIR: fwdDir, CCPROXY_DATABASE_URL: db.url, NODE_EXTRA_CA_CERTS: upstreamCa.certPath }, /listening on/);
     const fwdUrl = /listening on (http:\/\/\S+)/.exec(fwd.line)![1]!;
@@ -126,9 +120,9 @@ export async function benchProxy(): Promise<void> {
       { name: 'direct to upstream', url: target, sent: 0 },
       { name: 'bare Node passthrough', url: `http://127.0.0.1:${passPort}/v1/messages`, sent: 0 },
       { name: 'ccproxy reverse + capture', url: `${revUrl}/v1/messages`, rows: countRows(0), sent: 0, pid: rev.child.pid! },
-      { name: 'reverse, journal off', url: `${revNjUrl}/v1/messages`, sent: 0, pid: revNj.child.pid! },
-      { name: 'reverse, usage stage off', url: `${revNuUrl}/v1/messages`, sent: 0, pid: revNu.child.pid! },
-      { name: 'reverse, journal+usage off', url: `${revBareUrl}/v1/messages`, sent: 0, pid: revBare.child.pid! },
+      { name: 'reverse, journal off', ...revNj, sent: 0 },
+      { name: 'reverse, usage stage off', ...revNu, sent: 0 },
+      { name: 'reverse, journal+usage off', ...revBare, sent: 0 },
       { name: 'ccproxy forward TLS + capture', url: tlsTarget, proxy: fwdUrl, ca: join(fwdDir, 'ccproxy-ca.pem'), rows: countRows(1), sent: 0 },
     ];
     const hasMitmdump = spawnSync('mitmdump', ['--version']).status === 0;
