@@ -1,7 +1,8 @@
 // The durability promise, as a user meets it: `ccproxy start --mitm -d` under a steady load is killed with
 // SIGKILL; after the next start every exchange whose response had reached its client before the kill is in the
 // table, at both ends, on either database. On the server the database hangs for the last second before the
-// kill (through a relay), so that everything completed in that second exists only in the daemon's memory.
+// kill (through a relay), so that everything completed in that second exists only in the daemon's memory. Each
+// exchange's LLM usage row is there too.
 import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -96,6 +97,17 @@ for (const backend of BACKENDS) {
         }
         const missing = due.filter((id) => found.get(id) !== 2);
         assert.deepEqual(missing, [], `${missing.length} of ${due.length} completed exchanges lost or missing an end`);
+        // Usage rows are not journaled: each exchange's billed call is read again from its stored bodies.
+        let priced = new Set<string>();
+        for (let i = 0; i < 100; i++) {
+          const r = await runCli(['db', 'sql', '--json', `SELECT DISTINCT session_id AS id FROM "CCProxy_LlmCalls" WHERE session_id LIKE 'crash-%' AND output_tokens > 0`], env);
+          assert.equal(r.code, 0, r.stderr);
+          priced = new Set((JSON.parse(r.stdout) as { id: string }[]).map((x) => x.id));
+          if (due.every((id) => priced.has(id))) break;
+          await sleep(100);
+        }
+        const unpriced = due.filter((id) => !priced.has(id));
+        assert.deepEqual(unpriced, [], `${unpriced.length} of ${due.length} completed exchanges without their usage row`);
         const log = await runCli(['logs', '-n', '200'], env);
         assert.match(log.stdout, /an earlier process stopped without closing: replaying [1-9]\d* operations from its crash journal/);
       } finally {

@@ -66,8 +66,11 @@ export async function openCapture(loaded: LoadedConfig, mitm: MitmConfig, log: L
     throw err;
   }
   const priceBook = new PriceBook(loaded.config.ccproxy.prices ?? {});
-  // Traces stored before the usage table existed get their rows once, in the background (store/backfill.ts).
-  const backfill = backfillInBackground(store.db, priceBook, log.child('usage'));
+  // Traces stored before the usage table existed get their rows once, in the background (store/backfill.ts), and so
+  // do those a killed process's crash journal gave back, once they are written.
+  const { writer } = store;
+  const recovered = { traces: writer.recoveredTraces, written: () => writer.counters().state === 'normal' && writer.counters().spillPending === 0 };
+  const backfill = backfillInBackground(store.db, priceBook, log.child('usage'), recovered);
   const options = (point: CapturePointName, o: PointOptions) => ({ ...captureOptions(mitm, point, store.writer, o.log, priceBook), host: o.at.host, port: o.at.port, access: o.access });
   return {
     store,

@@ -3,7 +3,7 @@
 // stage would price it, and written over any older row. Batches walk the trace key, with a turn of the event loop
 // between them, so a running proxy sharing the process is never held up; running it twice writes the same rows.
 // Responses WebSocket connections are read from their stored messages, one row per turn.
-import { setImmediate as turn } from 'node:timers/promises';
+import { setImmediate as turn, setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from '../log.js';
 import type { PriceBook } from '../usage/prices.js';
 import { mayBeLlmCall, priceFlow, priceTurns, type PricedCall } from '../usage/priced.js';
@@ -36,40 +36,47 @@ export interface BackfillOptions {
   signal?: AbortSignal;
   /** Called after each batch with the totals so far. */
   progress?: (r: BackfillResult) => void;
+  /** Only these traces (those a crash journal gave back), not the whole table. */
+  traces?: readonly string[];
 }
 
-const CANDIDATES = `
+/** The restriction to `BackfillOptions.traces`, as the fourth parameter. */
+const ONLY = (on: boolean) => (on ? 'AND t.trace_id = ANY($4::text[])' : '');
+
+const candidates = (only: boolean) => `
 SELECT t.*, u.extractor AS usage_extractor,
        x.parent_trace_id, x.dns_ms, x.connect_ms, x.tls_ms, x.request_sent_ms, x.chunk_ms, x.chunk_count
 FROM ${TABLE} t
 LEFT JOIN ${USAGE_TABLE} u ON u.trace_id = t.trace_id
 LEFT JOIN ${TIMINGS_TABLE} x ON x.trace_id = t.trace_id
 WHERE t.trace_id > $1 AND t.method = 'POST' AND t.status_code IS NOT NULL AND t.end_time IS NOT NULL
-  AND (u.trace_id IS NULL OR u.extractor < $2)
+  AND (u.trace_id IS NULL OR u.extractor < $2) ${ONLY(only)}
 ORDER BY t.trace_id
 LIMIT $3`;
 
 /** Ended Responses WebSocket upgrades without current usage rows (their turns are read from the messages table). */
-const WS_CANDIDATES = `
+const wsCandidates = (only: boolean) => `
 SELECT t.*, x.parent_trace_id, x.dns_ms, x.connect_ms, x.tls_ms, x.request_sent_ms, x.chunk_ms, x.chunk_count,
        (SELECT max(u.extractor) FROM ${USAGE_TABLE} u WHERE u.trace_id = t.trace_id) AS usage_extractor
 FROM ${TABLE} t
 LEFT JOIN ${TIMINGS_TABLE} x ON x.trace_id = t.trace_id
 WHERE t.trace_id > $1 AND t.method = 'GET' AND t.status_code = 101 AND t.end_time IS NOT NULL
   AND split_part(t.path, '?', 1) ~ '(^|/)responses$'
-  AND NOT EXISTS (SELECT 1 FROM ${USAGE_TABLE} u WHERE u.trace_id = t.trace_id AND u.extractor >= $2)
+  AND NOT EXISTS (SELECT 1 FROM ${USAGE_TABLE} u WHERE u.trace_id = t.trace_id AND u.extractor >= $2) ${ONLY(only)}
 ORDER BY t.trace_id
 LIMIT $3`;
 
 export async function backfillUsage(db: Database, book: PriceBook, opts: BackfillOptions = {}): Promise<BackfillResult> {
   const result: BackfillResult = { examined: 0, added: 0, replaced: 0, notCalls: 0 };
   // Stored HTTP calls: one priced call each.
-  await eachBatch(db, CANDIDATES, opts, result, async (flow) => {
+  const only = opts.traces !== undefined;
+  if (only && opts.traces!.length === 0) return result;
+  await eachBatch(db, candidates(only), opts, result, async (flow) => {
     const priced = mayBeLlmCall(flow) ? priceFlow(flow, book) : null;
     return priced ? [priced] : [];
   });
   // Responses WebSocket connections: their turns, read from the stored messages.
-  await eachBatch(db, WS_CANDIDATES, opts, result, async (flow) => {
+  await eachBatch(db, wsCandidates(only), opts, result, async (flow) => {
     if (!isResponsesUpgrade(flow)) return [];
     const reader = new ResponsesWsReader(flow);
     for (const m of await readWsMessages(db.pool, flow.id)) reader.add(m);
@@ -87,7 +94,7 @@ async function eachBatch(db: Database, query: string, opts: BackfillOptions, res
   let after = '';
   for (;;) {
     if (opts.signal?.aborted) break;
-    const { rows } = await db.pool.query(query, [after, EXTRACTOR_VERSION, batch]);
+    const { rows } = await db.pool.query(query, opts.traces ? [after, EXTRACTOR_VERSION, batch, opts.traces] : [after, EXTRACTOR_VERSION, batch]);
     if (rows.length === 0) break;
     after = String(rows[rows.length - 1].trace_id);
     const ops: Op[] = [];
@@ -130,15 +137,30 @@ export async function backfillDue(db: Database): Promise<boolean> {
   return rows[0]?.due === true;
 }
 
-/** Runs a backfill in the background when one is due; `stop` ends it between batches and waits for it. */
-export function backfillInBackground(db: Database, book: PriceBook, log: Logger): { stop(): Promise<void> } {
+/** Traces a crash journal gave back, and whether the writer has put them in the database yet. */
+export interface Recovered {
+  traces: readonly string[];
+  written(): boolean;
+}
+
+/**
+ * Runs a backfill in the background when one is due, and reads the usage of the traces a crash journal gave
+ * back once they are written; `stop` ends it between batches and waits for it.
+ */
+export function backfillInBackground(db: Database, book: PriceBook, log: Logger, recovered?: Recovered): { stop(): Promise<void> } {
   const abort = new AbortController();
+  const stopped = () => (abort.signal.aborted ? 'stopped early (the rest at the next start or with ccproxy db backfill)' : 'done');
   const running = (async () => {
-    if (!(await backfillDue(db))) return;
-    log.debug('filling the LLM usage table from traces stored before it (in the background)');
-    const r = await backfillUsage(db, book, { signal: abort.signal });
-    // Quiet when there was nothing to read: a fresh database says nothing.
-    if (r.examined > 0) log.info(`usage backfill ${abort.signal.aborted ? 'stopped early (the rest at the next start or with ccproxy db backfill)' : 'done'}: ${describeBackfill(r)}`);
+    if (await backfillDue(db)) {
+      log.debug('filling the LLM usage table from traces stored before it (in the background)');
+      const r = await backfillUsage(db, book, { signal: abort.signal });
+      // Quiet when there was nothing to read: a fresh database says nothing.
+      if (r.examined > 0) log.info(`usage backfill ${stopped()}: ${describeBackfill(r)}`);
+    }
+    if (!recovered || recovered.traces.length === 0) return;
+    while (!recovered.written() && !abort.signal.aborted) await sleep(100);
+    const r = await backfillUsage(db, book, { signal: abort.signal, traces: recovered.traces });
+    log.info(`usage of the traces replayed from the crash journal ${stopped()}: ${describeBackfill(r)}`);
   })().catch((err) => log.warn(`usage backfill stopped: ${(err as Error).message} (run ccproxy db backfill to finish it)`));
   return {
     async stop() {

@@ -8,7 +8,7 @@ import { setImmediate as nextTurn } from 'node:timers/promises';
 import { test } from 'node:test';
 import { Journal } from './journal.js';
 import { decodeFrames, encodeFrames } from './op-frames.js';
-import { makeOp } from './ops.js';
+import { makeOp, makeUsageOp } from './ops.js';
 
 function fresh() {
   const root = mkdtempSync(join(tmpdir(), 'ccproxy-journal-'));
@@ -86,9 +86,49 @@ test('journals of processes that are gone are handed over and deleted, oldest fi
     writeFileSync(join(t.dir, '2147483646-1700000000001-1.journal'), Buffer.concat([frame('earlier'), frame('torn').subarray(0, 9)]));
     writeFileSync(join(t.dir, `${process.pid}-1700000000000-1.journal`), frame('mine'));
     const kept: string[] = [];
-    assert.deepEqual(Journal.recover(t.dir, (ops) => kept.push(...ops.map((op) => op.id))), { files: 2, ops: 2 });
+    assert.deepEqual(Journal.recover(t.dir, (ops) => kept.push(...ops.map((op) => op.id))), { files: 2, ops: 2, traces: new Set(['earlier', 'later']) });
     assert.deepEqual(kept, ['earlier', 'later']);
     assert.deepEqual(readdirSync(t.dir), [`${process.pid}-1700000000000-1.journal`]);
+  } finally {
+    t.done();
+  }
+});
+
+test('usage rows are not journaled: they are read again from the recovered trace', async () => {
+  const t = fresh();
+  try {
+    const trace = makeOp('complete', 'call', { status_code: 200 });
+    t.journal.add(makeUsageOp('call', { call_seq: 0, input_tokens: 10 }));
+    t.journal.add(trace);
+    await nextTurn();
+    assert.deepEqual(decodeFrames(readFileSync(files(t.dir)[0]!)).map((op) => op.kind), ['complete']);
+    t.journal.done([trace]);
+    assert.deepEqual(t.journal.holding, { files: 1, ops: 0 });
+  } finally {
+    t.done();
+  }
+});
+
+test("a call's completion stays journaled until its usage rows are written, or its read found none", async () => {
+  const t = fresh();
+  try {
+    const call = makeOp('complete', 'call', { status_code: 200 });
+    const other = makeOp('complete', 'other', { status_code: 200 });
+    t.journal.add(call);
+    t.journal.add(other);
+    t.journal.awaitRead('call', call);
+    t.journal.awaitRead('other', other);
+    await nextTurn();
+    t.journal.done([call, other]);
+    assert.deepEqual(t.journal.holding, { files: 1, ops: 2 }, 'written, but the usage rows are still to come');
+    t.journal.read('other', []);
+    assert.deepEqual(t.journal.holding, { files: 1, ops: 1 }, 'not a call: forgotten at its read');
+    const row = makeUsageOp('call', { call_seq: 0 });
+    t.journal.read('call', [row]);
+    assert.deepEqual(t.journal.holding, { files: 1, ops: 1 }, 'its row is queued, not written');
+    t.journal.done([row]);
+    assert.deepEqual(t.journal.holding, { files: 1, ops: 0 });
+    assert.equal(statSync(files(t.dir)[0]!).size, 0);
   } finally {
     t.done();
   }

@@ -1,7 +1,9 @@
 // The crash journal: every operation that enters the writer's memory queue is appended here as soon as the
 // callback that queued it returns (a process.nextTick: before the process handles anything else, such as the
 // embedded database running a batch on this thread), with one write for all that callback queued, and forgotten
-// once the database (or the spill file) has it.
+// once the database (or the spill file) has it. LLM usage rows are not journaled: they are derived from the trace.
+// Instead a trace's completion stays in the journal until its usage rows are written too (`awaitRead`, `read`),
+// and the traces a journal gives back get their usage read again from their stored bodies (store/backfill.ts).
 // A process killed outright leaves its journal behind; the next writer moves it into its spill, so a completed
 // exchange survives a SIGKILL that comes after the callback that completed it. It guards against the process dying, not the machine:
 // nothing is fsynced.
@@ -25,6 +27,15 @@ const where = new WeakMap<Op, Segment | 'pending' | 'done'>();
 
 /** A segment this large is closed and a new one begun, so a finished one can be deleted. */
 const ROTATE_BYTES = 8 * 1024 * 1024;
+/** A completion whose usage rows have not come this long after it is forgotten once written: its read failed. */
+const READ_WAIT_MS = 60_000;
+
+/** A journaled completion whose usage rows are still to come, and whether the completion itself is written. */
+interface Awaiting {
+  op: Op;
+  until: number;
+  written: boolean;
+}
 const NAME = /^(\d+)-(\d+)-(\d+)\.journal$/;
 
 export class Journal {
@@ -37,6 +48,10 @@ export class Journal {
   private seq = 0;
   private readonly started = Date.now();
   private failed = false;
+  /** Completions waiting for their usage rows, by trace, oldest first. */
+  private readonly awaiting = new Map<string, Awaiting>();
+  /** The last usage row of a trace, and the completion that waits for it. */
+  private readonly lastRowOf = new WeakMap<Op, Awaiting>();
 
   constructor(
     private readonly dir: string,
@@ -45,14 +60,16 @@ export class Journal {
 
   /**
    * Reads the journals of processes that are gone, hands their operations to `keep` (the spill: once it returns
-   * they are safe) and deletes them. Returns how many operations were recovered and from how many files.
+   * they are safe) and deletes them. Returns how many operations were recovered, from how many files, and the
+   * traces they belong to.
    */
-  static recover(dir: string, keep: (ops: Op[]) => void): { files: number; ops: number } {
+  static recover(dir: string, keep: (ops: Op[]) => void): { files: number; ops: number; traces: Set<string> } {
+    const traces = new Set<string>();
     let entries: string[];
     try {
       entries = readdirSync(dir);
     } catch {
-      return { files: 0, ops: 0 };
+      return { files: 0, ops: 0, traces };
     }
     const found = entries
       .map((name) => ({ name, m: NAME.exec(name) }))
@@ -63,15 +80,16 @@ export class Journal {
       const path = join(dir, name);
       const recovered = decodeFrames(readFileSync(path));
       if (recovered.length > 0) keep(recovered);
+      for (const op of recovered) traces.add(op.id);
       ops += recovered.length;
       rmSync(path, { force: true });
     }
-    return { files: found.length, ops };
+    return { files: found.length, ops, traces };
   }
 
-  /** Journals `op` when the current callback returns. */
+  /** Journals `op` when the current callback returns (a usage row never: see the top of this file). */
   add(op: Op): void {
-    if (this.failed) return;
+    if (this.failed || op.kind === 'usage') return;
     where.set(op, 'pending');
     this.pending.push(op);
     if (!this.scheduled) {
@@ -80,21 +98,59 @@ export class Journal {
     }
   }
 
+  /**
+   * `op` completes a trace whose usage rows are yet to be read: the journal keeps it until they are written (or
+   * `read` says there are none), so a kill in between gives the trace back for its usage to be read again.
+   */
+  awaitRead(traceId: string, op: Op): void {
+    if (this.failed) return;
+    this.awaiting.set(traceId, { op, until: Date.now() + READ_WAIT_MS, written: false });
+  }
+
+  /** The trace's usage rows, just queued (none: the trace was not an LLM call, or its read failed). */
+  read(traceId: string, rows: readonly Op[]): void {
+    const a = this.awaiting.get(traceId);
+    if (!a) return;
+    const last = rows[rows.length - 1];
+    if (last) this.lastRowOf.set(last, a);
+    else this.release(traceId, a);
+  }
+
   /** The operations are in the database or the spill file: the journal no longer needs them. */
   done(ops: readonly Op[]): void {
     for (const op of ops) {
-      const w = where.get(op);
-      if (w === undefined || w === 'done') continue;
-      where.set(op, 'done');
-      if (w === 'pending') continue;
-      w.open--;
-      if (w.open > 0) continue;
-      if (this.retired.delete(w)) rmSync(w.path, { force: true });
-      else if (w === this.current && w.bytes > 0) {
-        // Everything in the open file is written: empty it, so a crash leaves only what is still owed.
-        ftruncateSync(w.fd, 0);
-        w.bytes = 0;
-      }
+      const waiter = this.lastRowOf.get(op);
+      if (waiter) this.release(waiter.op.id, waiter);
+      const a = op.kind === 'usage' ? undefined : this.awaiting.get(op.id);
+      if (a?.op === op) a.written = true;
+      else this.forget(op);
+    }
+    // Completions whose usage never came (a read that failed, a flow handed over without its read).
+    const now = Date.now();
+    for (const [id, a] of this.awaiting) {
+      if (a.until > now) break;
+      this.release(id, a);
+    }
+  }
+
+  private release(traceId: string, a: Awaiting): void {
+    if (this.awaiting.get(traceId) === a) this.awaiting.delete(traceId);
+    if (a.written) this.forget(a.op);
+    a.written = false;
+  }
+
+  private forget(op: Op): void {
+    const w = where.get(op);
+    if (w === undefined || w === 'done') return;
+    where.set(op, 'done');
+    if (w === 'pending') return;
+    w.open--;
+    if (w.open > 0) return;
+    if (this.retired.delete(w)) rmSync(w.path, { force: true });
+    else if (w === this.current && w.bytes > 0) {
+      // Everything in the open file is written: empty it, so a crash leaves only what is still owed.
+      ftruncateSync(w.fd, 0);
+      w.bytes = 0;
     }
   }
 

@@ -16,7 +16,7 @@ import { Journal } from './journal.js';
 import { countOps, makeOp, makeTimingOp, makeUsageOp, makeWsOp, rides, type Op } from './ops.js';
 import { Recovery } from './recovery.js';
 import { requestBodyRow, requestStartRow, responseEndRow, responseStartRow, timingsRow, usageRow } from './flow-row.js';
-import { pricedCallsOf } from '../usage/priced.js';
+import { mayBeLlmCall, pricedCallsOf } from '../usage/priced.js';
 import { describeError, RowWriter } from './row-writer.js';
 import { Spill } from './spill.js';
 import type { TraceFields } from './table.js';
@@ -72,6 +72,8 @@ export class TraceWriter implements FlowSink {
   private readonly rows: RowWriter;
   private readonly recovery: Recovery;
   private readonly counterLog: CounterLog;
+  /** The traces a killed process's journal gave back at start: their usage rows were not journaled (journal.ts). */
+  recoveredTraces: readonly string[] = [];
 
   constructor(
     db: Pick<Database, 'pool' | 'describe'> & { refresh?: () => Promise<void> },
@@ -116,13 +118,14 @@ export class TraceWriter implements FlowSink {
     const claimed = this.spill.claimOrphans();
     if (claimed > 0) this.opts.log.info(`replaying ${this.spill.pendingOps} operations spilled by an earlier process (${claimed} file(s) in ${this.opts.spillDir})`);
     // After the claimed spill: what a killed process still owed goes to our own spill file, then is replayed.
-    let journaled = { files: 0, ops: 0 };
+    let journaled = { files: 0, ops: 0, traces: new Set<string>() };
     try {
       if (this.opts.journalDir) journaled = Journal.recover(this.opts.journalDir, (ops) => this.spill.append(ops));
     } catch (err) {
       this.opts.log.error(`cannot replay the crash journal in ${this.opts.journalDir} (${(err as Error).message}); it stays there for the next start`);
     }
     if (journaled.ops > 0) this.opts.log.warn(`an earlier process stopped without closing: replaying ${journaled.ops} operations from its crash journal`);
+    this.recoveredTraces = [...journaled.traces];
     this.recovery.start({ spilling: claimed > 0 || journaled.ops > 0 || (opts.spilling ?? false), schemaChecked: opts.schemaChecked ?? false });
     this.counterLog.start();
     return this;
@@ -140,16 +143,22 @@ export class TraceWriter implements FlowSink {
     this.update(flow.id, responseStartRow(flow));
   }
 
-  /** The completion, then the flow's timings row as one more operation when it has one. */
+  /**
+   * The completion, then the flow's timings row as one more operation when it has one. The journal keeps an LLM
+   * call's completion until its usage rows are written (journal.ts).
+   */
   responseEnded(flow: Flow): void {
-    this.complete(flow.id, responseEndRow(flow));
+    const op = this.complete(flow.id, responseEndRow(flow));
+    if (op && this.journal && mayBeLlmCall(flow)) this.journal.awaitRead(flow.id, op);
     const timings = timingsRow(flow);
     if (timings) this.enqueue(makeTimingOp(flow.id, timings));
   }
 
   /** The flow's LLM usage rows (one per call), read once its response had gone out. */
   responseRead(flow: Flow): void {
-    pricedCallsOf(flow).forEach((priced, seq) => this.enqueue(makeUsageOp(flow.id, usageRow(flow, priced, seq))));
+    const rows = pricedCallsOf(flow).map((priced, seq) => makeUsageOp(flow.id, usageRow(flow, priced, seq)));
+    for (const op of rows) this.enqueue(op);
+    this.journal?.read(flow.id, rows);
   }
 
   /** Records a request as soon as it is seen (in the database within `holdMs`, or with its completion). */
@@ -171,17 +180,26 @@ export class TraceWriter implements FlowSink {
     this.addTo(traceId, fields, false);
   }
 
-  /** Completes a trace when its response ends or fails; may arrive before the create has been written. */
-  complete(traceId: string, fields: TraceFields): void {
-    this.addTo(traceId, fields, true);
+  /**
+   * Completes a trace when its response ends or fails; may arrive before the create has been written. Returns the
+   * operation queued (the held create it joined, when there was one).
+   */
+  complete(traceId: string, fields: TraceFields): Op {
+    return this.addTo(traceId, fields, true)!;
   }
 
   /** Joins a held create when there is one (and, when `last`, sends it on); otherwise queues on its own. */
-  private addTo(traceId: string, fields: TraceFields, last: boolean): void {
+  private addTo(traceId: string, fields: TraceFields, last: boolean): Op | null {
     const op = makeOp('complete', traceId, fields);
-    if (!this.hold.join(traceId, op)) return this.enqueue(op);
+    if (!this.hold.join(traceId, op)) {
+      this.enqueue(op);
+      return op;
+    }
     this.tally.enqueued++;
-    if (last) this.push(this.hold.take(traceId)!);
+    if (!last) return null;
+    const whole = this.hold.take(traceId)!;
+    this.push(whole);
+    return whole;
   }
 
   /**
