@@ -76,7 +76,10 @@ test('Anthropic: bodies that are not JSON, an error answer, no response at all: 
   const garbage = extractCall(llmFlow({ path: '/v1/messages', request: '{"model": "claude-opus-4-8", "messa', response: '<html>502 Bad Gateway</html>', status: 502, contentType: 'text/html' }))!;
   assert.equal(garbage.api, 'anthropic-messages');
   assert.equal(garbage.tokens.input, null);
-  assert.ok(garbage.notes.some((n) => n.startsWith('the request body is not JSON')));
+  assert.equal(garbage.requestedModel, 'claude-opus-4-8', 'read as far as the body goes');
+  assert.ok(garbage.notes.some((n) => n.startsWith('the request body ends before its JSON does')));
+  const text = extractCall(llmFlow({ path: '/v1/messages', request: 'model=claude', response: '{}' }))!;
+  assert.ok(text.notes.includes('the request body is not a JSON object: not a JSON object at byte 0'), text.notes.join('; '));
   assert.ok(garbage.notes.some((n) => n.startsWith('the response body is not JSON')));
   assert.ok(garbage.notes.includes('the response status is 502'));
   const error = extractCall(llmFlow({ path: '/v1/messages', request: REQUEST, status: 529, response: { type: 'error', error: { type: 'overloaded_error', message: 'Overloaded' } } }))!;

@@ -4,13 +4,14 @@
 // Cache writes are split by TTL from `cache_creation.ephemeral_5m_input_tokens` / `ephemeral_1h_input_tokens`;
 // without that object, `cache_creation_input_tokens` counts as 5-minute writes (the API's default TTL).
 import type { LlmCall } from './call.js';
+import type { TopLevel } from './shallow-json.js';
 import { jsonEvents, type StreamRead } from './read-events.js';
 import { count, obj, str, type SseEvent } from './wire.js';
 
-export function anthropicRequest(call: LlmCall, req: Record<string, unknown>): void {
-  call.requestedModel = str(req.model);
-  call.streamed = req.stream === true;
-  if (Array.isArray(req.messages)) call.messageCount = req.messages.length;
+export function anthropicRequest(call: LlmCall, req: TopLevel): void {
+  call.requestedModel = req.string('model');
+  call.streamed = req.scalar('stream') === true;
+  call.messageCount = req.arrayLength('messages');
 }
 
 export function anthropicJson(call: LlmCall, body: Record<string, unknown>): void {

@@ -10,7 +10,8 @@ import { chatEvents, chatJson, chatRequest } from './openai-chat.js';
 import { responsesEvents, responsesJson, responsesRequest } from './openai-responses.js';
 import { parseQuota } from './quota.js';
 import type { StreamRead } from './read-events.js';
-import { recognise, type Recognised } from './recognise.js';
+import { byShape, recognisePath, type Recognised } from './recognise.js';
+import { readTopLevel, type ShallowResult, type TopLevel } from './shallow-json.js';
 import { bodyText, looksLikeSse, obj, parseJson, sseEvents, type Chunk, type SseEvent } from './wire.js';
 
 export interface ExtractOptions {
@@ -19,7 +20,7 @@ export interface ExtractOptions {
 }
 
 type Reader = {
-  request(call: LlmCall, req: Record<string, unknown>, r: Recognised): void;
+  request(call: LlmCall, req: TopLevel, r: Recognised): void;
   json(call: LlmCall, body: unknown): void;
   events(call: LlmCall, events: readonly SseEvent[]): StreamRead;
 };
@@ -37,21 +38,29 @@ const READERS: Record<LlmCall['api'], Reader> = {
   gemini: { request: (call, req, r) => geminiRequest(call, req, r.pathModel), json: geminiJson, events: geminiEvents },
 };
 
-/** The usage record of a flow, or null when the flow is not a generating call of a known LLM API. */
+/**
+ * The usage record of a flow, or null when the flow is not a generating call of a known API. The request is read
+ * at its top level only (shallow-json.ts): its model, stream flag and message count. Only a path that does not
+ * name the API has the request parsed whole, to tell the API by its shape.
+ */
 export function extractCall(flow: Flow, options: ExtractOptions = {}): LlmCall | null {
-  const reqText = bodyText(flow.request.body);
-  const reqParsed = reqText === null || reqText === '' ? null : parseJson(reqText);
-  const req = reqParsed?.ok ? obj(reqParsed.value) : null;
+  const reqBytes = flow.request.body === null ? null : asBuffer(flow.request.body);
+  const reqRead = reqBytes === null || reqBytes.length === 0 ? null : readTopLevel(reqBytes);
   const res = flow.response;
   const resText = res ? bodyText(res.body) : null;
   const sse = res !== null && resText !== null && looksLikeSse(res.contentType ?? header(res.headers, 'content-type'), resText);
   const resParsed = resText !== null && resText !== '' && !sse ? parseJson(resText) : null;
   const path = flow.request.path ?? urlPath(flow.request.url);
-  const r = recognise(flow.request.method, path, req, resParsed?.ok ? resParsed.value : undefined);
+  let r = recognisePath(flow.request.method, path);
+  if (r === undefined) {
+    const whole = reqBytes === null || reqBytes.length === 0 ? null : parseJson(reqBytes.toString('utf8'));
+    const api = byShape(whole?.ok ? whole.value : null, resParsed?.ok ? resParsed.value : undefined);
+    r = api === null ? null : { api, pathModel: null, streamMethod: false };
+  }
   if (r === null) return null;
   const call = emptyCall(r.api);
   try {
-    read(call, r, flow, { req, reqParsed, reqText, resText, resParsed, sse }, options);
+    read(call, r, flow, { reqRead, resText, resParsed, sse }, options);
   } catch (e) {
     call.notes.push(`reading stopped at an unexpected shape: ${(e as Error).message}`);
   }
@@ -59,20 +68,22 @@ export function extractCall(flow: Flow, options: ExtractOptions = {}): LlmCall |
 }
 
 interface Bodies {
-  req: Record<string, unknown> | null;
-  reqParsed: ReturnType<typeof parseJson> | null;
-  reqText: string | null;
+  reqRead: ShallowResult | null;
   resText: string | null;
   resParsed: ReturnType<typeof parseJson> | null;
   sse: boolean;
 }
 
+const asBuffer = (b: Uint8Array): Buffer => (Buffer.isBuffer(b) ? b : Buffer.from(b.buffer, b.byteOffset, b.byteLength));
+
 function read(call: LlmCall, r: Recognised, flow: Flow, b: Bodies, options: ExtractOptions): void {
   const reader = READERS[r.api];
-  if (b.req) reader.request(call, b.req, r);
+  const req = b.reqRead;
+  if (req?.ok) reader.request(call, req.object, r);
   call.requestedModel ??= r.pathModel;
-  if (b.reqText === null) call.notes.push('the request body was not stored');
-  else if (b.reqParsed && !b.reqParsed.ok) call.notes.push(`the request body is not JSON${flow.request.bodyTruncated ? ' (cut at the size limit)' : ''}`);
+  if (flow.request.body === null) call.notes.push('the request body was not stored');
+  else if (req && !req.ok) call.notes.push(`the request body is not a JSON object: ${req.reason}`);
+  else if (req?.cut) call.notes.push(`the request body ends before its JSON does${flow.request.bodyTruncated ? ' (cut at the size limit)' : ''}: read as far as it goes`);
   if (r.streamMethod) call.streamed = true;
   const res = flow.response;
   if (res === null) {

@@ -4,13 +4,14 @@
 // `toolUsePromptTokenCount` (prompts of server tools) is billed as input. Code Assist (Gemini CLI signed in with
 // Google) wraps the same request in `request` and the response in `response`: both are unwrapped.
 import type { LlmCall } from './call.js';
+import type { TopLevel } from './shallow-json.js';
 import { jsonEvents, type StreamRead } from './read-events.js';
 import { count, obj, str, type SseEvent } from './wire.js';
 
-export function geminiRequest(call: LlmCall, req: Record<string, unknown>, pathModel: string | null): void {
-  const inner = obj(req.request) ?? req;
-  call.requestedModel = pathModel ?? str(req.model);
-  if (Array.isArray(inner.contents)) call.messageCount = inner.contents.length;
+export function geminiRequest(call: LlmCall, req: TopLevel, pathModel: string | null): void {
+  const inner = req.object('request') ?? req;
+  call.requestedModel = pathModel ?? req.string('model');
+  call.messageCount = inner.arrayLength('contents');
 }
 
 export function geminiJson(call: LlmCall, body: unknown): void {

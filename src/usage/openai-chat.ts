@@ -4,13 +4,14 @@
 // the reasoning ones, so input = prompt − cached − cache writes (`cache_write_tokens`, billed by newer models) and
 // reasoning is a part of output.
 import type { LlmCall } from './call.js';
+import type { TopLevel } from './shallow-json.js';
 import { jsonEvents, type StreamRead } from './read-events.js';
 import { count, obj, str, type SseEvent } from './wire.js';
 
-export function chatRequest(call: LlmCall, req: Record<string, unknown>): void {
-  call.requestedModel = str(req.model);
-  call.streamed = req.stream === true;
-  if (Array.isArray(req.messages)) call.messageCount = req.messages.length;
+export function chatRequest(call: LlmCall, req: TopLevel): void {
+  call.requestedModel = req.string('model');
+  call.streamed = req.scalar('stream') === true;
+  call.messageCount = req.arrayLength('messages');
 }
 
 export function chatJson(call: LlmCall, body: Record<string, unknown>): void {

@@ -4,6 +4,7 @@
 // (cache writes, billed by newer models), `output_tokens` includes
 // `output_tokens_details.reasoning_tokens`. Tool calls are the output items that call something.
 import type { LlmCall } from './call.js';
+import type { TopLevel } from './shallow-json.js';
 import { jsonEvents, type StreamRead } from './read-events.js';
 import { count, obj, str, type SseEvent } from './wire.js';
 
@@ -24,10 +25,10 @@ const CALL_ITEMS: Record<string, string> = {
   image_generation_call: 'image_generation',
 };
 
-export function responsesRequest(call: LlmCall, req: Record<string, unknown>): void {
-  call.requestedModel = str(req.model);
-  call.streamed = req.stream === true;
-  call.messageCount = Array.isArray(req.input) ? req.input.length : typeof req.input === 'string' ? 1 : null;
+export function responsesRequest(call: LlmCall, req: TopLevel): void {
+  call.requestedModel = req.string('model');
+  call.streamed = req.scalar('stream') === true;
+  call.messageCount = req.arrayLength('input') ?? (typeof req.scalar('input') === 'string' ? 1 : null);
 }
 
 export function responsesJson(call: LlmCall, body: Record<string, unknown>): void {

@@ -23,6 +23,14 @@ const NOT_CALLS = /(?:^|\/)(count_tokens|countTokens|embeddings|batches|cachedCo
 
 /** The API of a request, or null when it is not a generating call of a known API. */
 export function recognise(method: string | null, path: string | null, requestBody: unknown, responseBody?: unknown): Recognised | null {
+  const r = recognisePath(method, path);
+  if (r !== undefined) return r;
+  const api = byShape(requestBody, responseBody);
+  return api === null ? null : byPath(api);
+}
+
+/** The API from the method and path alone: null when they say it is not a call, undefined when only the bodies can tell. */
+export function recognisePath(method: string | null, path: string | null): Recognised | null | undefined {
   if (method !== null && method.toUpperCase() !== 'POST') return null;
   const bare = pathOnly(path ?? '');
   if (NOT_CALLS.test(bare) || bare.includes(':countTokens') || bare.includes(':embedContent')) return null;
@@ -33,8 +41,7 @@ export function recognise(method: string | null, path: string | null, requestBod
   if (CHAT.test(bare)) return byPath('openai-chat');
   if (RESPONSES.test(bare)) return byPath('openai-responses');
   if (ANTHROPIC.test(bare)) return byPath('anthropic-messages');
-  const api = byShape(requestBody, responseBody);
-  return api === null ? null : byPath(api);
+  return undefined;
 }
 
 function byPath(api: LlmApi): Recognised {

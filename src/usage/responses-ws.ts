@@ -7,6 +7,7 @@ import type { Flow } from '../flow/flow.js';
 import { WS_CLIENT_TO_SERVER, type WsMessage } from '../flow/websocket.js';
 import { emptyCall, type LlmCall } from './call.js';
 import { responsesEvents, responsesRequest } from './openai-responses.js';
+import { parsedTopLevel } from './shallow-json.js';
 import { parseQuota } from './quota.js';
 import { bodyText, obj, type SseEvent } from './wire.js';
 
@@ -51,7 +52,7 @@ export class ResponsesWsReader {
       if (msg?.type !== 'response.create') return;
       this.end();
       const call = emptyCall('openai-responses');
-      responsesRequest(call, obj(msg.response) ?? msg);
+      responsesRequest(call, parsedTopLevel(obj(msg.response) ?? msg));
       call.streamed = true;
       call.quota = parseQuota(this.flow.response?.headers);
       if (m.truncated) call.notes.push('the stored response.create message was cut at the size limit');
