@@ -12,10 +12,13 @@ const FIXUP_PLANNING = 'SET LOCAL enable_seqscan = off; SET LOCAL enable_hashjoi
  * of the whole usage table, every batch (155 ms at 160,000 rows, growing with the table). The settings last until
  * the transaction ends.
  */
-export async function runFixup(client: PoolClient, fixup: Statement): Promise<void> {
-  await client.query(FIXUP_PLANNING);
+export async function runFixup(client: PoolClient, fixup: Statement, planned = false): Promise<void> {
+  if (!planned) await client.query(FIXUP_PLANNING);
   await client.query(fixup.text, fixup.values);
 }
+
+/** Opens a batch's transaction; with a fix-up to come, planned for it in the same round trip (`runFixup(…, true)`). */
+export const beginFor = (fixup: Statement | null): string => (fixup ? `BEGIN; ${FIXUP_PLANNING}` : 'BEGIN');
 
 /** Runs `work` in a transaction of its own on `client`. */
 export async function inTransaction(client: PoolClient, work: () => Promise<void>): Promise<void> {

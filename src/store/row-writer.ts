@@ -10,7 +10,7 @@ import { isConnectionError, withClient, type Database } from './database.js';
 import { TraceNotifier } from './notify.js';
 import { buildStatements, countOps, encodeOp, mergeOps, type Op, type Statement } from './ops.js';
 import { billedFixup } from './usage-table.js';
-import { inTransaction, runFixup } from './billed-fixup.js';
+import { beginFor, inTransaction, runFixup } from './billed-fixup.js';
 import { prepareSchema } from './schema.js';
 
 export interface RowWriterOptions {
@@ -99,11 +99,11 @@ export class RowWriter {
     }
     try {
       await withClient(this.db.pool, async (client) => {
-        await client.query('BEGIN');
+        await client.query(beginFor(fixup));
         try {
           for (const [i, { target, shape }] of plan.copies.entries()) await sendCopy(client, shape.cols, encoded[i]!, target);
           for (const st of buildStatements(plan.rest)) await client.query(st.text, st.values);
-          if (fixup) await runFixup(client, fixup);
+          if (fixup) await runFixup(client, fixup, true);
           await client.query('COMMIT');
         } catch (err) {
           if (!isConnectionError(err)) await client.query('ROLLBACK').catch(() => {});

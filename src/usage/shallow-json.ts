@@ -71,44 +71,55 @@ export class ShallowObject implements TopLevel {
   }
 }
 
-/** Reads the object at `start` (leading space allowed) up to `end`; anything but an object is not ok. */
-export function readTopLevel(b: Buffer, start = 0, end = b.length): ShallowResult {
-  const fields = new Map<string, Field>();
-  let i = start;
-  const space = () => {
+/** A position in the bytes of one JSON text, moving forward only. */
+class Cursor {
+  constructor(
+    readonly b: Buffer,
+    public i: number,
+    readonly end: number,
+  ) {}
+
+  space(): void {
+    const { b, end } = this;
+    let i = this.i;
     while (i < end && isSpace(b[i])) i++;
-  };
+    this.i = i;
+  }
+
   /** From an opening quote to just past its closing one; false when the text ends first. */
-  const skipString = (): boolean => {
-    let from = i + 1;
+  skipString(): boolean {
+    const { b, end } = this;
+    let from = this.i + 1;
     for (;;) {
       const q = b.indexOf(QUOTE, from);
       if (q < 0 || q >= end) {
-        i = end;
+        this.i = end;
         return false;
       }
       let escapes = 0;
       for (let k = q - 1; b[k] === BACKSLASH; k--) escapes++;
       from = q + 1;
       if (escapes % 2 === 0) {
-        i = from;
+        this.i = from;
         return true;
       }
     }
-  };
-  /** Over an array or object from its opening bracket; the count of an array's items, or -1 when the text ends first. */
-  const skipNested = (): number => {
+  }
+
+  /** Over an array or object from its opening bracket: an array's item count, or -1 when the text ends first. */
+  skipNested(): number {
+    const { b, end } = this;
     let depth = 0;
     let commas = 0;
     let item = false;
-    while (i < end) {
-      const c = b[i]!;
+    while (this.i < end) {
+      const c = b[this.i]!;
       if (c === QUOTE) {
         if (depth === 1) item = true;
-        if (!skipString()) return -1;
+        if (!this.skipString()) return -1;
         continue;
       }
-      i++;
+      this.i++;
       if (c === 0x7b || c === 0x5b) {
         if (depth === 1) item = true;
         depth++;
@@ -120,61 +131,79 @@ export function readTopLevel(b: Buffer, start = 0, end = b.length): ShallowResul
       }
     }
     return -1;
-  };
-  const bad = (what: string) => ({ ok: false as const, reason: `${what} at byte ${i - start}` });
-  const whole = () => ({ ok: true as const, object: new ShallowObject(b, fields), cut: false });
-  const cut = () => ({ ok: true as const, object: new ShallowObject(b, fields), cut: true });
+  }
 
-  space();
-  if (i >= end) return bad('no JSON value');
-  if (b[i] !== 0x7b) return bad('not a JSON object');
-  i++;
+  /** Over a number, true, false or null: to the next comma, brace or space. */
+  skipWord(): void {
+    const { b, end } = this;
+    let i = this.i;
+    while (i < end && b[i] !== 0x2c && b[i] !== 0x7d && !isSpace(b[i])) i++;
+    this.i = i;
+  }
+
+  /** The JSON text from `from` to here, parsed. */
+  parse(from: number): unknown {
+    return JSON.parse(this.b.toString('utf8', from, this.i)) as unknown;
+  }
+}
+
+/** Reads the object at `start` (leading space allowed) up to `end`; anything but an object is not ok. */
+export function readTopLevel(b: Buffer, start = 0, end = b.length): ShallowResult {
+  const fields = new Map<string, Field>();
+  const c = new Cursor(b, start, end);
+  const bad = (what: string): ShallowResult => ({ ok: false, reason: `${what} at byte ${c.i - start}` });
+  const read = (cut: boolean): ShallowResult => ({ ok: true, object: new ShallowObject(b, fields), cut });
+
+  c.space();
+  if (c.i >= end) return bad('no JSON value');
+  if (b[c.i] !== 0x7b) return bad('not a JSON object');
+  c.i++;
   for (;;) {
-    space();
-    if (i >= end) return cut();
-    if (b[i] === 0x7d) return whole();
-    if (b[i] !== QUOTE) return bad('expected a field name');
-    const nameAt = i;
-    if (!skipString()) return cut();
+    c.space();
+    if (c.i >= end) return read(true);
+    if (b[c.i] === 0x7d) return read(false);
+    if (b[c.i] !== QUOTE) return bad('expected a field name');
+    const nameAt = c.i;
+    if (!c.skipString()) return read(true);
     let name: string;
     try {
-      name = JSON.parse(b.toString('utf8', nameAt, i)) as string;
+      name = c.parse(nameAt) as string;
     } catch {
       return bad('a field name that is not a JSON string');
     }
-    space();
-    if (i >= end) return cut();
-    if (b[i] !== 0x3a) return bad('expected a colon');
-    i++;
-    space();
-    if (i >= end) return cut();
-    const valueAt = i;
-    const c = b[i]!;
-    if (c === 0x5b || c === 0x7b) {
-      const n = skipNested();
-      if (n < 0) return cut();
-      fields.set(name, c === 0x5b ? { kind: 'array', length: n } : { kind: 'object', start: valueAt, end: i });
+    c.space();
+    if (c.i >= end) return read(true);
+    if (b[c.i] !== 0x3a) return bad('expected a colon');
+    c.i++;
+    c.space();
+    if (c.i >= end) return read(true);
+    const valueAt = c.i;
+    const first = b[c.i]!;
+    if (first === 0x5b || first === 0x7b) {
+      const n = c.skipNested();
+      if (n < 0) return read(true);
+      fields.set(name, first === 0x5b ? { kind: 'array', length: n } : { kind: 'object', start: valueAt, end: c.i });
     } else {
-      if (c === QUOTE) {
-        if (!skipString()) return cut();
+      if (first === QUOTE) {
+        if (!c.skipString()) return read(true);
       } else {
-        while (i < end && b[i] !== 0x2c && b[i] !== 0x7d && !isSpace(b[i])) i++;
-        if (i >= end) return cut();
+        c.skipWord();
+        if (c.i >= end) return read(true);
       }
       try {
-        fields.set(name, { kind: 'scalar', value: JSON.parse(b.toString('utf8', valueAt, i)) as unknown });
+        fields.set(name, { kind: 'scalar', value: c.parse(valueAt) });
       } catch {
-        i = valueAt;
+        c.i = valueAt;
         return bad(`the value of "${name}" is not JSON`);
       }
     }
-    space();
-    if (i >= end) return cut();
-    if (b[i] === 0x2c) {
-      i++;
+    c.space();
+    if (c.i >= end) return read(true);
+    if (b[c.i] === 0x2c) {
+      c.i++;
       continue;
     }
-    if (b[i] === 0x7d) return whole();
+    if (b[c.i] === 0x7d) return read(false);
     return bad('expected a comma or a closing brace');
   }
 }
