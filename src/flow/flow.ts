@@ -86,6 +86,11 @@ export interface Flow {
   timing: FlowTiming;
   /** The reverse flow whose request caused this forward one (through the gateway), when known. */
   parentId?: string;
+  /**
+   * A reverse flow's request went on with its link to a gateway of this process (link.ts): a forward flow may name
+   * it as its parent. False when it went anywhere else; unset when the capture point did not say.
+   */
+  linkedOut?: boolean;
   /** Free space for stages (usage, links) to hang what they derive. */
   metadata: Record<string, unknown>;
 }

@@ -127,7 +127,11 @@ class Exchange implements Dispatcher.DispatchHandler {
    */
   private upstreamHeaders(): string[] {
     const headers = endToEndRaw(this.req.rawHeaders, this.target.hostHeader, NOT_SENT);
-    if (this.ctx.capture.direction === 'reverse' && isGateway(this.target.hostname, this.target.port)) headers.push(LINK_HEADER, this.capture.flow.id);
+    if (this.ctx.capture.direction === 'reverse') {
+      const flow = this.capture.flow;
+      flow.linkedOut = isGateway(this.target.hostname, this.target.port);
+      if (flow.linkedOut) headers.push(LINK_HEADER, flow.id);
+    }
     return headers;
   }
 

@@ -20,6 +20,11 @@ export interface Op {
   bytes: number;
   /** How many handed-over operations this one carries (more than 1 once merged). */
   n: number;
+  /**
+   * A usage row of a reverse flow whose request went to no gateway of this process: no forward row can name it,
+   * so the billed fix-up need not look for one. Not kept in spill lines: a replayed row is looked for.
+   */
+  unnamed?: true;
 }
 
 export const countOps = (ops: readonly Op[]) => ops.reduce((sum, op) => sum + op.n, 0);
@@ -100,8 +105,10 @@ export function makeTimingOp(traceId: string, fields: Record<string, WireValue>)
 }
 
 /** A trace's row of the LLM usage table (values as the table takes them: JSON as text, times as epoch ms). */
-export function makeUsageOp(traceId: string, fields: Record<string, WireValue>): Op {
-  return { kind: 'usage', id: noNul(traceId), fields, bytes: 0, n: 1 };
+export function makeUsageOp(traceId: string, fields: Record<string, WireValue>, unnamed = false): Op {
+  const op: Op = { kind: 'usage', id: noNul(traceId), fields, bytes: 0, n: 1 };
+  if (unnamed) op.unnamed = true;
+  return op;
 }
 
 /** Folds `op` into `into` (same trace): its values win. */

@@ -9,7 +9,7 @@ import { planCopies } from './copy.js';
 import { usageRow } from './flow-row.js';
 import { decodeFrames, encodeFrames } from './op-frames.js';
 import { buildStatements, decodeOp, encodeOp, makeOp, makeUsageOp, mergeOps } from './ops.js';
-import { buildUsageInserts, EXTRACTOR_VERSION, USAGE_COLUMNS } from './usage-table.js';
+import { billedFixup, buildUsageInserts, EXTRACTOR_VERSION, USAGE_COLUMNS } from './usage-table.js';
 
 function priced() {
   const call = emptyCall('anthropic-messages');
@@ -59,4 +59,15 @@ test('usage rows are not merged with the trace: COPY carries them (a new row), e
   assert.equal(insert.values[3], '2026-11-28T12:00:00.000Z', 'start_time as ISO text');
   const replace = buildUsageInserts(merged.filter((o) => o.kind === 'usage'), 500, true)[0]!;
   assert.match(replace.text, /DO UPDATE SET proxy_direction = EXCLUDED\.proxy_direction, .*extracted_at = CURRENT_TIMESTAMP$/);
+});
+
+test('the billed fix-up looks only for what a forward row could name: never a reverse row whose request went to no gateway here', () => {
+  const reverse = (id: string, unnamed: boolean) => makeUsageOp(id, { proxy_direction: 0, call_seq: 0 }, unnamed);
+  const forward = (id: string, client: string) => makeUsageOp(id, { proxy_direction: 1, call_seq: 0, client_trace_id: client });
+  assert.equal(billedFixup([reverse('r1', true), reverse('r2', true)]), null, 'nothing to look for: no statement');
+  const fix = billedFixup([reverse('r1', true), reverse('r2', false), forward('f1', 'r3')])!;
+  assert.deepEqual(fix.values, [['r2'], ['r3']]);
+  const replayed = decodeOp(encodeOp(reverse('r1', true)));
+  assert.equal(replayed.unnamed, undefined, 'a spilled row is looked for when replayed');
+  assert.deepEqual(billedFixup([replayed])!.values, [['r1'], []]);
 });

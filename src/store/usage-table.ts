@@ -116,7 +116,9 @@ const REPORT_COLUMNS = ['session_id', 'provider', 'served_model', 'requested_mod
 /**
  * After a batch's usage rows are in (same transaction): reverse rows a forward row with usage links to are not
  * billed. Either end may come first, in this batch or an earlier one, so both are looked at: the batch's reverse
- * rows that a stored forward row names, and the reverse rows the batch's forward rows name. Null without usage rows.
+ * rows that a stored forward row names, and the reverse rows the batch's forward rows name. A reverse row marked
+ * `unnamed` (its request went to no gateway of this process) is not looked for: no forward row can name it. Null
+ * when there is nothing to look for.
  */
 export function billedFixup(ops: readonly Op[]): Statement | null {
   const reverse: string[] = [];
@@ -125,7 +127,7 @@ export function billedFixup(ops: readonly Op[]): Statement | null {
     if (op.kind !== 'usage') continue;
     if (op.fields.proxy_direction === 1) {
       if (typeof op.fields.client_trace_id === 'string') clients.push(op.fields.client_trace_id);
-    } else reverse.push(op.id);
+    } else if (!op.unnamed) reverse.push(op.id);
   }
   if (reverse.length === 0 && clients.length === 0) return null;
   return {
