@@ -7,6 +7,7 @@ import { benchRead } from './read.js';
 import { benchSoak } from './soak.js';
 import { benchStore } from './store.js';
 import { benchUi } from './ui.js';
+import { benchUsage } from './usage.js';
 import { benchView } from './view.js';
 
 const parts = process.argv.slice(2);
@@ -49,6 +50,8 @@ if (want('read') || want('read:server') || want('read:embedded')) {
     );
   }
 }
+
+if (want('usage')) await benchUsage();
 
 if (want('proxy')) await benchProxy();
 

@@ -26,7 +26,7 @@ const CONNECTIONS = 16;
 /** The offered load at which the captures' CPU per request is compared. */
 const PACED_RATE = Number(process.env.BENCH_PACED_RATE ?? 1000);
 /** Rounds at that load: each compares the captures run one after another, and the median of those ratios is taken. */
-const PACED_ROUNDS = Number(process.env.BENCH_PACED_ROUNDS ?? 5);
+const PACED_ROUNDS = Number(process.env.BENCH_PACED_ROUNDS ?? 6);
 
 interface Scenario {
   name: string;
@@ -45,6 +45,12 @@ const procs = new Processes();
 const start = (cmd: string, args: string[], env: Record<string, string> = {}, ready?: RegExp) => procs.start(cmd, args, env, ready);
 
 const load = (s: Scenario, extra: string[] = []): Promise<LoadResult> => loadOnce({ url: s.url, connections: CONNECTIONS, seconds: SECONDS, proxy: s.proxy, ca: s.ca, extra });
+
+/**
+ * The scenarios in the order of one round: reversed every other round, so that no capture always runs right after
+ * the same one (the passthrough's round leaves both cores hot) and drift during the run falls on each side alike.
+ */
+const inTurn = <T>(list: readonly T[], round: number): readonly T[] => (round % 2 === 0 ? list : [...list].reverse());
 
 const wsLoad = (extra: string[]) => runJson<{ rate: number; rttP50: number; errors: number }>('./ws-load.js', [`--seconds=${SECONDS}`, ...extra]);
 
@@ -155,7 +161,7 @@ export async function benchProxy(): Promise<void> {
       results.set(s.name, { rps: [], p50: [], p99: [], cpu: [], ttfb: 0, errors: w.errors! });
     }
     for (let round = 0; round < ROUNDS; round++) {
-      for (const s of scenarios) {
+      for (const s of inTurn(scenarios, round)) {
         const cpuBefore = s.pid ? cpuMicros(s.pid) : 0;
         const r = await load(s);
         if (s.pid) results.get(s.name)!.cpu.push((cpuMicros(s.pid) - cpuBefore) / r.requests!);
@@ -173,7 +179,7 @@ export async function benchProxy(): Promise<void> {
     // usage-stage comparisons are made here, on equal terms.
     const paced = new Map<string, number[]>();
     for (let round = 0; round < PACED_ROUNDS; round++) {
-      for (const s of scenarios) {
+      for (const s of inTurn(scenarios, round)) {
         if (!s.pid) continue;
         const cpuBefore = cpuMicros(s.pid);
         const r = await load(s, [`--rate=${PACED_RATE}`]);
