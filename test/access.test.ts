@@ -184,7 +184,8 @@ describe('access: general_settings.master_key (gateway on the main port)', () =>
     const other = stackConfig(provider.url, 'ccproxy:\n  port: 0\n');
     writeFileSync(join(other.dir, 'config.yaml'), readFileSync(join(cfg.dir, 'config.yaml')));
     try {
-      const r = await runCli(['start', '--detach'], { ...env, CCPROXY_CONFIG_DIR: other.dir, CCPROXY_TEST_MASTER_KEY: '' });
+      // CCPROXY_DEBUG: an unexpected error (rather than the expected message) comes with its stack.
+      const r = await runCli(['start', '--detach'], { ...env, CCPROXY_CONFIG_DIR: other.dir, CCPROXY_TEST_MASTER_KEY: '', CCPROXY_DEBUG: 'true' });
       assert.notEqual(r.code, 0);
       assert.match(r.stderr, /config\.yaml:\d+: general_settings\.master_key: environment variable CCPROXY_TEST_MASTER_KEY is not set/);
     } finally {
