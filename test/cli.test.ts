@@ -22,8 +22,12 @@ const sql = async (env: Record<string, string>, query: string) => {
 test('npx ccproxy --help works from the repository root, as the README says', async () => {
   const { execFile } = await import('node:child_process');
   const root = new URL('../../', import.meta.url);
+  // The first npx in a checkout links it into npm's npx cache as a file: dependency and runs its prepare script,
+  // `npm run build`, which rewrites dist/ file by file while the other test files run from it (a daemon they start
+  // then fails to link a module it read half-written). The suite runs after the build: no scripts here.
+  const env = { ...process.env, npm_config_ignore_scripts: 'true' };
   const out = await new Promise<{ code: number; stdout: string }>((resolve) =>
-    execFile('npx', ['--no-install', 'ccproxy', '--help'], { cwd: root }, (err, stdout) => resolve({ code: err ? Number(err.code ?? 1) : 0, stdout })),
+    execFile('npx', ['--no-install', 'ccproxy', '--help'], { cwd: root, env }, (err, stdout) => resolve({ code: err ? Number(err.code ?? 1) : 0, stdout })),
   );
   assert.equal(out.code, 0);
   assert.match(out.stdout, /^ccproxy — capture LLM API traffic into PostgreSQL/);
