@@ -69,7 +69,7 @@ export async function openCapture(loaded: LoadedConfig, mitm: MitmConfig, log: L
   // Traces stored before the usage table existed get their rows once, in the background (store/backfill.ts), and so
   // do those a killed process's crash journal gave back, once they are written.
   const { writer } = store;
-  const recovered = { traces: writer.recoveredTraces, written: () => writer.counters().state === 'normal' && writer.counters().spillPending === 0 };
+  const recovered = { traces: writer.recoveredTraces, written: () => writer.replayed };
   const backfill = backfillInBackground(store.db, priceBook, log.child('usage'), recovered);
   const options = (point: CapturePointName, o: PointOptions) => ({ ...captureOptions(mitm, point, store.writer, o.log, priceBook), host: o.at.host, port: o.at.port, access: o.access });
   return {

@@ -75,6 +75,11 @@ export class TraceWriter implements FlowSink {
   /** The traces a killed process's journal gave back at start: their usage rows were not journaled (journal.ts). */
   recoveredTraces: readonly string[] = [];
 
+  /** Everything replayed (the journal's traces too) is in the database: writing normally, nothing left to spill. */
+  get replayed(): boolean {
+    return this.recovery.state === 'normal' && this.recovery.drained;
+  }
+
   constructor(
     db: Pick<Database, 'pool' | 'describe'> & { refresh?: () => Promise<void> },
     private readonly opts: WriterOptions,
