@@ -65,6 +65,8 @@ test('malformed frames: each is refused, with the offset where it starts', () =>
     ['RSV1 without an extension', encodeFrame(OP_TEXT, Buffer.from('x'), { mask: MASK, rsv1: true }), /RSV bits 100/],
     ['continuation with nothing open', encodeFrame(OP_CONTINUATION, Buffer.from('x'), { mask: MASK }), /continuation/],
     ['a 2^63 length', Buffer.from([0x82, 0xff, 0x80, 0, 0, 0, 0, 0, 0, 0, 1, 2, 3, 4]), /2\^63/],
+    // Both bytes wrong: the first byte's fault is the one named.
+    ['a reserved opcode with a 2^63 length', Buffer.from([0x8b, 0xff, 0x80, 0, 0, 0, 0, 0, 0, 0, 1, 2, 3, 4]), /reserved opcode 11/],
   ];
   for (const [name, bad, re] of cases) {
     const p = new FrameParser({ masked: true, rsvAllowed: 0 }, { header() {}, payload() {}, end() {} });

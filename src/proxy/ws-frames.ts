@@ -122,6 +122,8 @@ export class FrameParser {
     const opcode = b0 & 0x0f;
     const masked = (b1 & 0x80) !== 0;
     const len7 = b1 & 0x7f;
+    // The first byte's faults come first, whatever the length bytes after it say.
+    if ((opcode > 2 && opcode < 8) || opcode > 10) this.fail(`reserved opcode ${opcode}`);
     let length = len7;
     let at = 2;
     if (len7 === 126) {
@@ -135,7 +137,6 @@ export class FrameParser {
       at = 10;
     }
     const control = opcode >= 8;
-    if ((opcode > 2 && opcode < 8) || opcode > 10) this.fail(`reserved opcode ${opcode}`);
     if (rsv & ~this.rules.rsvAllowed) this.fail(`RSV bits ${rsv.toString(2).padStart(3, '0')} set, which no negotiated extension defines`);
     if (control && (rsv & 0b100) !== 0 && this.rules.rsvAllowed !== 0b111) this.fail(`a compressed control frame (opcode ${opcode})`);
     if (control && !fin) this.fail(`a fragmented control frame (opcode ${opcode})`);
