@@ -1,8 +1,9 @@
 // Hands one exchange's flow to the sink at each of its moments, in order (request start, request body, response
-// start, response end; an upgraded connection's messages before its end; then, a turn later, what the stages read
-// after the response had gone out), after the hook's stages have run and after the bytes have moved on. A hook whose stages are ready goes at once; while one waits for a body to
+// start, response end; an upgraded connection's messages before its end; then, a few milliseconds later and together
+// with the flows that ended meanwhile (after-end.ts), what the stages read after the response had gone out), after the hook's stages have run and after the bytes have moved on. A hook whose stages are ready goes at once; while one waits for a body to
 // decode, later ones queue behind it. A failure is logged, never felt by the exchange.
 import type { Flow } from '../flow/flow.js';
+import { afterEnded } from './after-end.js';
 import type { FlowSink } from '../flow/sink.js';
 import type { WsMessage } from '../flow/websocket.js';
 import type { Logger } from '../log.js';
@@ -17,8 +18,6 @@ const SINK_CALL = {
   responseEnd: 'responseEnded',
 } as const satisfies Record<Exclude<Hook, 'afterEnd'>, keyof FlowSink>;
 
-/** Resolves on a later turn of the event loop: after the response's last bytes, uncorked on the next tick, have gone. */
-const afterThisTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 export interface RecorderContext {
   sink: FlowSink | null;
@@ -59,7 +58,7 @@ export function recorder(ctx: RecorderContext, capture: Capture): Recorder {
     // The flow is handed over (and journaled) as soon as its response ends; what can wait for the client runs later.
     if (hook === 'responseEnd' && ctx.stages.hasAfterEnd && sink.responseRead)
       enqueue(
-        () => afterThisTurn().then(() => ctx.stages.run('afterEnd', capture)),
+        () => afterEnded().then(() => ctx.stages.run('afterEnd', capture)),
         () => sink.responseRead!(flow),
       );
   }) as Recorder;

@@ -18,6 +18,7 @@ import { backfillInBackground } from '../store/backfill.js';
 import { openTraceStore, type TraceStore } from '../store/store.js';
 import type { WriterCounters } from '../store/writer.js';
 import { PriceBook } from '../usage/prices.js';
+import { flushAfterEnded } from '../capture/after-end.js';
 
 /** What both capture listeners take from ccproxy.mitm, for one capture point (reverse records direction 0, forward 1). */
 /** `priceBook` prices the calls the usage stage reads (ccproxy.prices over the bundled table). */
@@ -85,6 +86,8 @@ export async function openCapture(loaded: LoadedConfig, mitm: MitmConfig, log: L
     },
     close: async () => {
       await backfill.stop();
+      // The usage of the last exchanges, still gathering, goes to the writer before it drains.
+      await flushAfterEnded();
       return store.close();
     },
   };
