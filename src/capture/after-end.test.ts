@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { AFTER_END_GATHER_MS, afterEnded, flushAfterEnded } from './after-end.js';
+import { AFTER_END_GATHER_MS, AFTER_END_MAX_FLOWS, afterEnded, flushAfterEnded } from './after-end.js';
 
 test('flows that end within the window share one wake-up, in the order they ended', async () => {
   const order: number[] = [];
@@ -25,5 +25,19 @@ test('a flush runs the waiting work at once, its chained steps included, and is 
     .then(() => ran.push('row'));
   await flushAfterEnded();
   assert.deepEqual(ran, ['stage', 'row']);
+  await flushAfterEnded();
+});
+
+test('a full gathering ends on the next turn, without waiting for its timer', async (t) => {
+  t.mock.timers.enable({ apis: ['setTimeout'] });
+  const first = afterEnded();
+  for (let i = 1; i < AFTER_END_MAX_FLOWS; i++) assert.equal(afterEnded(), first);
+  let ran = false;
+  void first.then(() => (ran = true));
+  await new Promise<void>((r) => setImmediate(r));
+  assert.equal(ran, true);
+  // The next flow starts a new gathering.
+  const next = afterEnded();
+  assert.notEqual(next, first);
   await flushAfterEnded();
 });
