@@ -104,3 +104,31 @@ test('a range of a larger buffer is read on its own', () => {
   const r = readTopLevel(b, 2, 10);
   assert.ok(r.ok && r.object.scalar('n') === 1 && !r.cut);
 });
+
+test('names are matched as JSON.parse reads them: escapes, characters beyond ASCII, the later of two', () => {
+  const r = read('{"mo\\u0064el": "a", "n\\u00e4me": 1, "näme2": 2, "x": 1, "x": [1, 2], "model2": "b"}');
+  assert.ok(r.ok);
+  assert.equal(r.object.string('model'), 'a');
+  assert.equal(r.object.scalar('näme'), 1);
+  assert.equal(r.object.scalar('näme2'), 2);
+  assert.equal(r.object.scalar('x'), undefined, 'the later x is an array');
+  assert.equal(r.object.arrayLength('x'), 2);
+  assert.equal(r.object.string('model2'), 'b');
+  assert.equal(r.object.string('mode'), null);
+});
+
+test('values are decoded when asked for: escapes and numbers as JSON.parse has them; a string that does not decode reads as absent', () => {
+  const r = read('{"a": "tab\\there \\"q\\" \\u00e9", "n": -0.5e+2, "z": 0, "t": true, "f": false, "bad": "\\x", "ok": "héllo"}');
+  assert.ok(r.ok);
+  assert.equal(r.object.string('a'), 'tab\there "q" é');
+  assert.equal(r.object.scalar('n'), -50);
+  assert.equal(r.object.scalar('z'), 0);
+  assert.equal(r.object.scalar('t'), true);
+  assert.equal(r.object.scalar('f'), false);
+  assert.equal(r.object.scalar('bad'), undefined);
+  assert.equal(r.object.string('ok'), 'héllo');
+  for (const word of ['01', '-', '1.', '1e', '.5', '+1', 'nul', 'True']) {
+    const w = read(`{"v": ${word}}`);
+    assert.equal(w.ok, false, word);
+  }
+});

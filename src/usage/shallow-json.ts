@@ -5,8 +5,6 @@
 // rest. Strings are skipped by searching for their closing quote; nothing inside nested values is validated.
 // A body cut short (the capture's size limit) gives the fields that ended before the cut.
 
-export type Field = { kind: 'scalar'; value: unknown } | { kind: 'array'; length: number } | { kind: 'object'; start: number; end: number };
-
 export type ShallowResult = { ok: true; object: ShallowObject; cut: boolean } | { ok: false; reason: string };
 
 const QUOTE = 0x22;
@@ -41,34 +39,124 @@ export function parsedTopLevel(o: Record<string, unknown>): TopLevel {
   };
 }
 
-/** A JSON object's top-level fields, over the bytes they were read from. */
+const SCALAR = 0;
+const ARRAY = 1;
+const OBJECT = 2;
+/** Numbers kept per field: name start and end (inside its quotes), kind, then a scalar's value start and end, an array's length, an object's start and end. */
+const SPAN = 5;
+
+/**
+ * A JSON object's top-level fields, over the bytes they were read from: where each name and value lies, decoded
+ * only when asked for. A name is compared with the bytes as they are (decoded first when it holds an escape); of
+ * two fields with one name, the later counts, as with JSON.parse. A string value that does not decode (a bad
+ * escape) reads as absent.
+ */
 export class ShallowObject implements TopLevel {
   constructor(
     private readonly bytes: Buffer,
-    readonly fields: ReadonlyMap<string, Field>,
+    private readonly spans: readonly number[],
   ) {}
 
   string(name: string): string | null {
-    const f = this.fields.get(name);
-    return f?.kind === 'scalar' && typeof f.value === 'string' ? f.value : null;
+    const v = this.scalar(name);
+    return typeof v === 'string' ? v : null;
   }
 
   scalar(name: string): unknown {
-    const f = this.fields.get(name);
-    return f?.kind === 'scalar' ? f.value : undefined;
+    const at = this.find(name);
+    if (at < 0 || this.spans[at + 2] !== SCALAR) return undefined;
+    return this.decode(this.spans[at + 3]!, this.spans[at + 4]!);
   }
 
   arrayLength(name: string): number | null {
-    const f = this.fields.get(name);
-    return f?.kind === 'array' ? f.length : null;
+    const at = this.find(name);
+    return at >= 0 && this.spans[at + 2] === ARRAY ? this.spans[at + 3]! : null;
   }
 
   object(name: string): ShallowObject | null {
-    const f = this.fields.get(name);
-    if (f?.kind !== 'object') return null;
-    const r = readTopLevel(this.bytes, f.start, f.end);
+    const at = this.find(name);
+    if (at < 0 || this.spans[at + 2] !== OBJECT) return null;
+    const r = readTopLevel(this.bytes, this.spans[at + 3]!, this.spans[at + 4]!);
     return r.ok ? r.object : null;
   }
+
+  /** The index in `spans` of the last field called `name`, or -1. */
+  private find(name: string): number {
+    const { bytes: b, spans } = this;
+    for (let at = spans.length - SPAN; at >= 0; at -= SPAN) {
+      const from = spans[at]!;
+      const to = spans[at + 1]!;
+      if (hasBackslash(b, from, to)) {
+        if (this.decode(from - 1, to + 1) === name) return at;
+        continue;
+      }
+      if (to - from !== name.length) {
+        // Not the same length in bytes: equal only when the name has characters beyond ASCII.
+        if (/[^\x00-\x7f]/.test(name) && b.toString('utf8', from, to) === name) return at;
+        continue;
+      }
+      let k = 0;
+      while (k < name.length && b[from + k] === name.charCodeAt(k)) k++;
+      if (k === name.length) return at;
+    }
+    return -1;
+  }
+
+  /** A scalar's JSON text, decoded: a string without escapes straight from its bytes. */
+  private decode(from: number, to: number): unknown {
+    const b = this.bytes;
+    if (b[from] === QUOTE) {
+      if (!hasBackslash(b, from + 1, to - 1)) return b.toString('utf8', from + 1, to - 1);
+    } else {
+      const word = wordValue(b, from, to);
+      if (word !== NOT_A_WORD) return word;
+    }
+    try {
+      return JSON.parse(b.toString('utf8', from, to)) as unknown;
+    } catch {
+      return undefined;
+    }
+  }
+}
+
+/** Whether bytes `from` to `to` hold a backslash (an escape), searched within that range only. */
+function hasBackslash(b: Buffer, from: number, to: number): boolean {
+  if (to - from > 32) return b.subarray(from, to).includes(BACKSLASH);
+  for (let i = from; i < to; i++) if (b[i] === BACKSLASH) return true;
+  return false;
+}
+
+const NOT_A_WORD = Symbol('not a word');
+
+/** `true`, `false`, `null` or a JSON number from its bytes; NOT_A_WORD for anything else. */
+function wordValue(b: Buffer, from: number, to: number): unknown {
+  const n = to - from;
+  if (n === 4 && b[from] === 0x74 && b[from + 1] === 0x72 && b[from + 2] === 0x75 && b[from + 3] === 0x65) return true;
+  if (n === 5 && b[from] === 0x66 && b[from + 1] === 0x61 && b[from + 2] === 0x6c && b[from + 3] === 0x73 && b[from + 4] === 0x65) return false;
+  if (n === 4 && b[from] === 0x6e && b[from + 1] === 0x75 && b[from + 2] === 0x6c && b[from + 3] === 0x6c) return null;
+  return isNumber(b, from, to) ? Number(b.toString('latin1', from, to)) : NOT_A_WORD;
+}
+
+/** Whether the bytes are a JSON number: -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)? */
+function isNumber(b: Buffer, from: number, to: number): boolean {
+  const digit = (c: number | undefined) => c !== undefined && c >= 0x30 && c <= 0x39;
+  let i = from;
+  if (b[i] === 0x2d) i++;
+  if (b[i] === 0x30) i++;
+  else if (digit(b[i]) && i < to) while (i < to && digit(b[i])) i++;
+  else return false;
+  if (i < to && b[i] === 0x2e) {
+    i++;
+    if (!(i < to && digit(b[i]))) return false;
+    while (i < to && digit(b[i])) i++;
+  }
+  if (i < to && (b[i] === 0x65 || b[i] === 0x45)) {
+    i++;
+    if (i < to && (b[i] === 0x2b || b[i] === 0x2d)) i++;
+    if (!(i < to && digit(b[i]))) return false;
+    while (i < to && digit(b[i])) i++;
+  }
+  return i === to;
 }
 
 /** A position in the bytes of one JSON text, moving forward only. */
@@ -140,19 +228,14 @@ class Cursor {
     while (i < end && b[i] !== 0x2c && b[i] !== 0x7d && !isSpace(b[i])) i++;
     this.i = i;
   }
-
-  /** The JSON text from `from` to here, parsed. */
-  parse(from: number): unknown {
-    return JSON.parse(this.b.toString('utf8', from, this.i)) as unknown;
-  }
 }
 
 /** Reads the object at `start` (leading space allowed) up to `end`; anything but an object is not ok. */
 export function readTopLevel(b: Buffer, start = 0, end = b.length): ShallowResult {
-  const fields = new Map<string, Field>();
+  const spans: number[] = [];
   const c = new Cursor(b, start, end);
   const bad = (what: string): ShallowResult => ({ ok: false, reason: `${what} at byte ${c.i - start}` });
-  const read = (cut: boolean): ShallowResult => ({ ok: true, object: new ShallowObject(b, fields), cut });
+  const read = (cut: boolean): ShallowResult => ({ ok: true, object: new ShallowObject(b, spans), cut });
 
   c.space();
   if (c.i >= end) return bad('no JSON value');
@@ -165,12 +248,7 @@ export function readTopLevel(b: Buffer, start = 0, end = b.length): ShallowResul
     if (b[c.i] !== QUOTE) return bad('expected a field name');
     const nameAt = c.i;
     if (!c.skipString()) return read(true);
-    let name: string;
-    try {
-      name = c.parse(nameAt) as string;
-    } catch {
-      return bad('a field name that is not a JSON string');
-    }
+    const nameEnd = c.i - 1;
     c.space();
     if (c.i >= end) return read(true);
     if (b[c.i] !== 0x3a) return bad('expected a colon');
@@ -182,20 +260,20 @@ export function readTopLevel(b: Buffer, start = 0, end = b.length): ShallowResul
     if (first === 0x5b || first === 0x7b) {
       const n = c.skipNested();
       if (n < 0) return read(true);
-      fields.set(name, first === 0x5b ? { kind: 'array', length: n } : { kind: 'object', start: valueAt, end: c.i });
+      if (first === 0x5b) spans.push(nameAt + 1, nameEnd, ARRAY, n, 0);
+      else spans.push(nameAt + 1, nameEnd, OBJECT, valueAt, c.i);
     } else {
       if (first === QUOTE) {
         if (!c.skipString()) return read(true);
       } else {
         c.skipWord();
         if (c.i >= end) return read(true);
+        if (wordValue(b, valueAt, c.i) === NOT_A_WORD) {
+          c.i = valueAt;
+          return bad(`the value of "${b.toString('utf8', nameAt + 1, nameEnd)}" is not JSON`);
+        }
       }
-      try {
-        fields.set(name, { kind: 'scalar', value: c.parse(valueAt) });
-      } catch {
-        c.i = valueAt;
-        return bad(`the value of "${name}" is not JSON`);
-      }
+      spans.push(nameAt + 1, nameEnd, SCALAR, valueAt, c.i);
     }
     c.space();
     if (c.i >= end) return read(true);
