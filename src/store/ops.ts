@@ -111,9 +111,13 @@ export function makeUsageOp(traceId: string, fields: Record<string, WireValue>, 
   return op;
 }
 
-/** Folds `op` into `into` (same trace): its values win. */
+/**
+ * Folds `op` into `into` (same trace): its values win. The fields become a new object made by spreading both:
+ * assigning a completion's fields into its create's object one by one leaves V8 a dictionary past about twenty
+ * fields, and every later pass over them (the journal's frame, the COPY tuple) is then a third slower.
+ */
 export function absorb(into: Op, op: Op): void {
-  Object.assign(into.fields, op.fields);
+  into.fields = { ...into.fields, ...op.fields };
   into.bytes += op.bytes;
   into.n += op.n;
 }
