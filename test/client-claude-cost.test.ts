@@ -46,7 +46,7 @@ test("Claude Code's total_cost_usd equals the session's cost in CCProxy_LlmCalls
   const result = JSON.parse(r.stdout) as { is_error: boolean; session_id: string; total_cost_usd: number; modelUsage?: Record<string, ModelUsage> };
   assert.equal(result.is_error, false, r.stdout);
   assert.ok(result.total_cost_usd > 0, r.stdout);
-  assert.equal((await stack.stop()).code, 0);
+  await stack.stopCleanly();
 
   const calls = await stack.sql<{ model: string; n: number; cost: number; priced: number; w5m: number; w1h: number; reads: number }>(
     `SELECT coalesce(served_model, requested_model) AS model, count(*)::int AS n, sum(cost_usd)::float8 AS cost, count(cost_usd)::int AS priced,

@@ -82,7 +82,7 @@ for (const kind of ['OpenAI chat', 'Gemini'] as const) {
         assert.ok(bodies.every((b) => !JSON.stringify(b.messages[0]).includes('x-anthropic-billing-header')), "Claude Code's billing header is not sent");
       }
 
-      assert.equal((await stack.stop()).code, 0);
+      await stack.stopCleanly();
       const rows = await stack.sql<{ d: number; path: string; status_code: number; session_id: string | null; req: string; res: string }>(
         `SELECT proxy_direction AS d, split_part(path, '?', 1) AS path, status_code, session_id, convert_from(request_body, 'UTF8') AS req, convert_from(response_body, 'UTF8') AS res
            FROM "CCProxy_HttpTraces" WHERE split_part(path, '?', 1) IN ('/v1/messages', '/v1/chat/completions') OR path LIKE '/v1beta/models/%' ORDER BY start_time`,

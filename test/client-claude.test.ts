@@ -43,7 +43,7 @@ test('Claude Code: a session with a Bash tool round trip, answered by the stand-
   assert.deepEqual([...agentModels], ['claude-opus-4-8'], 'the agent loop ran on Claude Code 2.1.197\'s default model');
   assert.ok(seen.some((s) => s.body.includes(standIn.toolOutput)), 'the tool result reached the provider');
 
-  assert.equal((await stack.stop()).code, 0);
+  await stack.stopCleanly();
   const rows = await stack.sql<{ d: number; session_id: string | null; url: string; status_code: number | null; tool_result: boolean; tool_use: boolean }>(
     `SELECT proxy_direction AS d, session_id, url, status_code,
             position('"tool_result"' in convert_from(request_body, 'UTF8')) > 0

@@ -52,7 +52,7 @@ test('Codex CLI → map_remote → the gateway → an Anthropic deployment: answ
     assert.equal(turn.stream, true);
     assert.equal(typeof turn.system, 'string', "Codex's instructions became the system prompt");
     assert.ok(turn.tools.length >= 1, "Codex's tools went along as Anthropic tools");
-    assert.equal((await stack.stop()).code, 0);
+    await stack.stopCleanly();
 
     const rows = await stack.sql<{ d: number; method: string; path: string; status_code: number; original_url: string | null }>(
       `SELECT proxy_direction AS d, method, split_part(path, '?', 1) AS path, status_code, original_url FROM "CCProxy_HttpTraces"

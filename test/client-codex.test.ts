@@ -36,7 +36,7 @@ async function codexThrough(mode: 'websocket' | 'refuse-upgrade') {
     const r = await stack.run(['codex', 'exec', '--skip-git-repo-check', PROMPT], { OPENAI_API_KEY: 'sk-proj-test-not-a-real-key', CODEX_HOME: codexHome });
     assert.equal(r.code, 0, `codex exited ${r.code}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`);
     assert.ok(r.stdout.includes(RESPONSE_TEXT), `codex printed the stand-in's answer:\n${r.stdout}\n${r.stderr}`);
-    assert.equal((await stack.stop()).code, 0);
+    await stack.stopCleanly();
     return { standIn, stack, close };
   } catch (err) {
     await stack.cleanup();

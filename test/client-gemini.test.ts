@@ -91,7 +91,7 @@ test('Gemini CLI headless, fresh (only GEMINI_API_KEY): answered', async () => {
 });
 
 test('Gemini CLI: every call recorded (at both ends through the gateway; at the forward capture with its original URL when mapped)', async () => {
-  assert.equal((await stack.stop()).code, 0);
+  await stack.stopCleanly();
   for (const [prompt, calls, viaGateway] of [[KEY_USER, keyUserCalls, true], [FRESH_USER, freshCalls, false]] as const) {
     assert.ok(calls.length > 0, `the run for "${prompt}" was answered`);
     const rows = await rowsFor(prompt);

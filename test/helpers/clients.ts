@@ -3,6 +3,7 @@
 // sets it up — `ccproxy install` in a fresh config directory, only `api_base` edited in the config.yaml it wrote,
 // `start --mitm --detach` — with each client run through `ccproxy run` in a home directory of its own, so no
 // developer's settings or credentials reach it and nothing it writes lands in the developer's home.
+import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
@@ -121,6 +122,8 @@ export interface ClientStack {
   sql<T = Record<string, any>>(sql: string): Promise<T[]>;
   /** `ccproxy stop` (the writer drains: every row is in once it returns). */
   stop(): Promise<CliResult>;
+  /** `ccproxy stop`, which must succeed; a failure shows what it printed (a port still open names the port). */
+  stopCleanly(): Promise<void>;
   /** Stops if still running, drops the database and removes the directories. */
   cleanup(): Promise<void>;
 }
@@ -151,6 +154,10 @@ export async function startClientStack(caPath: string, edit: (dir: string) => vo
       const r = await runCli(['stop'], env);
       running = false;
       return r;
+    },
+    stopCleanly: async () => {
+      const r = await stack.stop();
+      assert.equal(r.code, 0, `ccproxy stop exited ${r.code}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`);
     },
     cleanup: async () => {
       if (running) await stack.stop();
