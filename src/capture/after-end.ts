@@ -6,7 +6,7 @@
 // 13 to 16 µs, against 40 µs when each flow had its own turn. A gathering also ends once it holds
 // AFTER_END_MAX_FLOWS: under heavy load flows are then held for milliseconds, not a tenth of a second, so they die
 // young (held 100 ms at 3,000 requests/s, they outlived the young generation's collections and the capture used
-// about 7% more CPU per request; with 64, no more than with a turn per flow). A stop runs what is waiting at once
+// about 7% more CPU per request than with a 10 ms window; with 64, no more). A stop runs what is waiting at once
 // (`flushAfterEnded`), before the writer drains.
 
 /** How long flows that ended gather before their after-end work runs. */
