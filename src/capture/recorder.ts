@@ -1,7 +1,9 @@
 // Hands one exchange's flow to the sink at each of its moments, in order (request start, request body, response
-// start, response end; an upgraded connection's messages before its end; then, a few milliseconds later and together
-// with the flows that ended meanwhile (after-end.ts), what the stages read after the response had gone out), after the hook's stages have run and after the bytes have moved on. A hook whose stages are ready goes at once; while one waits for a body to
-// decode, later ones queue behind it. A failure is logged, never felt by the exchange.
+// start, response end; an upgraded connection's messages before its end; then, up to a tenth of a second later and
+// together with the flows that ended meanwhile (after-end.ts), what the stages read after the response had gone
+// out), after the hook's stages have run and after the bytes have moved on. A hook whose stages are ready goes at
+// once; while one waits for a body to decode, later ones queue behind it. A failure is logged, never felt by the
+// exchange.
 import type { Flow } from '../flow/flow.js';
 import { afterEnded } from './after-end.js';
 import type { FlowSink } from '../flow/sink.js';
@@ -17,7 +19,6 @@ const SINK_CALL = {
   responseHeaders: 'responseStarted',
   responseEnd: 'responseEnded',
 } as const satisfies Record<Exclude<Hook, 'afterEnd'>, keyof FlowSink>;
-
 
 export interface RecorderContext {
   sink: FlowSink | null;

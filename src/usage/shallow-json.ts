@@ -1,8 +1,9 @@
-// The top level of a JSON object read without building the rest: each field's value when it is a scalar, an
-// array's length, and where a nested object lies (read the same way on demand). A request to an LLM API is mostly
+// The top level of a JSON object read without building the rest: where each field's name and value lie, an
+// array's length, and where a nested object lies (read the same way on demand); a scalar is decoded when asked for. A request to an LLM API is mostly
 // its conversation (86 KB from Claude Code, growing every turn), and the usage stage needs only its model, stream
 // flag and message count: read this way that costs about a seventh of JSON.parse and allocates nothing for the
-// rest. Strings are skipped by searching for their closing quote; nothing inside nested values is validated.
+// rest. Strings are skipped by searching for their closing quote; numbers, true, false and null are checked as
+// they are passed, strings only when decoded, and nothing inside nested values.
 // A body cut short (the capture's size limit) gives the fields that ended before the cut.
 
 export type ShallowResult = { ok: true; object: ShallowObject; cut: boolean } | { ok: false; reason: string };
@@ -83,6 +84,7 @@ export class ShallowObject implements TopLevel {
   /** The index in `spans` of the last field called `name`, or -1. */
   private find(name: string): number {
     const { bytes: b, spans } = this;
+    const ascii = !/[^\x00-\x7f]/.test(name);
     for (let at = spans.length - SPAN; at >= 0; at -= SPAN) {
       const from = spans[at]!;
       const to = spans[at + 1]!;
@@ -92,7 +94,7 @@ export class ShallowObject implements TopLevel {
       }
       if (to - from !== name.length) {
         // Not the same length in bytes: equal only when the name has characters beyond ASCII.
-        if (/[^\x00-\x7f]/.test(name) && b.toString('utf8', from, to) === name) return at;
+        if (!ascii && b.toString('utf8', from, to) === name) return at;
         continue;
       }
       let k = 0;
@@ -128,12 +130,22 @@ function hasBackslash(b: Buffer, from: number, to: number): boolean {
 
 const NOT_A_WORD = Symbol('not a word');
 
+const isTrue = (b: Buffer, i: number, n: number) => n === 4 && b[i] === 0x74 && b[i + 1] === 0x72 && b[i + 2] === 0x75 && b[i + 3] === 0x65;
+const isFalse = (b: Buffer, i: number, n: number) => n === 5 && b[i] === 0x66 && b[i + 1] === 0x61 && b[i + 2] === 0x6c && b[i + 3] === 0x73 && b[i + 4] === 0x65;
+const isNull = (b: Buffer, i: number, n: number) => n === 4 && b[i] === 0x6e && b[i + 1] === 0x75 && b[i + 2] === 0x6c && b[i + 3] === 0x6c;
+
+/** Whether the bytes are `true`, `false`, `null` or a JSON number (checked as the read passes them). */
+function isWord(b: Buffer, from: number, to: number): boolean {
+  const n = to - from;
+  return isTrue(b, from, n) || isFalse(b, from, n) || isNull(b, from, n) || isNumber(b, from, to);
+}
+
 /** `true`, `false`, `null` or a JSON number from its bytes; NOT_A_WORD for anything else. */
 function wordValue(b: Buffer, from: number, to: number): unknown {
   const n = to - from;
-  if (n === 4 && b[from] === 0x74 && b[from + 1] === 0x72 && b[from + 2] === 0x75 && b[from + 3] === 0x65) return true;
-  if (n === 5 && b[from] === 0x66 && b[from + 1] === 0x61 && b[from + 2] === 0x6c && b[from + 3] === 0x73 && b[from + 4] === 0x65) return false;
-  if (n === 4 && b[from] === 0x6e && b[from + 1] === 0x75 && b[from + 2] === 0x6c && b[from + 3] === 0x6c) return null;
+  if (isTrue(b, from, n)) return true;
+  if (isFalse(b, from, n)) return false;
+  if (isNull(b, from, n)) return null;
   return isNumber(b, from, to) ? Number(b.toString('latin1', from, to)) : NOT_A_WORD;
 }
 
@@ -268,7 +280,7 @@ export function readTopLevel(b: Buffer, start = 0, end = b.length): ShallowResul
       } else {
         c.skipWord();
         if (c.i >= end) return read(true);
-        if (wordValue(b, valueAt, c.i) === NOT_A_WORD) {
+        if (!isWord(b, valueAt, c.i)) {
           c.i = valueAt;
           return bad(`the value of "${b.toString('utf8', nameAt + 1, nameEnd)}" is not JSON`);
         }

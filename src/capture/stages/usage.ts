@@ -1,5 +1,5 @@
-// Stage `usage`, once the response has ended and its last bytes have gone out (some milliseconds later, with the
-// flows that ended meanwhile: capture/after-end.ts; off the exchange's path): for an exchange in an LLM API format,
+// Stage `usage`, once the response has ended and its last bytes have gone out (up to a tenth of a second later, with
+// the flows that ended meanwhile: capture/after-end.ts; off the exchange's path): for an exchange in an LLM API format,
 // the call read from the decoded bodies (tokens by kind, models, stop reason, tools, timings, quota headers) and
 // its cost from the price book, hung on the flow for the writer to store as a row of "CCProxy_LlmUsage". Other
 // traffic is never parsed; the work is one pass over bodies already bounded by the body limit. A Responses
