@@ -317,6 +317,21 @@ for (const backend of BACKENDS) {
       assert.equal(w.counters().state, 'normal');
     });
 
+    test('closing while an overflow replays, with the database healthy: close writes the spill before it returns', async () => {
+      const w = newWriter({ queueSize: 10, batchSize: 50 }, { schemaChecked: true });
+      const n = 2000;
+      for (let i = 0; i < n; i++) {
+        w.create(`closing-${i}`, { method: 'GET', url: `http://h/${i}` });
+        w.complete(`closing-${i}`, { status_code: 200 });
+      }
+      assert.ok(w.counters().spilled > 0, 'the queue overflowed into the spill');
+      assert.equal(w.counters().state, 'spilling');
+      const c = await w.close(30_000);
+      assert.equal(c.spillPending, 0, 'nothing left for a next start');
+      assert.equal(c.dropped, 0);
+      assert.equal(await count(`trace_id LIKE 'closing-%' AND status_code = 200`), n);
+    });
+
     test('a spill that repeats rows already written (a batch cut off after its commit) replays them without loss', async () => {
       const w = newWriter();
       for (let i = 0; i < 5; i++) w.create(`dup-${i}`, { method: 'GET', url: `http://h/${i}` });

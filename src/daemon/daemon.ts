@@ -6,6 +6,7 @@ import type { LoadedConfig } from '../config/load.js';
 import type { ListenSetting } from '../gateway/config.js';
 import { tightenedMessage, tightenTree } from '../config/private-files.js';
 import { createLogger } from '../log.js';
+import { stoppedLine } from '../store/counters.js';
 import { waitForSignal } from '../wait-for-signal.js';
 import { openViewer } from '../web/open.js';
 import type { RunningViewer } from '../web/server.js';
@@ -93,7 +94,7 @@ export async function runDaemon(o: DaemonOptions): Promise<number> {
   await control.close();
   removeFiles(dir, process.pid);
   if (counters) {
-    log.info(`stopped: ${counters.written} operations written, ${counters.spilled} spilled${counters.spilled ? ' (replayed on the next start)' : ''}, ${counters.dropped} dropped`);
+    log.info(stoppedLine(counters));
   } else {
     log.info('stopped');
   }

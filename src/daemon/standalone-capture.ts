@@ -10,6 +10,7 @@ import { UserError } from '../errors.js';
 import { createLogger } from '../log.js';
 import { waitForSignal } from '../wait-for-signal.js';
 import { openCapture } from './capture-point.js';
+import { stoppedLine } from '../store/counters.js';
 
 /** The flags of `mitm start` (node:util parseArgs options), each a field of StandaloneRequest. */
 export const STANDALONE_FLAGS = {
@@ -90,6 +91,6 @@ export async function runStandaloneCapture(loaded: LoadedConfig, r: StandaloneRe
   log.info('stopping: closing the listener and draining the trace writer');
   await proxy.close();
   const c = await capture.close();
-  log.info(`stopped: ${c.written} operations written, ${c.spilled} spilled${c.spilled ? ' (replayed on the next start)' : ''}, ${c.dropped} dropped`);
+  log.info(stoppedLine(c));
   return 0;
 }

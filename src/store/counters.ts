@@ -35,6 +35,12 @@ export function counterLine(c: WriterCounters): string {
   return `queued=${c.queued} written=${c.written} spilled=${c.spilled} replayed=${c.replayed} failed=${c.failed} dropped=${c.dropped} spill_pending=${c.spillPending} state=${c.state}`;
 }
 
+/** What a stopping process logs last: what went where, and what the next start still has to write. */
+export function stoppedLine(c: WriterCounters): string {
+  const left = c.spillPending > 0 ? `, ${c.spillPending} still in the spill file (written at the next start)` : '';
+  return `stopped: ${c.written} operations written, ${c.spilled} spilled${left}, ${c.dropped} dropped`;
+}
+
 /** Prints the counters at debug level every COUNTER_LOG_MS when they changed, and once more at the end. */
 export class CounterLog {
   private timer: NodeJS.Timeout | null = null;

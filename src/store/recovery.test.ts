@@ -176,6 +176,45 @@ test('close: what waits for the end of the turn, then what was in memory, go to 
   }
 });
 
+test('replaying: while a replay may still empty the spill; not once an attempt failed, nor after close', async () => {
+  const t = rig({ down: true, upAfterSleeps: 2 });
+  try {
+    t.recovery.start({ spilling: false, schemaChecked: true });
+    t.recovery.enter(ops('a'), 'the queue of 1 operations is full');
+    assert.equal(t.recovery.replaying, true, 'no attempt has failed yet');
+    while (t.sleeps.length === 0) await nextTurn();
+    assert.equal(t.recovery.replaying, false, 'the database refused the first attempt');
+    await t.until('resumed');
+    assert.equal(t.recovery.replaying, false, 'normal again');
+    t.recovery.close([]);
+    assert.equal(t.recovery.replaying, false);
+  } finally {
+    t.done();
+  }
+});
+
+test('a replay that fails because the store closed under it is not reported as the database being away', async () => {
+  const t = rig();
+  try {
+    let release!: () => void;
+    const blocked = new Promise<void>((r) => (release = r));
+    t.options.write = async () => {
+      await blocked;
+      throw new Error('Cannot use a pool after calling end on the pool');
+    };
+    const r = new Recovery(t.options);
+    r.start({ spilling: false, schemaChecked: true });
+    r.enter(ops('a', 'b'), 'the queue of 2 operations is full');
+    r.close([]);
+    release();
+    await t.until('settled');
+    assert.deepEqual(t.lines.filter((l) => /still unreachable/.test(l)), []);
+    assert.equal(r.pendingOps, 2, 'kept in the spill file for the next start');
+  } finally {
+    t.done();
+  }
+});
+
 test('a spill file that cannot be written: the operations are counted as dropped and logged as lost', () => {
   const root = mkdtempSync(join(tmpdir(), 'ccproxy-recovery-'));
   const blocked = join(root, 'a-file');

@@ -50,6 +50,8 @@ export class Recovery {
   private running = false;
   /** The schema is known to be in place (migrated, COPY checked) since the database last answered. */
   private schemaChecked = false;
+  /** The replay's last attempt failed: the database is away (or refuses the batch) until one succeeds. */
+  private failing = false;
   private readonly sleep: (ms: number) => Promise<void>;
 
   constructor(private readonly o: RecoveryOptions) {
@@ -63,6 +65,14 @@ export class Recovery {
   /** Operations waiting in the spill file or on their way to it. */
   get pendingOps(): number {
     return this.o.spill.pendingOps + countOps(this.buffer);
+  }
+
+  /**
+   * Whether a replay under way may still empty the spill: spilling, and its last attempt did not fail (the queue
+   * overflowed, say, with the database there). Closing then waits for it a while.
+   */
+  get replaying(): boolean {
+    return this.current === 'spilling' && !this.failing;
   }
 
   /** Nothing waits on this side: not spilling, nothing on its way to the spill file, nothing in it. */
@@ -174,9 +184,13 @@ export class Recovery {
           );
           if (done && (failures > 0 || tally.written - before > 0)) log.info(`database reachable: replayed ${tally.written - before} spilled operations`);
           failures = 0;
+          this.failing = false;
           delay = this.o.retryMinMs;
         } catch (err) {
+          // Closed meanwhile: the store is ending (its pool too); what is left stays in the spill file.
+          if (this.state === 'closed') break;
           failures++;
+          this.failing = true;
           if (failures === 1 || failures % 20 === 0) log.warn(`database still unreachable (${describeError(err)}); ${this.o.spill.pendingOps} operations wait in the spill file`);
           if (isConnectionError(err)) await this.o.db.refresh?.().catch(() => {});
           await this.sleep(delay);

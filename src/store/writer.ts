@@ -254,14 +254,15 @@ export class TraceWriter implements FlowSink {
   }
 
   /**
-   * Drains within `timeoutMs`, then spills whatever is left (an in-flight batch too: it may or may not commit,
-   * and replaying an upsert twice is harmless). Operations handed over after close go straight to the spill.
+   * Drains within `timeoutMs` (a replay of the spill file under way too, unless its last attempt failed: the
+   * database is away), then spills whatever is left (an in-flight batch too: it may or may not commit, and
+   * replaying an upsert twice is harmless). Operations handed over after close go straight to the spill.
    */
   async close(timeoutMs = 5_000): Promise<WriterCounters> {
     for (const op of this.hold.release()) this.push(op);
     if (this.holdTimer) clearInterval(this.holdTimer);
     this.holdTimer = null;
-    if (this.recovery.state === 'normal') await this.flush(timeoutMs);
+    if (this.recovery.state === 'normal' || this.recovery.replaying) await this.flush(timeoutMs);
     const rest = [...(this.inflight ?? []), ...this.takeAll()];
     this.inflight = null;
     this.recovery.close(rest);
