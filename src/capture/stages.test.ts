@@ -135,3 +135,17 @@ test('the LLM call is read a turn after the response has ended, off its path, an
   assert.equal(calls[3]!.call, 'responseRead');
   assert.equal(pricedCallsOf(c.flow)[0]!.call.tokens.output, 20);
 });
+
+test('redact: a response stored at its head is not stored again at its end from the same headers; new headers are', async () => {
+  const c = tflow({ response: { headers: { 'content-type': 'application/json', 'x-api-key': 'sk-secret-response' }, body: '{}' } });
+  await runner.run('requestHeaders', c);
+  await runner.run('responseHeaders', c);
+  const atHead = c.flow.response!.headers;
+  assert.notEqual(atHead['x-api-key'], 'sk-secret-response', 'fingerprinted');
+  await runner.run('responseEnd', c);
+  assert.equal(c.flow.response!.headers, atHead, 'the same stored object');
+  c.responseHeaders = { 'content-type': 'application/json', 'x-extra': 'yes' };
+  await runner.run('responseEnd', c);
+  assert.notEqual(c.flow.response!.headers, atHead);
+  assert.equal(c.flow.response!.headers['x-extra'], 'yes');
+});

@@ -27,6 +27,8 @@ const where = new WeakMap<Op, Segment | 'pending' | 'done'>();
 
 /** A segment this large is closed and a new one begun, so a finished one can be deleted. */
 const ROTATE_BYTES = 8 * 1024 * 1024;
+/** Frames of up to this many bytes in all are encoded without a new buffer: a few exchanges of a few KB. */
+const SCRATCH_BYTES = 64 * 1024;
 /** A completion whose usage rows have not come this long after it is forgotten once written: its read failed. */
 const READ_WAIT_MS = 60_000;
 
@@ -46,6 +48,8 @@ export class Journal {
   /** A write is scheduled for when the current callback returns. */
   private scheduled = false;
   private seq = 0;
+  /** Where frames are encoded before their write (written synchronously, so it is free again at once). */
+  private readonly scratch = Buffer.allocUnsafe(SCRATCH_BYTES);
   private readonly started = Date.now();
   private failed = false;
   /** Completions waiting for their usage rows, by trace, oldest first. */
@@ -164,7 +168,7 @@ export class Journal {
     if (owed.length === 0) return;
     try {
       const seg = this.current ?? (this.current = this.open());
-      seg.bytes += writeSync(seg.fd, encodeFrames(owed));
+      seg.bytes += writeSync(seg.fd, encodeFrames(owed, this.scratch));
       for (const op of owed) where.set(op, seg);
       seg.open += owed.length;
       if (seg.bytes >= ROTATE_BYTES) this.retire();

@@ -17,3 +17,16 @@ test('operations of every kind read back identical, and a frame cut short is lef
   assert.deepEqual(decodeFrames(buf.subarray(0, buf.length - 1)), ops.slice(0, 2));
   assert.deepEqual(decodeFrames(Buffer.alloc(0)), []);
 });
+
+test('frames encoded into a scratch buffer are the same bytes, in that buffer; frames too large for it get their own', () => {
+  const ops = [makeOp('create', 'a', { method: 'POST', request_body: Buffer.alloc(100, 7) }), makeOp('complete', 'a', { status_code: 200 })];
+  const scratch = Buffer.alloc(4096);
+  const inScratch = encodeFrames(ops, scratch);
+  assert.equal(inScratch.buffer, scratch.buffer, 'written into the scratch buffer');
+  assert.deepEqual(inScratch, encodeFrames(ops));
+  assert.deepEqual(decodeFrames(inScratch), ops);
+  const big = [makeOp('create', 'b', { request_body: Buffer.alloc(8192, 1) })];
+  const own = encodeFrames(big, scratch);
+  assert.notEqual(own.buffer, scratch.buffer);
+  assert.deepEqual(decodeFrames(own), big);
+});

@@ -35,8 +35,11 @@ function isAscii(v: string): boolean {
   return true;
 }
 
-/** The frames of `ops`, back to back, in one buffer. Texts are measured once and written once. */
-export function encodeFrames(ops: readonly Op[]): Buffer {
+/**
+ * The frames of `ops`, back to back, in one buffer. Texts are measured once and written once. With `scratch`
+ * (a buffer the caller uses again once it is done with the result), frames that fit are written into it.
+ */
+export function encodeFrames(ops: readonly Op[], scratch?: Buffer): Buffer {
   let total = 0;
   const sizes: number[] = [];
   const textBytes: number[] = [];
@@ -58,7 +61,7 @@ export function encodeFrames(ops: readonly Op[]): Buffer {
     sizes.push(size);
     total += size;
   }
-  const out = Buffer.allocUnsafe(total);
+  const out = scratch !== undefined && total <= scratch.length ? scratch.subarray(0, total) : Buffer.allocUnsafe(total);
   let at = 0;
   let t = 0;
   ops.forEach((op, i) => {

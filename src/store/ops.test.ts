@@ -76,3 +76,13 @@ test('upserts send timestamps as ISO text in UTC, whether they came as milliseco
   assert.deepEqual(st!.values, ['a', '2026-01-02T03:04:05.678Z', 'b', '2026-01-02T03:04:06.000Z']);
   assert.equal(makeOp('create', 'c', { start_time: new Date(NaN) }).fields.start_time, null, 'an invalid date is no value, not a failed batch');
 });
+
+test('makeOp: a headers object written twice (a response head, then its end) gives the same JSON; another object its own', () => {
+  const headers = { 'content-type': 'application/json', 'x-n': '1' };
+  const head = makeOp('complete', 't', { response_headers: headers });
+  const end = makeOp('complete', 't', { response_headers: headers, status_code: 200 });
+  assert.equal(head.fields.response_headers, '{"content-type":"application/json","x-n":"1"}');
+  assert.equal(end.fields.response_headers, head.fields.response_headers);
+  assert.equal(makeOp('complete', 't', { response_headers: { 'x-n': '2' } }).fields.response_headers, '{"x-n":"2"}');
+  assert.equal(makeOp('create', 't', { request_headers: headers }).fields.request_headers, head.fields.response_headers);
+});

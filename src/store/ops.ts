@@ -39,6 +39,12 @@ const noNul = (s: string) => (s.includes('\u0000') ? s.replace(NUL, '') : s);
 export const rides = (op: Op): boolean => op.kind === 'timing' || op.kind === 'usage';
 
 /**
+ * Stored headers' JSON, by object: a response's head and its end are both written with the same headers object,
+ * made by the redact stage, which makes a new one whenever they change and never changes one it has made.
+ */
+const HEADER_JSON = new WeakMap<object, string>();
+
+/**
  * Converts capture values to what PostgreSQL accepts: JSON text without NUL, Buffers, and timestamps as
  * milliseconds since the epoch (UTC), which COPY encodes as they are and upserts and the spill turn into ISO text.
  */
@@ -62,8 +68,14 @@ export function makeOp(kind: Op['kind'], id: string, fields: TraceFields): Op {
         break;
       }
       case 'jsonb': {
+        const cached = HEADER_JSON.get(value as object);
+        if (cached !== undefined) {
+          out[name] = cached;
+          break;
+        }
         const json = JSON.stringify(value);
         out[name] = json.includes('\\u0000') ? json.replace(/\\u0000/g, '') : json;
+        if (name === 'request_headers' || name === 'response_headers') HEADER_JSON.set(value as object, out[name] as string);
         break;
       }
       case 'timestamp without time zone': {

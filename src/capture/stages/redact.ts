@@ -23,6 +23,12 @@ function redactFormBytes(body: Buffer): Buffer | null {
   return redacted === null ? null : Buffer.from(redacted, 'latin1');
 }
 
+/**
+ * The headers each response's stored headers were made from: the same headers at the response's end are not
+ * stored again. A stored headers object is never changed once made (the writer keeps its JSON by identity).
+ */
+const storedFrom = new WeakMap<FlowResponse, RawHeaders>();
+
 const stripQuery = (u: string | null) => (u === null ? null : u.split('?')[0]!);
 
 export const redactStage: Stage = {
@@ -39,10 +45,13 @@ export const redactStage: Stage = {
     if (settings.redact) redactBody(flow.request, requestHeaders);
   },
   responseHeaders({ flow, settings, responseHeaders }: Capture) {
-    if (flow.response && responseHeaders) flow.response.headers = storedHeaders(responseHeaders, settings.redact, settings.redactHeaders);
+    if (!flow.response || !responseHeaders || storedFrom.get(flow.response) === responseHeaders) return;
+    flow.response.headers = storedHeaders(responseHeaders, settings.redact, settings.redactHeaders);
+    storedFrom.set(flow.response, responseHeaders);
   },
   responseEnd(c: Capture) {
     const { flow, settings, responseHeaders } = c;
+    // The head's headers again, unless the stored ones were made from these very headers already.
     this.responseHeaders!(c);
     if (settings.redact && flow.error?.message) flow.error.message = redactLogLine(flow.error.message);
     if (settings.redact && flow.response && responseHeaders) redactBody(flow.response, responseHeaders);
@@ -56,6 +65,7 @@ export const redactStage: Stage = {
       flow.request.originalUrl = stripQuery(flow.request.originalUrl);
     } else if (hook === 'requestBody') flow.request.body = null;
     else {
+      if (flow.response) storedFrom.delete(flow.response);
       if (flow.response) flow.response.headers = {};
       if (flow.response) flow.response.body = null;
       if (flow.error) flow.error.message = null;
