@@ -55,7 +55,7 @@ export const mitmSchema = z
     queue_size: z.number().int().min(1).default(1000),
     /** Most operations written in one database round trip. */
     batch_size: z.number().int().min(1).max(2000).default(500),
-    /** Journal queued operations to disk once per event-loop turn, so a killed process loses no completed exchange. */
+    /** Journal queued operations to disk as soon as the callback that queued them returns, so a killed process loses no completed exchange. */
     journal: z.boolean().default(true),
     /** Read each LLM call's tokens, cost and quota as it is captured (CCProxy_LlmUsage); off, `ccproxy db backfill` reads them later. */
     usage: z.boolean().default(true),

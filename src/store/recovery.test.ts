@@ -122,6 +122,7 @@ test('operations appended to the spill file while normal start a replay at once'
     assert.deepEqual(t.written, ['x', 'y']);
     assert.equal(t.recovery.state, 'normal');
     assert.equal(t.recovery.drained, true);
+    assert.match(t.lines.at(-1)!, /info  \[writer\] replayed 2 spilled operations/, 'no outage to speak of');
   } finally {
     t.done();
   }

@@ -182,7 +182,8 @@ export class Recovery {
             // Runs in the same synchronous step as the spill's last check: from here on, operations queue in memory.
             () => this.toNormal(),
           );
-          if (done && (failures > 0 || tally.written - before > 0)) log.info(`database reachable: replayed ${tally.written - before} spilled operations`);
+          // After an outage the database is back; after an overflow it never left.
+          if (done && (failures > 0 || tally.written - before > 0)) log.info(`${failures > 0 ? 'database reachable: ' : ''}replayed ${tally.written - before} spilled operations`);
           failures = 0;
           this.failing = false;
           delay = this.o.retryMinMs;
