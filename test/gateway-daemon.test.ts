@@ -9,8 +9,7 @@ import { after, before, describe, test } from 'node:test';
 import OpenAI from 'openai';
 import WebSocket from 'ws';
 import { loadOrCreateCA } from '../src/proxy/tls/ca.js';
-import { runCli } from './helpers/cli.js';
-import { PROVIDER_HOST, status, stopAndCheck } from './helpers/daemon.js';
+import { PROVIDER_HOST, stopAndCheck, startDetached, PORTS_ZERO_YAML } from './helpers/daemon.js';
 import { GEMINI_TEXT, GeminiStandIn } from './helpers/gemini-standin.js';
 import { OpenAIStandIn, RESPONSE_TEXT } from './helpers/openai-standin.js';
 import { tempConfigDir } from './helpers/pg.js';
@@ -31,11 +30,9 @@ describe('the daemon: Responses over WebSocket and SSE, and Gemini, through both
       join(cfg.dir, 'config.yaml'),
       `model_list:\n  - model_name: gpt-5\n    litellm_params:\n      model: openai/gpt-5-upstream\n      api_base: ${openai.url}/v1\n  - model_name: gemini-2.5-flash\n    litellm_params:\n      model: gemini/gemini-2.5-flash-upstream\n      api_base: ${gemini.url}\n`,
     );
-    writeFileSync(join(cfg.dir, 'ccproxy.yaml'), 'ccproxy:\n  port: 0\n  mitm:\n    port: 0\n');
+    writeFileSync(join(cfg.dir, 'ccproxy.yaml'), PORTS_ZERO_YAML);
     env = { CCPROXY_CONFIG_DIR: cfg.dir, NODE_EXTRA_CA_CERTS: ca.certPath };
-    const r = await runCli(['start', '--mitm', '--detach'], env);
-    assert.equal(r.code, 0, r.stderr);
-    entry = (await status(env)).s.url!;
+    entry = await startDetached(env);
   });
   after(async () => {
     await stopAndCheck(env);

@@ -10,7 +10,7 @@ import { after, before, describe, test } from 'node:test';
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
 import { runCli } from './helpers/cli.js';
-import { status, stopAndCheck } from './helpers/daemon.js';
+import { stopAndCheck, startDetached, PORTS_ZERO_YAML } from './helpers/daemon.js';
 import { OVERLOADED, PROMPT_TOO_LONG, RATE_LIMITED, startFlakyStandIn, textOf, type FlakyStandIn } from './helpers/flaky-standin.js';
 import { tempConfigDir } from './helpers/pg.js';
 
@@ -43,11 +43,9 @@ describe('the daemon routes like LiteLLM\'s router: retries, fallbacks, cooldown
         'router_settings:\n  num_retries: 1\n  allowed_fails: 1\n  cooldown_time: 60\n  fallbacks: [{"main": ["backup"]}, {"chatmain": ["chatbackup"]}]\n  context_window_fallbacks: [{"main": ["long"]}]\n' +
         'litellm_settings:\n  drop_params: true\n  set_verbose: false\n',
     );
-    writeFileSync(join(cfg.dir, 'ccproxy.yaml'), 'ccproxy:\n  port: 0\n  mitm:\n    port: 0\n');
+    writeFileSync(join(cfg.dir, 'ccproxy.yaml'), PORTS_ZERO_YAML);
     env = { CCPROXY_CONFIG_DIR: cfg.dir, NODE_EXTRA_CA_CERTS: provider.caPath };
-    const r = await runCli(['start', '--mitm', '--detach'], env);
-    assert.equal(r.code, 0, r.stderr);
-    entry = (await status(env)).s.url!;
+    entry = await startDetached(env);
   });
   after(async () => {
     await stopAndCheck(env);

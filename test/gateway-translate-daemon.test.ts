@@ -9,7 +9,7 @@ import { after, before, describe, test } from 'node:test';
 import Anthropic from '@anthropic-ai/sdk';
 import { loadOrCreateCA } from '../src/proxy/tls/ca.js';
 import { runCli } from './helpers/cli.js';
-import { PROVIDER_HOST, status, stopAndCheck } from './helpers/daemon.js';
+import { PROVIDER_HOST, stopAndCheck, startDetached, PORTS_ZERO_YAML } from './helpers/daemon.js';
 import { tempConfigDir } from './helpers/pg.js';
 import { ChatStandIn } from './helpers/translate-standins.js';
 
@@ -24,11 +24,9 @@ describe('the daemon: an Anthropic request translated to OpenAI chat, recorded a
     const ca = await loadOrCreateCA(caDir.dir);
     chat = await new ChatStandIn(await ca.pemFor(PROVIDER_HOST)).start(PROVIDER_HOST);
     writeFileSync(join(cfg.dir, 'config.yaml'), `model_list:\n  - model_name: local\n    litellm_params:\n      model: hosted_vllm/qwen3-coder\n      api_base: ${chat.url}/v1\n      api_key: sk-local\n`);
-    writeFileSync(join(cfg.dir, 'ccproxy.yaml'), 'ccproxy:\n  port: 0\n  mitm:\n    port: 0\n');
+    writeFileSync(join(cfg.dir, 'ccproxy.yaml'), PORTS_ZERO_YAML);
     env = { CCPROXY_CONFIG_DIR: cfg.dir, NODE_EXTRA_CA_CERTS: ca.certPath };
-    const r = await runCli(['start', '--mitm', '--detach'], env);
-    assert.equal(r.code, 0, r.stderr);
-    entry = (await status(env)).s.url!;
+    entry = await startDetached(env);
   });
   after(async () => {
     await stopAndCheck(env);

@@ -15,7 +15,7 @@ import { ProxyAgent, fetch as undiciFetch } from 'undici';
 import { loadOrCreateCA, type CertificateAuthority } from '../src/proxy/tls/ca.js';
 import { encodeFrame, OP_TEXT } from '../src/proxy/ws-frames.js';
 import { runCli } from './helpers/cli.js';
-import { SONNET, stackConfig, startProvider, status, stopAndCheck, type Provider } from './helpers/daemon.js';
+import { SONNET, stackConfig, startProvider, status, stopAndCheck, type Provider, startDetached } from './helpers/daemon.js';
 import { createTempDatabase, serverAvailable, tempConfigDir } from './helpers/pg.js';
 import { startCapture, type RunningCapture } from './helpers/proxy.js';
 import { StandIn } from './helpers/standin.js';
@@ -236,9 +236,7 @@ describe('map_remote and the gateway (ccproxy start --mitm)', () => {
       ].join('\n'),
     );
     env = { CCPROXY_CONFIG_DIR: cfg.dir, NODE_EXTRA_CA_CERTS: provider.caPath, ...(db ? { CCPROXY_DATABASE_URL: db.url } : {}) };
-    const r = await runCli(['start', '--mitm', '--detach'], env);
-    assert.equal(r.code, 0, r.stderr);
-    url = (await status(env)).s.url!;
+    url = await startDetached(env);
   });
   after(async () => {
     await stopAndCheck(env);

@@ -10,7 +10,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, test } from 'node:test';
 import { loadOrCreateCA } from '../src/proxy/tls/ca.js';
 import { runCli } from './helpers/cli.js';
-import { SONNET, stackConfig, status, stopAndCheck, PROVIDER_HOST } from './helpers/daemon.js';
+import { SONNET, stackConfig, stopAndCheck, PROVIDER_HOST, startDetached } from './helpers/daemon.js';
 import { createTempDatabase, serverAvailable, tempConfigDir } from './helpers/pg.js';
 import { StandIn } from './helpers/standin.js';
 
@@ -54,9 +54,7 @@ describe('forward rows linked to their reverse rows (CCProxy_TraceTimings.parent
       ].join('\n'),
     );
     env = { CCPROXY_CONFIG_DIR: cfg.dir, NODE_EXTRA_CA_CERTS: ca.certPath, ...(db ? { CCPROXY_DATABASE_URL: db.url } : {}) };
-    const r = await runCli(['start', '--mitm', '--detach'], env);
-    assert.equal(r.code, 0, r.stderr);
-    url = (await status(env)).s.url!;
+    url = await startDetached(env);
   });
   after(async () => {
     await stopAndCheck(env);

@@ -10,7 +10,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, test } from 'node:test';
 import { EXTRACTOR_VERSION } from '../src/store/usage-table.js';
 import { runCli } from './helpers/cli.js';
-import { SONNET, stackConfig, startProvider, status, stopAndCheck, type Provider } from './helpers/daemon.js';
+import { SONNET, stackConfig, startProvider, stopAndCheck, type Provider, startDetached } from './helpers/daemon.js';
 import { createTempDatabase, serverSkip } from './helpers/pg.js';
 
 const USAGE = {
@@ -43,9 +43,7 @@ for (const backend of BACKENDS) {
       cfg = stackConfig(provider.url);
       writeFileSync(join(cfg.dir, 'config.yaml'), `model_list:\n  - model_name: ${SONNET}\n    litellm_params:\n      model: anthropic/${SONNET}\n      api_base: ${provider.url}\n`);
       env = { CCPROXY_CONFIG_DIR: cfg.dir, NODE_EXTRA_CA_CERTS: provider.caPath, ...(db ? { CCPROXY_DATABASE_URL: db.url } : {}) };
-      const r = await runCli(['start', '--mitm', '--detach'], env);
-      assert.equal(r.code, 0, r.stderr);
-      client = new Anthropic({ baseURL: (await status(env)).s.url!, apiKey: 'sk-ant-api03-client-key', maxRetries: 0 });
+      client = new Anthropic({ baseURL: await startDetached(env), apiKey: 'sk-ant-api03-client-key', maxRetries: 0 });
     });
     after(async () => {
       await stopAndCheck(env);

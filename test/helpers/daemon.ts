@@ -1,6 +1,7 @@
 // A ccproxy stack as a user sets one up for the daemon tests: an HTTPS stand-in provider (its certificate from
 // its own CA, on 127.0.0.2 so that `ccproxy run`'s NO_PROXY=localhost,127.0.0.1,::1 does not exempt it), a
 // config directory whose config.yaml routes to it, and ports 0 so tests never collide with a real ccproxy.
+import assert from 'node:assert/strict';
 import { existsSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -64,6 +65,16 @@ export interface Status {
 export async function status(env: Record<string, string>): Promise<{ code: number | null; s: Status }> {
   const r = await runCli(['status', '--json'], env);
   return { code: r.code, s: JSON.parse(r.stdout) as Status };
+}
+
+/** A ccproxy.yaml that puts every listener on a free port. */
+export const PORTS_ZERO_YAML = 'ccproxy:\n  port: 0\n  mitm:\n    port: 0\n';
+
+/** `ccproxy start --mitm --detach` in `env`, which must succeed (its stderr shown if not); the main entry's URL. */
+export async function startDetached(env: Record<string, string>): Promise<string> {
+  const r = await runCli(['start', '--mitm', '--detach'], env);
+  assert.equal(r.code, 0, r.stderr);
+  return (await status(env)).s.url!;
 }
 
 /** `ccproxy stop`, and a check that the process is gone; safe to call when nothing runs. */
