@@ -53,7 +53,7 @@ export async function runDaemon(o: DaemonOptions): Promise<number> {
       removeFiles(dir, process.pid);
       throw err;
     }
-    stack.components.viewer = { url: viewer.url, port: viewer.port };
+    stack.components.viewer = { url: viewer.url, port: viewer.port, pinned: cfg.ui.port !== 0 };
   }
   const started = Date.now();
   const control = await startControl(

@@ -75,7 +75,7 @@ export async function startStack(o: StackOptions): Promise<RunningStack> {
       const gw = await listenOrExplain(() => startGateway({ loaded, host: listen.host, port: listen.port, logger: gatewayLog, env: o.env }), mainEntry);
       return {
         url: gw.url,
-        components: { gateway: { url: gw.url, port: gw.port } },
+        components: { gateway: { url: gw.url, port: gw.port, pinned: listen.port !== 0 } },
         database: null,
         caCert: null,
         db: null,
@@ -124,10 +124,10 @@ export async function startStack(o: StackOptions): Promise<RunningStack> {
     return {
       url: reverse.url,
       components: {
-        reverse: { url: reverse.url, port: reverse.port },
-        gateway: { url: gw.url, port: gw.port },
-        forward: { url: forward.url, port: forward.port },
-        database: { url: database.url, port: b.kind === 'embedded' ? b.port : null },
+        reverse: { url: reverse.url, port: reverse.port, pinned: listen.port !== 0 },
+        gateway: { url: gw.url, port: gw.port, pinned: false },
+        forward: { url: forward.url, port: forward.port, pinned: mitm.port !== 0 },
+        database: { url: database.url, port: b.kind === 'embedded' ? b.port : null, pinned: false },
       },
       database,
       caCert: capture.ca!.certPath,

@@ -14,6 +14,11 @@ export interface ComponentState {
   /** Listening address (`http://127.0.0.1:4000`) or, for the database, its URL with the password hidden. */
   url: string | null;
   port: number | null;
+  /**
+   * The port was asked for by number, so the next start asks for it again; false for a free port the system chose
+   * (port 0). Absent in state files of older versions: taken as true.
+   */
+  pinned?: boolean;
 }
 
 export interface DaemonState {

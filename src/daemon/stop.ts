@@ -1,6 +1,6 @@
 // Stopping the running ccproxy: SIGTERM, a bounded wait while it closes its listeners and drains the writer,
 // SIGKILL after that; then the PID, state and embedded-database holder files of a killed process are removed,
-// and every port it listened on is checked to be closed.
+// and every port it was configured to listen on is checked to be free for the next start.
 import { rmSync } from 'node:fs';
 import net from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -21,7 +21,7 @@ export interface StopResult {
   pid: number | null;
   /** It did not exit within STOP_WAIT_MS and was killed. */
   killed: boolean;
-  /** Ports of the stopped process that still accept connections (should be none). */
+  /** Configured ports of the stopped process that accept connections after it exited: another program holds them. */
   openPorts: number[];
 }
 
@@ -59,10 +59,16 @@ async function exited(pid: number, ms: number): Promise<boolean> {
   return true;
 }
 
-async function stillOpen(state: DaemonState): Promise<number[]> {
+/**
+ * The configured ports of a process that has exited which accept connections now. Its own listeners closed with
+ * it, so whatever accepts there is another program, and the next start cannot listen there. A port the system
+ * chose (port 0) is not looked at: another program may well be given it once it is free (tests running side by
+ * side are), and the next start is given another one.
+ */
+export async function stillOpen(state: Pick<DaemonState, 'components'>): Promise<number[]> {
   const ports = new Set<{ host: string; port: number }>();
   for (const c of Object.values(state.components)) {
-    if (!c?.url || c.port === null) continue;
+    if (!c?.url || c.port === null || c.pinned === false) continue;
     try {
       const u = new URL(c.url);
       ports.add({ host: unbracket(u.hostname), port: c.port });
@@ -70,7 +76,6 @@ async function stillOpen(state: DaemonState): Promise<number[]> {
       /* not a URL */
     }
   }
-  ports.add({ host: '127.0.0.1', port: state.controlPort });
   const open: number[] = [];
   for (const p of ports) if (await accepts(p.host === '0.0.0.0' ? '127.0.0.1' : p.host, p.port)) open.push(p.port);
   return open;
@@ -101,7 +106,7 @@ export async function stopCcproxy(dir: string): Promise<number> {
   }
   console.log(r.killed ? `ccproxy (pid ${r.pid}) did not stop within ${STOP_WAIT_MS / 1000}s and was killed; queued traces are in the spill file and are replayed on the next start` : `ccproxy stopped (pid ${r.pid})`);
   if (r.openPorts.length > 0) {
-    process.stderr.write(`ccproxy: port(s) ${r.openPorts.join(', ')} still accept connections after the process exited; another program holds them\n`);
+    process.stderr.write(`ccproxy: configured port(s) ${r.openPorts.join(', ')} accept connections after the process exited: another program holds them, and the next start cannot listen there\n`);
     return 1;
   }
   return 0;
