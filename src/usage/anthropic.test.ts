@@ -90,3 +90,11 @@ test('Anthropic: bodies that are not JSON, an error answer, no response at all: 
   assert.equal(odd.tokens.input, null);
   assert.ok(odd.notes.includes('usage without input_tokens'));
 });
+
+test('a stream labelled as JSON is told by its first characters, a long comment line in another script included', () => {
+  const comment = `: ${'流'.repeat(40)}\n\n`; // 40 characters, 120 bytes
+  const call = extractCall(llmFlow({ path: '/v1/messages', request: { ...REQUEST, stream: true }, response: comment + fixture('anthropic-stream.sse'), contentType: 'application/json' }))!;
+  assert.equal(call.streamed, true);
+  assert.equal(call.tokens.output, 89);
+  assert.deepEqual(call.notes, []);
+});

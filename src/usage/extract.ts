@@ -12,7 +12,7 @@ import { parseQuota } from './quota.js';
 import type { StreamRead } from './read-events.js';
 import { byShape, recognisePath, type Recognised } from './recognise.js';
 import { readTopLevel, type ShallowResult, type TopLevel } from './shallow-json.js';
-import { bodyText, looksLikeSse, obj, parseJson, sseEvents, type Chunk, type SseEvent } from './wire.js';
+import { looksLikeSse, obj, parseJson, sseEvents, type Chunk, type Parsed, type SseEvent } from './wire.js';
 
 export interface ExtractOptions {
   /** The streamed response's chunks as they arrived (times, and sizes when known). */
@@ -47,20 +47,23 @@ export function extractCall(flow: Flow, options: ExtractOptions = {}): LlmCall |
   const reqBytes = flow.request.body === null ? null : asBuffer(flow.request.body);
   const reqRead = reqBytes === null || reqBytes.length === 0 ? null : readTopLevel(reqBytes);
   const res = flow.response;
-  const resText = res ? bodyText(res.body) : null;
-  const sse = res !== null && resText !== null && looksLikeSse(res.contentType ?? header(res.headers, 'content-type'), resText);
-  const resParsed = resText !== null && resText !== '' && !sse ? parseJson(resText) : null;
+  const resBytes = res?.body ? asBuffer(res.body) : null;
+  // The first characters tell an SSE stream (64 of them lie within 256 bytes); the body is made text only when it is parsed whole.
+  const sse = res !== null && resBytes !== null && looksLikeSse(res.contentType ?? header(res.headers, 'content-type'), resBytes.toString('utf8', 0, 256));
+  let parsed: Parsed | null | undefined;
+  const resParsed = () => (parsed === undefined ? (parsed = resBytes !== null && resBytes.length > 0 && !sse ? parseJson(resBytes.toString('utf8')) : null) : parsed);
   const path = flow.request.path ?? urlPath(flow.request.url);
   let r = recognisePath(flow.request.method, path);
   if (r === undefined) {
     const whole = reqBytes === null || reqBytes.length === 0 ? null : parseJson(reqBytes.toString('utf8'));
-    const api = byShape(whole?.ok ? whole.value : null, resParsed?.ok ? resParsed.value : undefined);
+    const p = resParsed();
+    const api = byShape(whole?.ok ? whole.value : null, p?.ok ? p.value : undefined);
     r = api === null ? null : { api, pathModel: null, streamMethod: false };
   }
   if (r === null) return null;
   const call = emptyCall(r.api);
   try {
-    read(call, r, flow, { reqRead, resText, resParsed, sse }, options);
+    read(call, r, flow, { reqRead, resBytes, resParsed, sse }, options);
   } catch (e) {
     call.notes.push(`reading stopped at an unexpected shape: ${(e as Error).message}`);
   }
@@ -69,8 +72,9 @@ export function extractCall(flow: Flow, options: ExtractOptions = {}): LlmCall |
 
 interface Bodies {
   reqRead: ShallowResult | null;
-  resText: string | null;
-  resParsed: ReturnType<typeof parseJson> | null;
+  resBytes: Buffer | null;
+  /** The response parsed whole (once, when first asked for); null for none, an empty body or a stream. */
+  resParsed: () => Parsed | null;
   sse: boolean;
 }
 
@@ -93,7 +97,7 @@ function read(call: LlmCall, r: Recognised, flow: Flow, b: Bodies, options: Extr
   call.quota = parseQuota(res.headers);
   if (res.status !== null && res.status >= 400) call.notes.push(`the response status is ${res.status}`);
   if (res.bodyTruncated) call.notes.push('the stored response body was cut at the size limit');
-  if (b.resText === null || b.resText === '') {
+  if (b.resBytes === null || b.resBytes.length === 0) {
     call.notes.push('the response body was not stored');
     return;
   }
@@ -103,10 +107,10 @@ function read(call: LlmCall, r: Recognised, flow: Flow, b: Bodies, options: Extr
     const parsed = sseEvents(res.body!, options.chunks);
     if (parsed.cut) call.notes.push('the stream was cut inside an event');
     stream = reader.events(call, parsed.events);
-  } else if (b.resParsed?.ok) {
-    reader.json(call, b.resParsed.value);
   } else {
-    call.notes.push(`the response body is not JSON: ${b.resParsed && !b.resParsed.ok ? b.resParsed.reason : 'empty'}`);
+    const parsed = b.resParsed();
+    if (parsed?.ok) reader.json(call, parsed.value);
+    else call.notes.push(`the response body is not JSON: ${parsed && !parsed.ok ? parsed.reason : 'empty'}`);
   }
   timing(call, flow, stream, options.chunks);
 }
