@@ -50,6 +50,9 @@ test('session: the header first, else the JSON body read before redaction', asyn
   assert.equal((await runAll(tflow({ headers: { 'x-claude-code-session-id': 'from-header', 'content-type': 'application/json' }, body }))).sessionId, 'from-header');
   assert.equal((await runAll(tflow({ body }))).sessionId, 'from-body');
   assert.equal((await runAll(tflow({ body: '{"metadata":{"user_id":"u_x_account_y_session_z' }))).sessionId, null, 'a body that does not parse gives none');
+  const escaped = '{"metadata":{"user\\u005fid":"{\\"session_id\\":\\"from-escaped\\"}"}}';
+  assert.equal((await runAll(tflow({ body: escaped }))).sessionId, 'from-escaped', 'a name spelt with an escape is still read');
+  assert.equal((await runAll(tflow({ body: JSON.stringify({ model: 'x', messages: [] }) }))).sessionId, null);
 });
 
 test('decode: an encoded body is stored decoded, bounded by the limit, with its wire size kept', async () => {

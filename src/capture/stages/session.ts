@@ -3,8 +3,8 @@
 import { sessionFromBody, sessionFromHeaders } from '../session.js';
 import { firstHeader, type Capture, type Stage } from '../stage.js';
 
-/** Only bodies that may carry a session id are parsed. */
-const MAY_HAVE_SESSION = /user_id|\\u/;
+/** Only bodies that may carry a session id are decoded and parsed: they name user_id, or hold an escape that could. */
+const mayHaveSession = (body: Buffer) => body.includes('user_id') || body.includes('\\u');
 
 export const sessionStage: Stage = {
   name: 'session',
@@ -17,11 +17,11 @@ export const sessionStage: Stage = {
     if (c.sessionFromHeader || !body || body.length === 0 || bodyTruncated) return;
     const type = (firstHeader(c.requestHeaders, 'content-type') ?? '').toLowerCase();
     if (type.startsWith('text/event-stream') || !(type.includes('json') || body[0] === 0x7b || body[0] === 0x5b)) return;
-    const text = Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8');
-    if (!MAY_HAVE_SESSION.test(text)) return;
+    const bytes = Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+    if (!mayHaveSession(bytes)) return;
     let json: unknown;
     try {
-      json = JSON.parse(text);
+      json = JSON.parse(bytes.toString('utf8'));
     } catch {
       return;
     }
