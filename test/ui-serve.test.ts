@@ -163,7 +163,13 @@ for (const backend of ['server', 'embedded'] as const) {
       assert.ok('cost_usd' in one && 'cache_hit_rate' in one && 'first_time' in one && 'last_time' in one);
       assert.equal(sessions.next, null);
 
-      const ex = (await api(`/api/sessions/${session}/exchanges`)).json();
+      // Each end's usage row comes after its trace (the usage stage runs once the response has gone out), and the
+      // client's end finishes after the provider's: wait until both ends of both calls have theirs.
+      const ex = await eventually(
+        () => api(`/api/sessions/${session}/exchanges`).then((a) => a.json()),
+        (v) => v.exchanges?.length === 2 && v.exchanges.every((e: { client: { requested_model: unknown }; provider: { requested_model: unknown }[] }) => e.client.requested_model !== null && e.provider.every((p) => p.requested_model !== null)),
+        'both exchanges with their usage at both ends',
+      );
       assert.equal(ex.exchanges.length, 2);
       for (const e of ex.exchanges) {
         assert.equal(e.client.direction, 'reverse');
