@@ -68,14 +68,15 @@ export function makeOp(kind: Op['kind'], id: string, fields: TraceFields): Op {
         break;
       }
       case 'jsonb': {
-        const cached = HEADER_JSON.get(value as object);
+        const headers = name === 'request_headers' || name === 'response_headers';
+        const cached = headers ? HEADER_JSON.get(value as object) : undefined;
         if (cached !== undefined) {
           out[name] = cached;
           break;
         }
         const json = JSON.stringify(value);
         out[name] = json.includes('\\u0000') ? json.replace(/\\u0000/g, '') : json;
-        if (name === 'request_headers' || name === 'response_headers') HEADER_JSON.set(value as object, out[name] as string);
+        if (headers) HEADER_JSON.set(value as object, out[name] as string);
         break;
       }
       case 'timestamp without time zone': {

@@ -48,7 +48,8 @@ export function extractCall(flow: Flow, options: ExtractOptions = {}): LlmCall |
   const reqRead = reqBytes === null || reqBytes.length === 0 ? null : readTopLevel(reqBytes);
   const res = flow.response;
   const resBytes = res?.body ? asBuffer(res.body) : null;
-  // The first characters tell an SSE stream (64 of them lie within 256 bytes); the body is made text only when it is parsed whole.
+  // The first characters tell an SSE stream (64 of them lie within 256 bytes); the body is made text only when
+  // it is parsed whole.
   const sse = res !== null && resBytes !== null && looksLikeSse(res.contentType ?? header(res.headers, 'content-type'), resBytes.toString('utf8', 0, 256));
   let parsed: Parsed | null | undefined;
   const resParsed = () => (parsed === undefined ? (parsed = resBytes !== null && resBytes.length > 0 && !sse ? parseJson(resBytes.toString('utf8')) : null) : parsed);

@@ -1,8 +1,8 @@
 // The top level of a JSON object read without building the rest: where each field's name and value lie, an
-// array's length, and where a nested object lies (read the same way on demand); a scalar is decoded when asked for. A request to an LLM API is mostly
-// its conversation (86 KB from Claude Code, growing every turn), and the usage stage needs only its model, stream
-// flag and message count: read this way that costs about a seventh of JSON.parse and allocates nothing for the
-// rest. Strings are skipped by searching for their closing quote; numbers, true, false and null are checked as
+// array's length, and where a nested object lies (read the same way on demand); a scalar is decoded when asked
+// for. A request to an LLM API is mostly its conversation (86 KB from Claude Code, growing every turn), and the
+// usage stage needs only its model, stream flag and message count: read this way that costs about a seventh of
+// JSON.parse and allocates nothing for the rest. Strings are skipped by searching for their closing quote; numbers, true, false and null are checked as
 // they are passed, strings only when decoded, and nothing inside nested values.
 // A body cut short (the capture's size limit) gives the fields that ended before the cut.
 
@@ -43,7 +43,10 @@ export function parsedTopLevel(o: Record<string, unknown>): TopLevel {
 const SCALAR = 0;
 const ARRAY = 1;
 const OBJECT = 2;
-/** Numbers kept per field: name start and end (inside its quotes), kind, then a scalar's value start and end, an array's length, an object's start and end. */
+/**
+ * Numbers kept per field: name start and end (inside its quotes), kind, then a scalar's value start and end, an
+ * array's length, or an object's start and end.
+ */
 const SPAN = 5;
 
 /**

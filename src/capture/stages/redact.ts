@@ -65,9 +65,11 @@ export const redactStage: Stage = {
       flow.request.originalUrl = stripQuery(flow.request.originalUrl);
     } else if (hook === 'requestBody') flow.request.body = null;
     else {
-      if (flow.response) storedFrom.delete(flow.response);
-      if (flow.response) flow.response.headers = {};
-      if (flow.response) flow.response.body = null;
+      if (flow.response) {
+        storedFrom.delete(flow.response);
+        flow.response.headers = {};
+        flow.response.body = null;
+      }
       if (flow.error) flow.error.message = null;
     }
   },
