@@ -2,8 +2,9 @@
 // array's length, and where a nested object lies (read the same way on demand); a scalar is decoded when asked
 // for. A request to an LLM API is mostly its conversation (86 KB from Claude Code, growing every turn), and the
 // usage stage needs only its model, stream flag and message count: read this way that costs about a seventh of
-// JSON.parse and allocates nothing for the rest. Strings are skipped by searching for their closing quote; numbers, true, false and null are checked as
-// they are passed, strings only when decoded, and nothing inside nested values.
+// JSON.parse and allocates nothing for the rest. Strings are skipped by searching for their closing quote;
+// numbers, true, false and null are checked as they are passed, strings only when decoded, and nothing inside
+// nested values.
 // A body cut short (the capture's size limit) gives the fields that ended before the cut.
 
 export type ShallowResult = { ok: true; object: ShallowObject; cut: boolean } | { ok: false; reason: string };
