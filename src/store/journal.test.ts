@@ -1,25 +1,32 @@
 // The crash journal on its own: one write per turn, emptied once written elsewhere, rotated and deleted when
 // full, and handed to the spill when its process is gone.
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { test } from 'node:test';
+import { mapped } from './journal-file.js';
 import { Journal } from './journal.js';
 import { decodeFrames, encodeFrames } from './op-frames.js';
 import { makeOp, makeUsageOp } from './ops.js';
 
-function fresh() {
+/** Each test runs with the files written and, where the addon is built, with them mapped. */
+const MODES = mapped() ? [false, true] : [false];
+
+function fresh(map: boolean) {
   const root = mkdtempSync(join(tmpdir(), 'ccproxy-journal-'));
   const errors: Error[] = [];
-  return { root, dir: join(root, 'journal'), errors, journal: new Journal(join(root, 'journal'), (e) => errors.push(e)), done: () => rmSync(root, { recursive: true, force: true }) };
+  return { root, dir: join(root, 'journal'), errors, journal: new Journal(join(root, 'journal'), (e) => errors.push(e), map), done: () => rmSync(root, { recursive: true, force: true }) };
 }
+
+/** The operations a journal file holds now. */
+const held = (file: string) => decodeFrames(readFileSync(file)).length;
 
 const files = (dir: string) => readdirSync(dir).map((f) => join(dir, f));
 
-test('operations queued in one turn are on disk at the end of it, and the file empties once they are written', async () => {
-  const t = fresh();
+for (const map of MODES) test('operations queued in one turn are on disk at the end of it, and the file empties once they are written' + (map ? ' (mapped)' : ''), async () => {
+  const t = fresh(map);
   try {
     const ops = [1, 2, 3].map((i) => makeOp('complete', `t-${i}`, { status_code: 200, request_body: Buffer.from(`body ${i}`) }));
     for (const op of ops) t.journal.add(op);
@@ -30,9 +37,9 @@ test('operations queued in one turn are on disk at the end of it, and the file e
     assert.deepEqual(back.map((op) => op.id), ['t-1', 't-2', 't-3']);
     assert.equal((back[0]!.fields.request_body as Buffer).toString(), 'body 1');
     t.journal.done(ops.slice(0, 2));
-    assert.equal(statSync(file!).size > 0, true, 'one operation is still owed');
+    assert.equal(held(file!), 3, 'one operation is still owed');
     t.journal.done(ops.slice(2));
-    assert.equal(statSync(file!).size, 0, 'all written: the file is emptied');
+    assert.equal(held(file!), 0, 'all written: the file is emptied');
     assert.deepEqual(t.journal.holding, { files: 1, ops: 0 });
     t.journal.close();
     assert.deepEqual(readdirSync(t.dir), [], 'a close with nothing owed deletes the file');
@@ -41,8 +48,8 @@ test('operations queued in one turn are on disk at the end of it, and the file e
   }
 });
 
-test('an operation written before its turn ended is never journaled', async () => {
-  const t = fresh();
+for (const map of MODES) test('an operation written before its turn ended is never journaled' + (map ? ' (mapped)' : ''), async () => {
+  const t = fresh(map);
   try {
     const op = makeOp('complete', 'quick', { status_code: 200 });
     t.journal.add(op);
@@ -54,8 +61,8 @@ test('an operation written before its turn ended is never journaled', async () =
   }
 });
 
-test('a full file is closed and a new one begun; the old one goes once everything in it is written', async () => {
-  const t = fresh();
+for (const map of MODES) test('a full file is closed and a new one begun; the old one goes once everything in it is written' + (map ? ' (mapped)' : ''), async () => {
+  const t = fresh(map);
   try {
     const big = Buffer.alloc(5 * 1024 * 1024, 1); // two make a full file
     const first = [makeOp('complete', 'a', { request_body: big }), makeOp('complete', 'b', { request_body: big })];
@@ -77,7 +84,7 @@ test('a full file is closed and a new one begun; the old one goes once everythin
 });
 
 test('journals of processes that are gone are handed over and deleted, oldest first; live ones stay', () => {
-  const t = fresh();
+  const t = fresh(false);
   try {
     mkdirSync(t.dir, { recursive: true });
     const frame = (id: string) => encodeFrames([makeOp('complete', id, { status_code: 200 })]);
@@ -94,8 +101,8 @@ test('journals of processes that are gone are handed over and deleted, oldest fi
   }
 });
 
-test('usage rows are not journaled: they are read again from the recovered trace', async () => {
-  const t = fresh();
+for (const map of MODES) test('usage rows are not journaled: they are read again from the recovered trace' + (map ? ' (mapped)' : ''), async () => {
+  const t = fresh(map);
   try {
     const trace = makeOp('complete', 'call', { status_code: 200 });
     t.journal.add(makeUsageOp('call', { call_seq: 0, input_tokens: 10 }));
@@ -109,8 +116,8 @@ test('usage rows are not journaled: they are read again from the recovered trace
   }
 });
 
-test("a call's completion stays journaled until its usage rows are written, or its read found none", async () => {
-  const t = fresh();
+for (const map of MODES) test("a call's completion stays journaled until its usage rows are written, or its read found none" + (map ? ' (mapped)' : ''), async () => {
+  const t = fresh(map);
   try {
     const call = makeOp('complete', 'call', { status_code: 200 });
     const other = makeOp('complete', 'other', { status_code: 200 });
@@ -128,14 +135,14 @@ test("a call's completion stays journaled until its usage rows are written, or i
     assert.deepEqual(t.journal.holding, { files: 1, ops: 1 }, 'its row is queued, not written');
     t.journal.done([row]);
     assert.deepEqual(t.journal.holding, { files: 1, ops: 0 });
-    assert.equal(statSync(files(t.dir)[0]!).size, 0);
+    assert.equal(held(files(t.dir)[0]!), 0);
   } finally {
     t.done();
   }
 });
 
-test('a journal that cannot be written says so once and stops, without throwing at the writer', async () => {
-  const t = fresh();
+for (const map of MODES) test('a journal that cannot be written says so once and stops, without throwing at the writer' + (map ? ' (mapped)' : ''), async () => {
+  const t = fresh(map);
   try {
     writeFileSync(t.dir, 'a file where the directory should be');
     t.journal.add(makeOp('complete', 'x', { status_code: 200 }));

@@ -7,17 +7,16 @@
 // A process killed outright leaves its journal behind; the next writer moves it into its spill, so a completed
 // exchange survives a SIGKILL that comes after the callback that completed it. It guards against the process dying, not the machine:
 // nothing is fsynced.
-import { closeSync, ftruncateSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { isAlive } from './holder.js';
+import { createJournalFile, mapped, type JournalFile } from './journal-file.js';
 import { decodeFrames, encodeFrames } from './op-frames.js';
 import type { Op } from './ops.js';
 
 /** A journal file: deleted once it is full and every operation in it has been written elsewhere. */
 interface Segment {
-  path: string;
-  fd: number;
-  bytes: number;
+  file: JournalFile;
   /** Operations in this file not yet in the database or the spill file. */
   open: number;
 }
@@ -57,9 +56,11 @@ export class Journal {
   /** The last usage row of a trace, and the completion that waits for it. */
   private readonly lastRowOf = new WeakMap<Op, Awaiting>();
 
+  /** `map`: write through a memory mapping of each file (journal-file.ts); by default where the addon is built. */
   constructor(
     private readonly dir: string,
     private readonly onError: (err: Error) => void,
+    private readonly map = mapped(),
   ) {}
 
   /**
@@ -150,12 +151,9 @@ export class Journal {
     if (w === 'pending') return;
     w.open--;
     if (w.open > 0) return;
-    if (this.retired.delete(w)) rmSync(w.path, { force: true });
-    else if (w === this.current && w.bytes > 0) {
-      // Everything in the open file is written: empty it, so a crash leaves only what is still owed.
-      ftruncateSync(w.fd, 0);
-      w.bytes = 0;
-    }
+    if (this.retired.delete(w)) rmSync(w.file.path, { force: true });
+    // Everything in the open file is written: it is emptied, so a crash leaves only what is still owed.
+    else if (w === this.current && w.file.bytes > 0) w.file.empty();
   }
 
   /** Appends what was queued since the last write, in one write. */
@@ -167,11 +165,13 @@ export class Journal {
     const owed = ops.filter((op) => where.get(op) === 'pending');
     if (owed.length === 0) return;
     try {
-      const seg = this.current ?? (this.current = this.open());
-      seg.bytes += writeSync(seg.fd, encodeFrames(owed, this.scratch));
+      const frames = encodeFrames(owed, this.scratch);
+      if (this.current && !this.current.file.fits(frames.length)) this.retire();
+      const seg = this.current ?? (this.current = this.open(frames.length));
+      seg.file.append(frames);
       for (const op of owed) where.set(op, seg);
       seg.open += owed.length;
-      if (seg.bytes >= ROTATE_BYTES) this.retire();
+      if (seg.file.bytes >= ROTATE_BYTES) this.retire();
     } catch (err) {
       this.failed = true;
       this.onError(err as Error);
@@ -196,14 +196,15 @@ export class Journal {
     const seg = this.current;
     if (!seg) return;
     this.current = null;
-    closeSync(seg.fd);
-    if (seg.open === 0) rmSync(seg.path, { force: true });
+    seg.file.close();
+    if (seg.open === 0) rmSync(seg.file.path, { force: true });
     else this.retired.add(seg);
   }
 
-  private open(): Segment {
+  /** A new file for at least `bytes` of frames (a mapped one is a segment's size, or more for one large write). */
+  private open(bytes: number): Segment {
     mkdirSync(this.dir, { recursive: true, mode: 0o700 });
     const path = join(this.dir, `${process.pid}-${this.started}-${++this.seq}.journal`);
-    return { path, fd: openSync(path, 'a', 0o600), bytes: 0, open: 0 };
+    return { file: createJournalFile(path, Math.max(ROTATE_BYTES + SCRATCH_BYTES, bytes), this.map), open: 0 };
   }
 }

@@ -4,6 +4,8 @@
 import type { Op, WireValue } from './ops.js';
 
 const KINDS: Op['kind'][] = ['create', 'complete', 'ws', 'timing', 'usage'];
+/** The kind byte of the head that ends a mapped journal file's frames (journal-file.ts): no operation has it. */
+export const END_KIND = 0xff;
 const enum Tag {
   Null = 0,
   Text = 1,
@@ -108,11 +110,12 @@ export function encodeFrames(ops: readonly Op[], scratch?: Buffer): Buffer {
   return out;
 }
 
-/** The operations in `buf`; a last frame cut short is left out. */
+/** The operations in `buf`, up to an end marker (a mapped file's); a last frame cut short is left out. */
 export function decodeFrames(buf: Buffer): Op[] {
   const ops: Op[] = [];
   let at = 0;
   while (at + 4 <= buf.length) {
+    if (buf[at + 4] === END_KIND) break;
     const end = at + 4 + buf.readUInt32LE(at);
     if (end > buf.length) break;
     const kind = KINDS[buf[at + 4]!];

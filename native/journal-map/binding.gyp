@@ -1,0 +1,8 @@
+{
+  "targets": [
+    {
+      "target_name": "journal_map",
+      "sources": ["journal_map.c"]
+    }
+  ]
+}
