@@ -28,6 +28,26 @@ export interface RecorderContext {
 
 export type Recorder = ((hook: Exclude<Hook, 'afterEnd'>) => void) & { message(m: MaybePromise<WsMessage>): void };
 
+/** Every recorder's last queued hand-over that has not run yet (a body or a message still decoding ahead of it). */
+const unsettled = new Set<Promise<void>>();
+
+/**
+ * Resolves once every hand-over queued so far has reached the sink, or after `timeoutMs`: a stop waits for it, so
+ * that an exchange that ended just before (an upgraded connection closed while its last message still inflated) is
+ * written with the others rather than left for the next start. Returns how many were still waiting.
+ */
+export async function settleRecorders(timeoutMs: number): Promise<number> {
+  const deadline = Date.now() + timeoutMs;
+  while (unsettled.size > 0) {
+    const left = deadline - Date.now();
+    if (left <= 0) break;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([Promise.all([...unsettled]), new Promise<void>((r) => (timer = setTimeout(r, left)))]);
+    clearTimeout(timer);
+  }
+  return unsettled.size;
+}
+
 export function recorder(ctx: RecorderContext, capture: Capture): Recorder {
   const flow: Flow = capture.flow;
   let waiting: Promise<void> | null = null;
@@ -49,7 +69,9 @@ export function recorder(ctx: RecorderContext, capture: Capture): Recorder {
     if (!p) return;
     const mine: Promise<void> = p.then(() => {
       if (waiting === mine) waiting = null;
+      unsettled.delete(mine);
     });
+    unsettled.add(mine);
     waiting = mine;
   };
   const record = ((hook: Exclude<Hook, 'afterEnd'>) => {

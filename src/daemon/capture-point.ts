@@ -19,6 +19,10 @@ import { openTraceStore, type TraceStore } from '../store/store.js';
 import type { WriterCounters } from '../store/writer.js';
 import { PriceBook } from '../usage/prices.js';
 import { flushAfterEnded } from '../capture/after-end.js';
+import { settleRecorders } from '../capture/recorder.js';
+
+/** How long a stop waits for the hand-overs still on their way to the writer. */
+const SETTLE_MS = 2_000;
 
 /** What both capture listeners take from ccproxy.mitm, for one capture point (reverse records direction 0, forward 1). */
 /** `priceBook` prices the calls the usage stage reads (ccproxy.prices over the bundled table). */
@@ -86,8 +90,10 @@ export async function openCapture(loaded: LoadedConfig, mitm: MitmConfig, log: L
     },
     close: async () => {
       await backfill.stop();
-      // The usage of the last exchanges, still gathering, goes to the writer before it drains.
+      // What the last exchanges still had on their way to the writer (a message inflating ahead of a connection's
+      // end), then the usage of those still gathering, goes to it before it drains.
       await flushAfterEnded();
+      await settleRecorders(SETTLE_MS);
       return store.close();
     },
   };
