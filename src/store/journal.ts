@@ -1,7 +1,7 @@
 // The crash journal: every operation that enters the writer's memory queue is appended here as soon as the
 // callback that queued it returns (a process.nextTick: before the process handles anything else, such as the
-// embedded database running a batch on this thread), with one write for all that callback queued, and forgotten
-// once the database (or the spill file) has it. LLM usage rows are not journaled: they are derived from the trace.
+// embedded database running a batch on this thread), all that callback queued at once (copied into the file's
+// memory mapping, or one write: journal-file.ts), and forgotten once the database (or the spill file) has it. LLM usage rows are not journaled: they are derived from the trace.
 // Instead a trace's completion stays in the journal until its usage rows are written too (`awaitRead`, `read`),
 // and the traces a journal gives back get their usage read again from their stored bodies (store/backfill.ts).
 // A process killed outright leaves its journal behind; the next writer moves it into its spill, so a completed
