@@ -34,6 +34,7 @@ test('mapped: frames are in the file once appended, with nothing closed or synce
     assert.equal(f.fits(64 * 1024), false);
     assert.throws(() => f.append(Buffer.alloc(64 * 1024 + 1)), /is full/);
     f.close();
+    assert.deepEqual(decodeFrames(Buffer.alloc(1 << 16)), [], 'a file of zeros (killed before its first end marker) holds nothing');
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

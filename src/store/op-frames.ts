@@ -115,7 +115,8 @@ export function decodeFrames(buf: Buffer): Op[] {
   const ops: Op[] = [];
   let at = 0;
   while (at + 4 <= buf.length) {
-    if (buf[at + 4] === END_KIND) break;
+    // An end marker, or zeros: a mapped file not yet given its first end marker (a kill right after it was made).
+    if (buf[at + 4] === END_KIND || buf.readUInt32LE(at) === 0) break;
     const end = at + 4 + buf.readUInt32LE(at);
     if (end > buf.length) break;
     const kind = KINDS[buf[at + 4]!];
