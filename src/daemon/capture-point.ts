@@ -24,8 +24,10 @@ import { settleRecorders } from '../capture/recorder.js';
 /** How long a stop waits for the hand-overs still on their way to the writer. */
 const SETTLE_MS = 2_000;
 
-/** What both capture listeners take from ccproxy.mitm, for one capture point (reverse records direction 0, forward 1). */
-/** `priceBook` prices the calls the usage stage reads (ccproxy.prices over the bundled table). */
+/**
+ * What both capture listeners take from ccproxy.mitm, for one capture point (reverse records direction 0, forward 1).
+ * `priceBook` prices the calls the usage stage reads (ccproxy.prices over the bundled table).
+ */
 export function captureOptions(mitm: MitmConfig, point: CapturePointName, sink: ExchangeContext['sink'], log: Logger, priceBook?: PriceBook): CaptureOptions {
   return {
     sink,
@@ -90,8 +92,8 @@ export async function openCapture(loaded: LoadedConfig, mitm: MitmConfig, log: L
     },
     close: async () => {
       await backfill.stop();
-      // What the last exchanges still had on their way to the writer (a message inflating ahead of a connection's
-      // end), then the usage of those still gathering, goes to it before it drains.
+      // The usage of the last exchanges, still gathering, then whatever they still had on its way to the writer (a
+      // connection's end behind a message still inflating, and the usage that follows it), goes to it before it drains.
       await flushAfterEnded();
       await settleRecorders(SETTLE_MS);
       return store.close();

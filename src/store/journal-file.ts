@@ -81,7 +81,7 @@ class MappedFile implements JournalFile {
     readonly path: string,
     private map: Buffer,
   ) {
-    this.map[4] = END_KIND;
+    this.markEnd(0);
   }
   fits(n: number): boolean {
     return this.bytes + n + HEAD <= this.map.length;
@@ -92,20 +92,23 @@ class MappedFile implements JournalFile {
     if (end + HEAD > this.map.length) throw new Error(`journal file ${this.path} is full`);
     // The new end marker first, then every byte of the frames but the first frame's kind, which replaces the old
     // end marker's last.
-    this.map.fill(0, end, end + 4);
-    this.map[end + 4] = END_KIND;
+    this.markEnd(end);
     this.map.set(frames.subarray(0, 4), at);
     this.map.set(frames.subarray(5), at + 5);
     this.map[at + 4] = frames[4]!;
     this.bytes = end;
   }
   empty(): void {
-    this.map[4] = END_KIND;
-    this.map.fill(0, 0, 4);
+    this.markEnd(0);
     this.bytes = 0;
   }
   close(): void {
     // The mapping goes with the buffer, when it is collected.
     this.map = Buffer.alloc(0);
+  }
+  /** An end marker at `at`: its kind byte first, so that frames there stop counting before their length changes. */
+  private markEnd(at: number): void {
+    this.map[at + 4] = END_KIND;
+    this.map.fill(0, at, at + 4);
   }
 }

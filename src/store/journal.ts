@@ -1,12 +1,12 @@
 // The crash journal: every operation that enters the writer's memory queue is appended here as soon as the
 // callback that queued it returns (a process.nextTick: before the process handles anything else, such as the
 // embedded database running a batch on this thread), all that callback queued at once (copied into the file's
-// memory mapping, or one write: journal-file.ts), and forgotten once the database (or the spill file) has it. LLM usage rows are not journaled: they are derived from the trace.
-// Instead a trace's completion stays in the journal until its usage rows are written too (`awaitRead`, `read`),
-// and the traces a journal gives back get their usage read again from their stored bodies (store/backfill.ts).
-// A process killed outright leaves its journal behind; the next writer moves it into its spill, so a completed
-// exchange survives a SIGKILL that comes after the callback that completed it. It guards against the process dying, not the machine:
-// nothing is fsynced.
+// memory mapping, or one write: journal-file.ts), and forgotten once the database (or the spill file) has it. LLM
+// usage rows are not journaled: they are derived from the trace. Instead a trace's completion stays in the journal
+// until its usage rows are written too (`awaitRead`, `read`), and the traces a journal gives back get their usage
+// read again from their stored bodies (store/backfill.ts). A process killed outright leaves its journal behind;
+// the next writer moves it into its spill, so a completed exchange survives a SIGKILL that comes after the
+// callback that completed it. It guards against the process dying, not the machine: nothing is fsynced.
 import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { isAlive } from './holder.js';
@@ -156,7 +156,7 @@ export class Journal {
     else if (w === this.current && w.file.bytes > 0) w.file.empty();
   }
 
-  /** Appends what was queued since the last write, in one write. */
+  /** Appends what was queued since the last flush, all at once (a new file first when the current one is full). */
   flush(): void {
     this.scheduled = false;
     const ops = this.pending;

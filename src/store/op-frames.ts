@@ -115,9 +115,10 @@ export function decodeFrames(buf: Buffer): Op[] {
   const ops: Op[] = [];
   let at = 0;
   while (at + 4 <= buf.length) {
+    const len = buf.readUInt32LE(at);
     // An end marker, or zeros: a mapped file not yet given its first end marker (a kill right after it was made).
-    if (buf[at + 4] === END_KIND || buf.readUInt32LE(at) === 0) break;
-    const end = at + 4 + buf.readUInt32LE(at);
+    if (len === 0 || buf[at + 4] === END_KIND) break;
+    const end = at + 4 + len;
     if (end > buf.length) break;
     const kind = KINDS[buf[at + 4]!];
     if (!kind) throw new Error(`journal frame at byte ${at}: unknown kind ${buf[at + 4]}`);
