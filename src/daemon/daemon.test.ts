@@ -11,7 +11,7 @@ import { test } from 'node:test';
 import { paths } from '../config/paths.js';
 import { loadOrCreateCA } from '../proxy/tls/ca.js';
 import { clientEnv, reachable, writeCombinedBundle } from './client-env.js';
-import { exitedWithout, reasonFromLog } from './detach.js';
+import { exitedWithout, reasonFromLog, startDetached } from './detach.js';
 import { claimPidFile, findRunning, isCcproxy, readPid, type DaemonState } from './state.js';
 import { stopDaemon } from './stop.js';
 import { tempConfigDir } from '../../test/helpers/pg.js';
@@ -102,6 +102,24 @@ test('start --detach takes the reason from this start\'s part of the log', () =>
     writeFileSync(log, 'ccproxy: an old failure\n2025 info  [database] opening\nTypeError: boom\n    at x (y.js:1:1)\n', { flag: 'w' });
     assert.equal(exitedWithout(log, offset, 'code 1'), `the background process exited (code 1) before it was ready; see ${log}; its last lines:\n  2025 info  [database] opening\n  TypeError: boom\n      at x (y.js:1:1)`);
     assert.equal(exitedWithout(log, readFileSync(log).length, 'SIGKILL'), `the background process exited (SIGKILL) before it was ready; see ${log}`);
+  } finally {
+    cfg.remove();
+  }
+});
+
+test('start --detach says what it waits for when the start is slow, once, then fails with the child\'s reason', async () => {
+  const cfg = tempConfigDir();
+  try {
+    writeFileSync(join(cfg.dir, 'ccproxy.yaml'), 'ccproxy:\n  mitm: [not, a, mapping]\n');
+    const told: [number, string][] = [];
+    // Not ready at the first look (the child was just spawned): a start slower than 0 ms is told about, once.
+    await assert.rejects(
+      startDetached(cfg.dir, ['--mitm'], { ...process.env, CCPROXY_CONFIG_DIR: cfg.dir }, (pid, log) => told.push([pid, log]), 0),
+      (err: Error) => /ccproxy\.yaml/.test(err.message),
+    );
+    assert.equal(told.length, 1);
+    assert.ok(told[0]![0] > 0);
+    assert.equal(told[0]![1], join(cfg.dir, 'ccproxy.log'));
   } finally {
     cfg.remove();
   }

@@ -19,10 +19,22 @@ export const DAEMON_LOG_FLAG = 'daemon-log';
 /** Opening the embedded database for the first time and migrating it takes a few seconds on a slow machine. */
 const READY_TIMEOUT_MS = 60_000;
 const POLL_MS = 100;
+/** How long a start may stay silent before the parent says what it waits for. */
+export const SLOW_START_MS = 2_000;
 
 const CLI = fileURLToPath(new URL('../cli/main.js', import.meta.url));
 
-export async function startDetached(dir: string, startArgv: string[], env: NodeJS.ProcessEnv): Promise<DaemonState & { warnings: string[] }> {
+/**
+ * `waiting` is called once if the child is not ready after `slowMs` (a first start unpacking the embedded database
+ * on a loaded machine takes seconds), with its pid and log file, so that the caller can say what it waits for.
+ */
+export async function startDetached(
+  dir: string,
+  startArgv: string[],
+  env: NodeJS.ProcessEnv,
+  waiting?: (pid: number, logFile: string) => void,
+  slowMs = SLOW_START_MS,
+): Promise<DaemonState & { warnings: string[] }> {
   mkdirSync(dir, { recursive: true });
   const logFile = paths.logFile(dir);
   const offset = sizeOf(logFile);
@@ -36,6 +48,8 @@ export async function startDetached(dir: string, startArgv: string[], env: NodeJ
     signal = sig;
   });
   const deadline = Date.now() + READY_TIMEOUT_MS;
+  const slowAt = Date.now() + slowMs;
+  let told = false;
   for (;;) {
     const state = readStateFile(dir);
     if (state && state.pid === child.pid) {
@@ -49,6 +63,10 @@ export async function startDetached(dir: string, startArgv: string[], env: NodeJ
     if (Date.now() > deadline) {
       child.kill('SIGTERM');
       throw new UserError(`the background process (pid ${child.pid}) was not ready after ${READY_TIMEOUT_MS / 1000}s and was stopped; see ${logFile}`);
+    }
+    if (!told && waiting && Date.now() >= slowAt) {
+      told = true;
+      waiting(child.pid!, logFile);
     }
     await sleep(POLL_MS);
   }

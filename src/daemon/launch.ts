@@ -52,7 +52,9 @@ export async function startCcproxy(r: StartRequest, env: NodeJS.ProcessEnv = pro
     const found = findRunning(loaded.dir);
     if (found.running) throw alreadyRunning(loaded.dir, found.pid, found.state);
     const argv = [...(r.mitm ? ['--mitm'] : []), '--detach', ...(r.port !== undefined ? ['--port', r.port] : []), ...(r.host !== undefined ? ['--host', r.host] : [])];
-    const state = await startDetached(loaded.dir, argv, env);
+    const state = await startDetached(loaded.dir, argv, env, (pid, log) =>
+      process.stderr.write(`starting in the background (pid ${pid}, log ${log}); waiting until it listens (up to a minute: a first start on the embedded database unpacks and migrates it)\n`),
+    );
     console.log(describeStarted(state));
     for (const w of state.warnings) console.log(w);
     return 0;

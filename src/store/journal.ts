@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { isAlive } from './holder.js';
 import { createJournalFile, mapped, type JournalFile } from './journal-file.js';
 import { decodeFrames, encodeFrames } from './op-frames.js';
-import type { Op } from './ops.js';
+import { countOps, type Op } from './ops.js';
 
 /** A journal file: deleted once it is full and every operation in it has been written elsewhere. */
 interface Segment {
@@ -86,7 +86,7 @@ export class Journal {
       const recovered = decodeFrames(readFileSync(path));
       if (recovered.length > 0) keep(recovered);
       for (const op of recovered) traces.add(op.id);
-      ops += recovered.length;
+      ops += countOps(recovered);
       rmSync(path, { force: true });
     }
     return { files: found.length, ops, traces };

@@ -9,7 +9,7 @@ import { test } from 'node:test';
 import { createLogger } from '../log.js';
 import { newTally } from './counters.js';
 import { decodeOp, encodeOp, makeOp, type Op } from './ops.js';
-import { Recovery, type RecoveryOptions } from './recovery.js';
+import { Recovery, replayedLine, type RecoveryOptions } from './recovery.js';
 import { Spill } from './spill.js';
 
 const refused = () => Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' });
@@ -106,9 +106,18 @@ test('operations handed over while spilling, even during the replay, are written
     assert.equal(t.tally.spilled, 5);
     assert.equal(t.tally.replayed, 5);
     assert.equal(t.recovery.drained, true);
+    assert.match(t.lines.at(-1)!, /replayed 5 spilled operations \(2 of them captured while it replayed\)/);
   } finally {
     t.done();
   }
+});
+
+test('the replay line names the operations that came in while it ran, in the unit the lines before it use', () => {
+  assert.equal(replayedLine(22, 9, false), 'replayed 22 spilled operations (9 of them captured while it replayed)');
+  assert.equal(replayedLine(13, 0, false), 'replayed 13 spilled operations');
+  assert.equal(replayedLine(5, 0, true), 'database reachable: replayed 5 spilled operations');
+  // All of them came meanwhile (a spill started by new traffic alone): nothing older to tell them from.
+  assert.equal(replayedLine(4, 4, false), 'replayed 4 spilled operations');
 });
 
 test('operations appended to the spill file while normal start a replay at once', async () => {

@@ -168,6 +168,7 @@ export class Recovery {
             this.schemaChecked = true;
           }
           const before = tally.written;
+          const spilledBefore = tally.spilled;
           const done = await this.o.spill.replay(
             async (ops) => {
               await this.o.write(ops);
@@ -183,7 +184,7 @@ export class Recovery {
             () => this.toNormal(),
           );
           // After an outage the database is back; after an overflow it never left.
-          if (done && (failures > 0 || tally.written - before > 0)) log.info(`${failures > 0 ? 'database reachable: ' : ''}replayed ${tally.written - before} spilled operations`);
+          if (done && (failures > 0 || tally.written - before > 0)) log.info(replayedLine(tally.written - before, tally.spilled - spilledBefore, failures > 0));
           failures = 0;
           this.failing = false;
           delay = this.o.retryMinMs;
@@ -204,4 +205,14 @@ export class Recovery {
     }
     if (this.current === 'normal') this.o.resumed();
   }
+}
+
+/**
+ * What a finished replay wrote: every operation read back from the spill file, those that came in while it ran
+ * (new traffic goes to the file until it is empty) named apart, so the count can be matched with the line that
+ * started it (the journal's or an earlier process's, which count in the same unit).
+ */
+export function replayedLine(replayed: number, arrivedMeanwhile: number, afterOutage: boolean): string {
+  const meanwhile = arrivedMeanwhile > 0 && arrivedMeanwhile < replayed ? ` (${arrivedMeanwhile} of them captured while it replayed)` : '';
+  return `${afterOutage ? 'database reachable: ' : ''}replayed ${replayed} spilled operations${meanwhile}`;
 }
