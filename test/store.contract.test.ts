@@ -1,13 +1,15 @@
 // One contract, two backends: the same tests against embedded PGlite and the PostgreSQL server.
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { paths } from '../src/config/paths.js';
 import { silentLogger } from '../src/log.js';
 import { openDatabase, type Database } from '../src/store/database.js';
 import { migrate } from '../src/store/migrations.js';
+import { decodeFrames } from '../src/store/op-frames.js';
 import { encodeOp, makeOp, makeWsOp } from '../src/store/ops.js';
+import { tflow } from '../src/capture/tflow.js';
 import { pruneOlderThan, startRetention } from '../src/store/prune.js';
 import { COLUMNS, INDEXES, SPEC_COLUMNS, indexName } from '../src/store/table.js';
 import { WS_COLUMNS, WS_INDEXES, wsIndexName } from '../src/store/ws-table.js';
@@ -298,6 +300,26 @@ for (const backend of BACKENDS) {
       assert.equal(c.failed, 0);
       assert.ok(c.replayed > 0);
       assert.equal(c.spillPending, 0);
+    });
+
+    test('a completion is in the crash journal when responseEnded returns, whether the queue or the spill takes it', async () => {
+      const journaled = (dir: string, id: string) => readdirSync(dir).flatMap((f) => decodeFrames(readFileSync(join(dir, f)))).some((op) => op.id === id && op.fields.status_code === 200);
+      const queued = tflow({ host: 'example.com', path: '/', response: { status: 200, body: '{"ok":true}' } }).flow; // not an LLM call: nothing waits for usage rows
+      const w = newWriter({ journalDir: join(env.dir, 'journal-queued') }, { schemaChecked: true });
+      w.requestStarted(queued);
+      w.responseEnded(queued);
+      assert.ok(journaled(join(env.dir, 'journal-queued'), queued.id), 'in the journal before the call returned, not a turn later');
+      // Spilling (the database taken for away at start): the spill file gathers a turn's operations; the journal has them at once.
+      const spilled = tflow({ host: 'example.com', path: '/', response: { status: 200, body: '{"ok":true}' } }).flow;
+      const s = newWriter({ journalDir: join(env.dir, 'journal-spilled') }, { spilling: true }); // the replay checks the schema first
+      assert.equal(s.counters().state, 'spilling');
+      s.requestStarted(spilled);
+      s.responseEnded(spilled);
+      assert.ok(journaled(join(env.dir, 'journal-spilled'), spilled.id), 'in the journal while the spill file waits for the end of the turn');
+      assert.ok(await w.flush(10_000));
+      assert.ok(await s.flush(10_000));
+      assert.equal(await count(`trace_id IN ('${queued.id}', '${spilled.id}') AND status_code = 200`), 2);
+      assert.equal(journaled(join(env.dir, 'journal-spilled'), spilled.id), false, 'forgotten once written');
     });
 
     test('a queue that overflows once, with the database healthy, has its spill replayed at once', async () => {

@@ -186,10 +186,15 @@ class Exchange implements Dispatcher.DispatchHandler {
     if (--this.pending === 0 && this.ended) this.res.end();
   };
 
+  /**
+   * The exchange is recorded before the end goes out: `res.end()` uncorks the socket at once, and a client that has
+   * its last byte may be followed by a kill of this process. Recorded first, a completion whose stages are ready
+   * is in the crash journal before that byte leaves (TraceWriter.responseEnded).
+   */
   onComplete(): void {
     this.ended = true;
-    if (this.pending === 0) this.res.end();
     this.done();
+    if (this.pending === 0) this.res.end();
   }
 
   onError(err: Error): void {

@@ -1,12 +1,13 @@
-// The crash journal: every operation that enters the writer's memory queue is appended here as soon as the
-// callback that queued it returns (a process.nextTick: before the process handles anything else, such as the
-// embedded database running a batch on this thread), all that callback queued at once (copied into the file's
-// memory mapping, or one write: journal-file.ts), and forgotten once the database (or the spill file) has it. LLM
-// usage rows are not journaled: they are derived from the trace. Instead a trace's completion stays in the journal
-// until its usage rows are written too (`awaitRead`, `read`), and the traces a journal gives back get their usage
-// read again from their stored bodies (store/backfill.ts). A process killed outright leaves its journal behind;
-// the next writer moves it into its spill, so a completed exchange survives a SIGKILL that comes after the
-// callback that completed it. It guards against the process dying, not the machine: nothing is fsynced.
+// The crash journal: every operation handed to the writer (its memory queue, or the spill's next write) is
+// appended here as soon as the callback that queued it returns (a process.nextTick: before the process handles
+// anything else, such as the embedded database running a batch on this thread; a completion at once, through
+// `flush`), all that callback queued at once (copied into the file's memory mapping, or one write:
+// journal-file.ts), and forgotten once the database (or the spill file) has it. LLM usage rows are not journaled:
+// they are derived from the trace. Instead a trace's completion stays in the journal until its usage rows are
+// written too (`awaitRead`, `read`), and the traces a journal gives back get their usage read again from their
+// stored bodies (store/backfill.ts). A process killed outright leaves its journal behind; the next writer moves it
+// into its spill, so a completed exchange survives a SIGKILL that comes after its client had the response's end.
+// It guards against the process dying, not the machine: nothing is fsynced.
 import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { isAlive } from './holder.js';

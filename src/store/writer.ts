@@ -149,14 +149,17 @@ export class TraceWriter implements FlowSink {
   }
 
   /**
-   * The completion, then the flow's timings row as one more operation when it has one. The journal keeps an LLM
-   * call's completion until its usage rows are written (journal.ts).
+   * The completion, then the flow's timings row as one more operation when it has one, both in the crash journal
+   * before this returns: the capture points hand a completion over before its response's last byte goes out, so
+   * a client that has its whole answer never sees its row lost to a kill. The journal keeps an LLM call's
+   * completion until its usage rows are written (journal.ts).
    */
   responseEnded(flow: Flow): void {
     const op = this.complete(flow.id, responseEndRow(flow));
     if (op && this.journal && mayBeLlmCall(flow)) this.journal.awaitRead(flow.id, op);
     const timings = timingsRow(flow);
     if (timings) this.enqueue(makeTimingOp(flow.id, timings));
+    this.journal?.flush();
   }
 
   /** The flow's LLM usage rows (one per call), read once its response had gone out. */
@@ -279,6 +282,9 @@ export class TraceWriter implements FlowSink {
   }
 
   private push(op: Op): void {
+    // Journaled whichever way it goes: the spill file gathers a turn's operations before its write, and tells the
+    // journal once they are in (Recovery.flush).
+    this.journal?.add(op);
     if (this.recovery.state !== 'normal') {
       this.recovery.add([op]);
       return;
@@ -290,7 +296,6 @@ export class TraceWriter implements FlowSink {
     }
     this.queue.push(op);
     if (counted) this.traceOps++;
-    this.journal?.add(op);
     if (this.traceOps >= this.opts.batchSize) this.gather.wake();
     if (!this.pumping) {
       this.pumping = true;
