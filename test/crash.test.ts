@@ -17,11 +17,18 @@ import { BACKENDS } from './helpers/pg.js';
 import { Relay } from './helpers/relay.js';
 
 /**
- * A response that reached its client this long before the kill is past "one event-loop turn" of the daemon: the
- * turn is microseconds, but on a machine whose cores are busy the daemon may wait tens of milliseconds for one
- * between sending the last byte and journaling the row (the journal's loss without it is the whole last second).
+ * How long before the kill a response must have reached its client for its row to count: none. The capture
+ * points record an exchange, and the writer journals its completion, before the response's end goes out
+ * (kill-after-response.test is the sharp case).
  */
-const MARGIN_MS = 100;
+const MARGIN_MS = 0;
+/**
+ * For its usage row, 100 ms. Usage is read after the response has gone out (after-end.ts: up to 100 ms later);
+ * for an exchange the kill caught before that, the next start reads it from the stored bodies. Counted with no
+ * margin, this test failed twice in 17 runs here, with the rows of the exchanges of about the last 100 ms there
+ * and their usage missing (not yet explained; the failure message now shows what there is of them).
+ */
+const USAGE_MARGIN_MS = 100;
 
 for (const backend of BACKENDS) {
   describe(`SIGKILL of the daemon under load (${backend.name})`, { skip: await backend.skip() }, () => {
@@ -78,6 +85,7 @@ for (const backend of BACKENDS) {
         await Promise.all(loops);
         for (let i = 0; i < 200 && isAlive(s.pid!); i++) await sleep(20);
         const due = [...completed].filter(([, at]) => at < killAt - MARGIN_MS).map(([id]) => id);
+        const dueUsage = [...completed].filter(([, at]) => at < killAt - USAGE_MARGIN_MS).map(([id]) => id);
         assert.ok(due.length > 100, `a real load ran before the kill (${due.length} exchanges)`);
         const journal = join(cfg.dir, 'spill', 'journal');
         assert.ok(readdirSync(journal).length > 0, 'the killed daemon left its crash journal');
@@ -103,11 +111,16 @@ for (const backend of BACKENDS) {
           const r = await runCli(['db', 'sql', '--json', `SELECT DISTINCT session_id AS id FROM "CCProxy_LlmCalls" WHERE session_id LIKE 'crash-%' AND output_tokens > 0`], env);
           assert.equal(r.code, 0, r.stderr);
           priced = new Set((JSON.parse(r.stdout) as { id: string }[]).map((x) => x.id));
-          if (due.every((id) => priced.has(id))) break;
+          if (dueUsage.every((id) => priced.has(id))) break;
           await sleep(100);
         }
-        const unpriced = due.filter((id) => !priced.has(id));
-        assert.deepEqual(unpriced, [], `${unpriced.length} of ${due.length} completed exchanges without their usage row`);
+        const unpriced = dueUsage.filter((id) => !priced.has(id));
+        if (unpriced.length > 0) {
+          // What there is of them, and what the restarted daemon said about usage: for whoever reads a failure.
+          const rows = await runCli(['db', 'sql', '--json', `SELECT t.session_id, t.proxy_direction AS dir, u.trace_id IS NOT NULL AS has_usage, u.billed, u.output_tokens FROM "CCProxy_HttpTraces" t LEFT JOIN "CCProxy_LlmUsage" u ON u.trace_id = t.trace_id WHERE t.session_id = ANY(ARRAY['${unpriced.slice(0, 5).join("','")}']) ORDER BY 1, 2`], env);
+          const said = (await runCli(['logs', '-n', '400'], env)).stdout.split('\n').filter((l) => /usage|journal|replay|spill/.test(l));
+          assert.fail(`${unpriced.length} of ${dueUsage.length} completed exchanges without their usage row\n${rows.stdout}\n${said.join('\n')}`);
+        }
         const log = await runCli(['logs', '-n', '200'], env);
         assert.match(log.stdout, /an earlier process stopped without closing: replaying [1-9]\d* operations from its crash journal/);
       } finally {
