@@ -25,11 +25,29 @@ export function readHolderAt(file: string): HolderRecord | null {
   }
 }
 
+/**
+ * Whether process `pid` is running. A zombie is not: it has exited (its sockets, files and mappings are released)
+ * and only waits for its parent to reap it, which for a daemon whose parent has gone can take a second or more.
+ * Read as alive, a SIGKILLed daemon's journal, spill and PID file would be left alone by a start right after it.
+ */
 export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
+    if ((err as NodeJS.ErrnoException).code !== 'EPERM') return false;
   }
+  return !exited(pid);
+}
+
+/** Linux: the process has exited and waits to be reaped (state Z, or X while it goes). Elsewhere: unknown, false. */
+function exited(pid: number): boolean {
+  let stat: string;
+  try {
+    stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
+  } catch {
+    return false;
+  }
+  // "pid (comm) S ...": the command name may hold spaces and parentheses, so the state follows the last ')'.
+  const state = stat.charAt(stat.lastIndexOf(')') + 2);
+  return state === 'Z' || state === 'X';
 }
