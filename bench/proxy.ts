@@ -88,6 +88,7 @@ export async function benchProxy(): Promise<void> {
   const db2 = await createTempDatabase(); // the journal-off reverse capture's rows, apart
   const db3 = await createTempDatabase(); // the usage-off reverse capture's rows, apart
   const db4 = await createTempDatabase(); // the capture with both off: the core the earlier target was set on
+  const db5 = await createTempDatabase(); // the paced comparisons' A/A twin
   try {
     // The upstream's certificate comes from its own CA, which ccproxy trusts through NODE_EXTRA_CA_CERTS.
     const upstreamCa = await loadOrCreateCA(join(work, 'upstream-ca'));
@@ -115,6 +116,8 @@ export async function benchProxy(): Promise<void> {
     const revNu = await reverseWith('reverse-no-usage', '    usage: false\n', db3.url);
     // Both off: the capture as it was when the 0.5× target was set.
     const revBare = await reverseWith('reverse-bare', '    journal: false\n    usage: false\n', db4.url);
+    // The defaults again, for the paced comparisons only: what two identical captures differ by in the same rounds.
+    const revTwin = await reverseWith('reverse-twin', '    journal: true\n    usage: true\n', db5.url);
     const fwdDir = join(work, 'forward');
     const fwd = await start(process.execPath, [CLI, 'mitm', 'start', '--mode', 'forward', '--port', '0'], { CCPROXY_CONFIG_DIR: fwdDir, CCPROXY_DATABASE_URL: db.url, NODE_EXTRA_CA_CERTS: upstreamCa.certPath }, /listening on/);
     const fwdUrl = /listening on (http:\/\/\S+)/.exec(fwd.line)![1]!;
@@ -181,11 +184,14 @@ export async function benchProxy(): Promise<void> {
     // cost is the median over rounds of their ratio.
     const paced = new Map<string, number[]>();
     const pacedRatios = new Map<string, number[]>();
-    const byName = (name: string) => scenarios.find((s) => s.name === name && s.pid);
+    const twin: Scenario = { name: 'reverse, the same again', ...revTwin, sent: 0 };
+    const byName = (name: string) => [...scenarios, twin].find((s) => s.name === name && s.pid);
     const comparisons = [
       ['ccproxy reverse + capture', 'reverse, journal off'],
       ['ccproxy reverse + capture', 'reverse, usage stage off'],
+      ['ccproxy reverse + capture', 'reverse, the same again'],
     ].filter(([a, b]) => byName(a!) && byName(b!)) as [string, string][];
+    if (byName('ccproxy reverse + capture')) twin.sent += (await load({ ...twin }, [])).requests!; // its warm-up
     for (let round = 0; round < PACED_ROUNDS; round++) {
       for (const [withIt, without] of comparisons) {
         const pair = [byName(withIt)!, byName(without)!];
@@ -291,6 +297,11 @@ export async function benchProxy(): Promise<void> {
       console.log(`usage stage: ${pacedOf('ccproxy reverse + capture').toFixed(0)} µs of CPU per request with it, ${pacedOf('reverse, usage stage off').toFixed(0)} without at ${PACED_RATE} req/s (median of ${PACED_ROUNDS} rounds, both loaded at once: ${(cost * 100).toFixed(1)}%); at saturation ${median(revR.cpu).toFixed(0)} vs ${median(noUsage.cpu).toFixed(0)} µs, throughput ${(rpsCost * 100).toFixed(1)}% lower`);
       checks.push([`the usage stage costs ≤ 5% of the reverse capture's CPU per request at ${PACED_RATE} req/s (${(cost * 100).toFixed(1)}%)`, cost <= 0.05]);
     }
+    if (pacedRatios.has('ccproxy reverse + capture|reverse, the same again')) {
+      // Context for the two lines above, not a correction of them: the same comparison between identical captures.
+      const aa = pacedCost('ccproxy reverse + capture', 'reverse, the same again');
+      console.log(`A/A: the same capture again, compared the same way: ${pacedOf('reverse, the same again').toFixed(0)} µs a request (${(aa * 100).toFixed(1)}% apart; what the journal and usage figures can be read against)`);
+    }
     checks.push(['every request through a capture point is a row', [...rowCounts.entries()].every(([name, n]) => n === scenarios.find((x) => x.name === name)!.sent)]);
     if (mitmRev && revR) checks.push([`reverse capture ≥ 5× mitmdump reverse (${(rpsOf('ccproxy reverse + capture') / median(mitmRev.rps)).toFixed(2)}×)`, rpsOf('ccproxy reverse + capture') >= 5 * median(mitmRev.rps)]);
     if (mitmFwd && fwdR) checks.push([`forward TLS ≥ 5× mitmdump forward (${(rpsOf('ccproxy forward TLS + capture') / median(mitmFwd.rps)).toFixed(2)}×)`, rpsOf('ccproxy forward TLS + capture') >= 5 * median(mitmFwd.rps)]);
@@ -304,6 +315,7 @@ export async function benchProxy(): Promise<void> {
     await db2.drop().catch(() => {});
     await db3.drop().catch(() => {});
     await db4.drop().catch(() => {});
+    await db5.drop().catch(() => {});
     rmSync(work, { recursive: true, force: true });
   }
 }
