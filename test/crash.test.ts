@@ -26,8 +26,8 @@ const MARGIN_MS = 0;
  * For its usage row on the embedded database, 100 ms: with none this failed 1 run in about 8 here, each time on
  * the exchanges of about the last 100 ms, whose trace rows were there at both ends and whose usage rows were at
  * neither. The journal had let their completions go, which it does once their usage rows' batch has committed, and
- * the backfill after the replay found nothing of them to read: the embedded database appears to lose its last
- * commits at a kill. Not explained yet; the margin keeps the rest of the check, and a failure shows the rows.
+ * the backfill after the replay found nothing of them to read, yet their usage rows were not in the database after
+ * the restart. Not explained yet; the margin keeps the rest of the check, and a failure shows the rows.
  */
 const EMBEDDED_USAGE_MARGIN_MS = 100;
 
