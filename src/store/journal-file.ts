@@ -4,12 +4,17 @@
 // is one write(). A mapped file has a fixed size: its frames are followed by an end marker, a frame head whose
 // kind byte is END (op-frames.ts), and an append's last step is the one byte that turns the old end marker into
 // its first frame, so a process killed in the middle of an append leaves the file as it was before it.
-import { closeSync, ftruncateSync, openSync, writeSync } from 'node:fs';
+import { closeSync, ftruncateSync, openSync, renameSync, writeSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { END_KIND } from './op-frames.js';
 
 export interface JournalFile {
   readonly path: string;
+  /**
+   * Whether an emptied file is worth keeping for the next segment (a mapped one: its pages are in the page cache and
+   * mapped already, where a new file's would each cost a page fault on their first write).
+   */
+  readonly reusable: boolean;
   /** Bytes of frames in it. */
   readonly bytes: number;
   /** Whether `n` more bytes of frames fit (always, unless mapped). */
@@ -18,6 +23,8 @@ export interface JournalFile {
   append(frames: Buffer): void;
   /** Everything in it went elsewhere: it is emptied, so a crash leaves only what is still owed. */
   empty(): void;
+  /** Renames the file (an emptied one taken up again as a new segment, under that segment's name). */
+  moveTo(path: string): void;
   close(): void;
 }
 
@@ -56,8 +63,9 @@ export function createJournalFile(path: string, capacity: number, map = true): J
 
 class WrittenFile implements JournalFile {
   bytes = 0;
+  readonly reusable = false;
   constructor(
-    readonly path: string,
+    public path: string,
     private readonly fd: number,
   ) {}
   fits(): boolean {
@@ -70,6 +78,10 @@ class WrittenFile implements JournalFile {
     ftruncateSync(this.fd, 0);
     this.bytes = 0;
   }
+  moveTo(path: string): void {
+    renameSync(this.path, path);
+    this.path = path;
+  }
   close(): void {
     closeSync(this.fd);
   }
@@ -77,8 +89,9 @@ class WrittenFile implements JournalFile {
 
 class MappedFile implements JournalFile {
   bytes = 0;
+  readonly reusable = true;
   constructor(
-    readonly path: string,
+    public path: string,
     private map: Buffer,
   ) {
     this.markEnd(0);
@@ -101,6 +114,10 @@ class MappedFile implements JournalFile {
   empty(): void {
     this.markEnd(0);
     this.bytes = 0;
+  }
+  moveTo(path: string): void {
+    renameSync(this.path, path);
+    this.path = path;
   }
   close(): void {
     // The mapping goes with the buffer, when it is collected.

@@ -1,7 +1,7 @@
 // The crash journal on its own: one write per turn, emptied once written elsewhere, rotated and deleted when
 // full, and handed to the spill when its process is gone.
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setImmediate as nextTurn } from 'node:timers/promises';
@@ -68,16 +68,32 @@ for (const map of MODES) test('a full file is closed and a new one begun; the ol
     const first = [makeOp('complete', 'a', { request_body: big }), makeOp('complete', 'b', { request_body: big })];
     for (const op of first) t.journal.add(op);
     await nextTurn();
+    const firstFile = files(t.dir)[0]!;
+    const firstInode = statSync(firstFile).ino;
     const second = makeOp('complete', 'c', { status_code: 200 });
     t.journal.add(second);
     await nextTurn();
     assert.equal(files(t.dir).length, 2);
     assert.deepEqual(t.journal.holding, { files: 2, ops: 3 });
     t.journal.done(first);
-    assert.equal(files(t.dir).length, 1, 'the full file is deleted once written');
-    assert.deepEqual(decodeFrames(readFileSync(files(t.dir)[0]!)).map((op) => op.id), ['c']);
+    const holding = () => files(t.dir).filter((f) => held(f) > 0);
+    if (map) assert.equal(files(t.dir).length, 2, 'a mapped full file is emptied once written, and kept for the next segment');
+    else assert.equal(files(t.dir).length, 1, 'the full file is deleted once written');
+    assert.deepEqual(holding().map((f) => decodeFrames(readFileSync(f)).map((op) => op.id)), [['c']]);
+    // Filling the second file begins a third: a mapped journal takes up the spare under the third one's name.
+    const third = makeOp('complete', 'd', { request_body: Buffer.alloc(8 * 1024 * 1024, 2) });
+    const fourth = makeOp('complete', 'e', { status_code: 200 });
+    t.journal.add(third);
+    await nextTurn();
+    t.journal.add(fourth);
+    await nextTurn();
+    assert.deepEqual(files(t.dir).map((f) => f.replace(/^.*-/, '')).sort(), ['2.journal', '3.journal']);
+    const thirdFile = files(t.dir).find((f) => f.endsWith('-3.journal'))!;
+    assert.deepEqual(decodeFrames(readFileSync(thirdFile)).map((op) => op.id), ['e']);
+    if (map) assert.equal(statSync(thirdFile).ino, firstInode, 'the spare was renamed, not a new file made');
     t.journal.close();
-    assert.equal(files(t.dir).length, 1, 'what is still owed stays for the next start');
+    assert.equal(files(t.dir).length, 2, 'what is still owed stays for the next start');
+    assert.equal(holding().length, 2);
   } finally {
     t.done();
   }

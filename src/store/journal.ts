@@ -15,7 +15,7 @@ import { createJournalFile, mapped, type JournalFile } from './journal-file.js';
 import { decodeFrames, encodeFrames } from './op-frames.js';
 import { countOps, type Op } from './ops.js';
 
-/** A journal file: deleted once it is full and every operation in it has been written elsewhere. */
+/** A journal file: once it is full and every operation in it has been written elsewhere, deleted or kept as the spare. */
 interface Segment {
   file: JournalFile;
   /** Operations in this file not yet in the database or the spill file. */
@@ -42,7 +42,7 @@ const NAME = /^(\d+)-(\d+)-(\d+)\.journal$/;
 
 export class Journal {
   private current: Segment | null = null;
-  /** Closed segments still holding operations that are not written yet. */
+  /** Full segments still holding operations that are not written yet. */
   private readonly retired = new Set<Segment>();
   private pending: Op[] = [];
   /** A write is scheduled for when the current callback returns. */
@@ -52,6 +52,9 @@ export class Journal {
   private readonly scratch = Buffer.allocUnsafe(SCRATCH_BYTES);
   private readonly started = Date.now();
   private failed = false;
+  private closing = false;
+  /** An emptied file kept for the next segment (`discard`). */
+  private spare: JournalFile | null = null;
   /** Completions waiting for their usage rows, by trace, oldest first. */
   private readonly awaiting = new Map<string, Awaiting>();
   /** The last usage row of a trace, and the completion that waits for it. */
@@ -152,7 +155,7 @@ export class Journal {
     if (w === 'pending') return;
     w.open--;
     if (w.open > 0) return;
-    if (this.retired.delete(w)) rmSync(w.file.path, { force: true });
+    if (this.retired.delete(w)) this.discard(w.file);
     // Everything in the open file is written: it is emptied, so a crash leaves only what is still owed.
     else if (w === this.current && w.file.bytes > 0) w.file.empty();
   }
@@ -182,7 +185,11 @@ export class Journal {
   /** Ends the journal: files whose operations all went elsewhere are deleted; the rest wait for the next start. */
   close(): void {
     this.flush();
+    this.closing = true;
     this.retire();
+    for (const seg of this.retired) seg.file.close();
+    if (this.spare) this.discard(this.spare);
+    this.spare = null;
     this.failed = true;
   }
 
@@ -197,15 +204,38 @@ export class Journal {
     const seg = this.current;
     if (!seg) return;
     this.current = null;
-    seg.file.close();
-    if (seg.open === 0) rmSync(seg.file.path, { force: true });
+    if (seg.open === 0) this.discard(seg.file);
     else this.retired.add(seg);
   }
 
-  /** A new file for at least `bytes` of frames (a mapped one is a segment's size, or more for one large write). */
+  /**
+   * A file whose operations are all written elsewhere: emptied and kept as the spare for the next segment when
+   * none is kept yet (a mapped file: its pages are faulted in already, which a new file's are not, and at a steady
+   * load a segment fills every few seconds), otherwise closed and deleted.
+   */
+  private discard(file: JournalFile): void {
+    if (file.reusable && !this.spare && !this.closing) {
+      file.empty();
+      this.spare = file;
+      return;
+    }
+    file.close();
+    rmSync(file.path, { force: true });
+  }
+
+  /**
+   * A new segment for at least `bytes` of frames (a mapped one is a segment's size, or more for one large write):
+   * the spare, renamed so that the files' names keep their order, when it is large enough.
+   */
   private open(bytes: number): Segment {
     mkdirSync(this.dir, { recursive: true, mode: 0o700 });
     const path = join(this.dir, `${process.pid}-${this.started}-${++this.seq}.journal`);
+    const spare = this.spare;
+    if (spare?.fits(bytes)) {
+      this.spare = null;
+      spare.moveTo(path);
+      return { file: spare, open: 0 };
+    }
     return { file: createJournalFile(path, Math.max(ROTATE_BYTES + SCRATCH_BYTES, bytes), this.map), open: 0 };
   }
 }
