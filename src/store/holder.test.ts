@@ -17,8 +17,9 @@ test('a running process is alive; once it has exited and been reaped, it is not'
 });
 
 test('a zombie (exited, its parent has not reaped it yet) is not alive', { skip: process.platform !== 'linux' }, async () => {
-  // `sh` starts `true` in the background, prints its pid and becomes `sleep`, which never reaps it.
-  const parent = spawn('sh', ['-c', 'true & echo $!; exec sleep 30'], { stdio: ['ignore', 'pipe', 'ignore'] });
+  // `sh` starts a short sleep in the background, prints its pid and becomes `sleep 30`, which never reaps it. The
+  // child outlives the exec: one that has exited before may be reaped by `sh` itself.
+  const parent = spawn('sh', ['-c', 'sleep 0.3 & echo $!; exec sleep 30'], { stdio: ['ignore', 'pipe', 'ignore'] });
   try {
     const [line] = (await once(createInterface({ input: parent.stdout! }), 'line')) as [string];
     const pid = Number(line);
