@@ -22,8 +22,12 @@ interface Segment {
   open: number;
 }
 
-/** Where an operation stands: waiting for its write, in a segment, or done (whatever comes first). */
-const where = new WeakMap<Op, Segment | 'pending' | 'done'>();
+/**
+ * An operation as the journal marks it: where it stands (waiting for its write, in a segment, or done, whatever comes
+ * first), and, on a usage row that is its trace's last, the completion waiting for it.
+ */
+type Marked = Op & { journaled?: Segment | 'pending' | 'done'; awaited?: Awaiting };
+const marked = (op: Op) => op as Marked;
 
 /** A segment this large is closed and a new one begun, so a finished one can be deleted. */
 const ROTATE_BYTES = 8 * 1024 * 1024;
@@ -57,8 +61,6 @@ export class Journal {
   private spare: JournalFile | null = null;
   /** Completions waiting for their usage rows, by trace, oldest first. */
   private readonly awaiting = new Map<string, Awaiting>();
-  /** The last usage row of a trace, and the completion that waits for it. */
-  private readonly lastRowOf = new WeakMap<Op, Awaiting>();
 
   /** `map`: write through a memory mapping of each file (journal-file.ts); by default where the addon is built. */
   constructor(
@@ -99,7 +101,7 @@ export class Journal {
   /** Journals `op` when the current callback returns (a usage row never: see the top of this file). */
   add(op: Op): void {
     if (this.failed || op.kind === 'usage') return;
-    where.set(op, 'pending');
+    marked(op).journaled = 'pending';
     this.pending.push(op);
     if (!this.scheduled) {
       this.scheduled = true;
@@ -121,14 +123,14 @@ export class Journal {
     const a = this.awaiting.get(traceId);
     if (!a) return;
     const last = rows[rows.length - 1];
-    if (last) this.lastRowOf.set(last, a);
+    if (last) marked(last).awaited = a;
     else this.release(traceId, a);
   }
 
   /** The operations are in the database or the spill file: the journal no longer needs them. */
   done(ops: readonly Op[]): void {
     for (const op of ops) {
-      const waiter = this.lastRowOf.get(op);
+      const waiter = marked(op).awaited;
       if (waiter) this.release(waiter.op.id, waiter);
       const a = op.kind === 'usage' ? undefined : this.awaiting.get(op.id);
       if (a?.op === op) a.written = true;
@@ -149,9 +151,9 @@ export class Journal {
   }
 
   private forget(op: Op): void {
-    const w = where.get(op);
+    const w = marked(op).journaled;
     if (w === undefined || w === 'done') return;
-    where.set(op, 'done');
+    marked(op).journaled = 'done';
     if (w === 'pending') return;
     w.open--;
     if (w.open > 0) return;
@@ -166,14 +168,14 @@ export class Journal {
     const ops = this.pending;
     if (ops.length === 0) return;
     this.pending = [];
-    const owed = ops.filter((op) => where.get(op) === 'pending');
+    const owed = ops.filter((op) => marked(op).journaled === 'pending');
     if (owed.length === 0) return;
     try {
       const frames = encodeFrames(owed, this.scratch);
       if (this.current && !this.current.file.fits(frames.length)) this.retire();
       const seg = this.current ?? (this.current = this.open(frames.length));
       seg.file.append(frames);
-      for (const op of owed) where.set(op, seg);
+      for (const op of owed) marked(op).journaled = seg;
       seg.open += owed.length;
       if (seg.file.bytes >= ROTATE_BYTES) this.retire();
     } catch (err) {

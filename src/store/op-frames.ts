@@ -1,7 +1,7 @@
 // Writer operations as compact binary frames, for the crash journal: bodies are copied as they are (no base64,
 // no JSON escaping), so journaling an exchange costs little more than a memory copy. Each frame carries its
 // length first; a frame cut short by a crash mid-write is recognised and dropped on reading.
-import type { Op, WireValue } from './ops.js';
+import { newOp, type Op, type WireValue } from './ops.js';
 
 const KINDS: Op['kind'][] = ['create', 'complete', 'ws', 'timing', 'usage'];
 /** The kind byte of the head that ends a mapped journal file's frames (journal-file.ts): no operation has it. */
@@ -150,7 +150,7 @@ export function decodeFrames(buf: Buffer): Op[] {
       }
       p++;
     }
-    ops.push({ kind, id, fields, bytes, n });
+    ops.push(newOp(kind, id, fields, bytes, n));
     at = end;
   }
   return ops;

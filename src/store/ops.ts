@@ -25,7 +25,16 @@ export interface Op {
    * so the billed fix-up need not look for one. Not kept in spill lines: a replayed row is looked for.
    */
   unnamed?: true;
+  /** The crash journal's marks on this operation (journal.ts), kept on it rather than in weak maps beside it. */
+  journaled?: unknown;
+  awaited?: unknown;
 }
+
+/**
+ * A new operation, always of the same shape (every field present, the journal's marks too): an object that gains a
+ * property later changes its hidden class, and the code that reads operations then sees several where it saw one.
+ */
+export const newOp = (kind: Op['kind'], id: string, fields: Record<string, WireValue>, bytes: number, n = 1, unnamed?: true): Op => ({ kind, id, fields, bytes, n, unnamed, journaled: undefined, awaited: undefined });
 
 export const countOps = (ops: readonly Op[]) => ops.reduce((sum, op) => sum + op.n, 0);
 
@@ -91,7 +100,7 @@ export function makeOp(kind: Op['kind'], id: string, fields: TraceFields): Op {
         out[name] = value as number | boolean;
     }
   }
-  return { kind, id: noNul(id), fields: out, bytes, n: 1 };
+  return newOp(kind, noNul(id), out, bytes);
 }
 
 /** One message of an upgraded connection as a row of the messages table (payload kept, not copied). */
@@ -109,19 +118,17 @@ export function makeWsOp(traceId: string, m: WsMessage): Op {
     payload,
     truncated: m.truncated === true,
   };
-  return { kind: 'ws', id: noNul(traceId), fields, bytes: payload?.length ?? 0, n: 1 };
+  return newOp('ws', noNul(traceId), fields, payload?.length ?? 0);
 }
 
 /** A trace's row of the timings table (values already as the table takes them: chunk_ms as JSON text). */
 export function makeTimingOp(traceId: string, fields: Record<string, WireValue>): Op {
-  return { kind: 'timing', id: noNul(traceId), fields, bytes: 0, n: 1 };
+  return newOp('timing', noNul(traceId), fields, 0);
 }
 
 /** A trace's row of the LLM usage table (values as the table takes them: JSON as text, times as epoch ms). */
 export function makeUsageOp(traceId: string, fields: Record<string, WireValue>, unnamed = false): Op {
-  const op: Op = { kind: 'usage', id: noNul(traceId), fields, bytes: 0, n: 1 };
-  if (unnamed) op.unnamed = true;
-  return op;
+  return newOp('usage', noNul(traceId), fields, 0, 1, unnamed ? true : undefined);
 }
 
 /**
@@ -147,7 +154,8 @@ export function mergeOps(ops: readonly Op[]): Op[] {
     const prev = byId.get(op.id);
     if (prev) absorb(prev, op);
     else {
-      const row = { ...op, fields: { ...op.fields } };
+      // A new operation, without the journal's marks: the journal is told of the operations it was handed.
+      const row = newOp(op.kind, op.id, { ...op.fields }, op.bytes, op.n, op.unnamed);
       byId.set(op.id, row);
       out.push(row);
     }
@@ -272,5 +280,5 @@ export function decodeOp(line: string): Op {
       if (Number.isFinite(ms)) raw.f[k] = ms;
     }
   }
-  return { kind: raw.k, id: raw.id, fields: raw.f, bytes, n: raw.n ?? 1 };
+  return newOp(raw.k, raw.id, raw.f, bytes, raw.n ?? 1);
 }
