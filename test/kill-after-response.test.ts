@@ -7,12 +7,11 @@ import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, test } from 'node:test';
 import pg from 'pg';
 import { isAlive } from '../src/store/holder.js';
-import { startCli } from './helpers/cli.js';
+import { launchCapture } from './helpers/proxy.js';
 import { createTempDatabase, serverSkip, tempConfigDir } from './helpers/pg.js';
 
 /** An SSE answer of `events` events, each carrying a field the redact stage must fingerprint. */
@@ -20,19 +19,6 @@ function sseBody(events: number): string {
   let out = '';
   for (let i = 0; i < events; i++) out += `event: content_block_delta\ndata: ${JSON.stringify({ type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: `part ${i} `.repeat(8) }, api_key: `sk-ant-api03-${'x'.repeat(40)}${i}` })}\n\n`;
   return out;
-}
-
-async function startCapture(env: Record<string, string>, upstream: string): Promise<{ child: ReturnType<typeof startCli>; url: string; log: string[] }> {
-  const child = startCli(['mitm', 'start', '--port', '0', '--upstream', upstream], env);
-  const log: string[] = [];
-  createInterface({ input: child.stderr! }).on('line', (l) => log.push(l));
-  const lines = createInterface({ input: child.stdout! });
-  lines.on('line', (l) => log.push(l));
-  for await (const line of lines) {
-    const m = /listening on (http:\/\/\S+)/.exec(line);
-    if (m) return { child, url: m[1]!, log };
-  }
-  throw new Error(`mitm start exited: ${log.join('\n')}`);
 }
 
 /** POSTs to `url` and SIGKILLs `pid` the moment the response has ended; resolves with the bytes received. */
@@ -75,14 +61,14 @@ describe('SIGKILL the moment a client has its whole response', { skip: await ser
     try {
       const sessions = ['killed-1', 'killed-2', 'killed-3'];
       for (const session of sessions) {
-        const cap = await startCapture(env, upstreamUrl);
+        const cap = await launchCapture(['--upstream', upstreamUrl], env);
         const received = await requestThenKill(cap.url, session, cap.child.pid!);
         assert.equal(received, Buffer.byteLength(body), 'the client had the whole answer before the kill');
         await once(cap.child, 'exit');
         assert.equal(cap.child.signalCode, 'SIGKILL');
       }
       // The next start replays what the killed processes journaled.
-      const after = await startCapture(env, upstreamUrl);
+      const after = await launchCapture(['--upstream', upstreamUrl], env);
       try {
         await client.connect();
         let rows: { session_id: string; status_code: number; size: number }[] = [];

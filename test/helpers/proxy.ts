@@ -1,4 +1,5 @@
 // Runs `ccproxy mitm start` as a user would and reads the rows it writes.
+import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { writeFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
@@ -21,29 +22,50 @@ export interface RunningCapture {
   interrupt(): Promise<number | null>;
 }
 
+/** A started `ccproxy mitm start`: where it listens, and every line it prints (stderr's also apart). */
+export interface LaunchedCapture {
+  child: ChildProcess;
+  url: string;
+  port: number;
+  log: string[];
+  stderr: string[];
+}
+
+/** Starts `ccproxy mitm start --port 0 …args` with `env`; resolves once it says where it listens. */
+export async function launchCapture(args: string[], env: Record<string, string>): Promise<LaunchedCapture> {
+  const child = startCli(['mitm', 'start', '--port', '0', ...args], env);
+  const log: string[] = [];
+  const stderr: string[] = [];
+  createInterface({ input: child.stderr! }).on('line', (l) => (stderr.push(l), log.push(l)));
+  const lines = createInterface({ input: child.stdout! });
+  const listening = new Promise<RegExpExecArray>((resolve) =>
+    lines.on('line', (l) => {
+      log.push(l);
+      const m = /listening on (http:\/\/[^ ]+:(\d+))/.exec(l);
+      if (m) resolve(m);
+    }),
+  );
+  const m = await Promise.race([
+    listening,
+    once(child, 'exit').then(([code]) => {
+      throw new Error(`mitm start exited ${code}: ${log.join('\n')}`);
+    }),
+  ]);
+  return { child, url: m[1]!, port: Number(m[2]), log, stderr };
+}
+
 /** A capture proxy on the server database when there is one (fast), else on the embedded one. */
 export async function startCapture(args: string[], yaml?: string, extraEnv: Record<string, string> = {}): Promise<RunningCapture & { dir: string }> {
   const cfg = tempConfigDir();
   const tmp = (await serverAvailable()) ? await createTempDatabase() : undefined;
   if (yaml) writeFileSync(`${cfg.dir}/ccproxy.yaml`, yaml);
   const env: Record<string, string> = { CCPROXY_CONFIG_DIR: cfg.dir, ...(tmp ? { CCPROXY_DATABASE_URL: tmp.url } : {}), ...extraEnv };
-  const child = startCli(['mitm', 'start', '--port', '0', ...args], env);
-  const stderr: string[] = [];
-  createInterface({ input: child.stderr! }).on('line', (l) => stderr.push(l));
-  const lines = createInterface({ input: child.stdout! });
-  const first = await Promise.race([
-    once(lines, 'line').then(([l]) => l as string),
-    once(child, 'exit').then(([code]) => {
-      throw new Error(`mitm start exited ${code}: ${stderr.join('\n')}`);
-    }),
-  ]);
-  const m = /listening on (http:\/\/[^ ]+:(\d+))/.exec(first);
-  if (!m) throw new Error(`unexpected first line: ${first}`);
+  const { child, url, port, stderr } = await launchCapture(args, env);
   const db = await openDatabase(configFor(cfg.dir, tmp?.url), { transient: true, migrate: false });
   return {
     dir: cfg.dir,
-    url: m[1]!,
-    port: Number(m[2]),
+    url,
+    port,
     pid: child.pid!,
     db,
     stderr,
