@@ -94,7 +94,8 @@ test('a port in use names the port and the setting it came from', async () => {
   try {
     const viaFlag = await runCli(['start', '--mitm', '--detach', '--port', String(busy.port)], envFor(stack()));
     assert.equal(viaFlag.code, 1);
-    assert.match(viaFlag.stderr, new RegExp(`^ccproxy: port ${busy.port} on 127\\.0\\.0\\.1 is in use \\(from --port\\); choose another`));
+    // A line of its own (after the "starting in the background" line a start slower than 2 s prints first).
+    assert.match(viaFlag.stderr, new RegExp(`^ccproxy: port ${busy.port} on 127\\.0\\.0\\.1 is in use \\(from --port\\); choose another`, 'm'));
     const viaEnv = await runCli(['start', '--mitm', '--detach'], envFor(stack(), { CCPROXY_MITM_PORT: String(busy.port) }));
     assert.equal(viaEnv.code, 1);
     assert.match(viaEnv.stderr, new RegExp(`port ${busy.port} on 127\\.0\\.0\\.1 is in use \\(from CCPROXY_MITM_PORT\\)`));
