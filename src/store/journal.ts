@@ -23,10 +23,10 @@ interface Segment {
 }
 
 /**
- * An operation as the journal marks it: where it stands (waiting for its write, in a segment, or done, whatever comes
- * first), and, on a usage row that is its trace's last, the completion waiting for it.
+ * An operation as the journal marks it: its ticket (where it stands: waiting for its write, in a segment, or done,
+ * whatever comes first), and, on a usage row that is its trace's last, the completion waiting for it.
  */
-type Marked = Op & { journaled?: Segment | 'pending' | 'done'; awaited?: Awaiting };
+type Marked = Op & { journaled?: Ticket; awaited?: Awaiting };
 const marked = (op: Op) => op as Marked;
 
 /** A segment this large is closed and a new one begun, so a finished one can be deleted. */
@@ -36,9 +36,18 @@ const SCRATCH_BYTES = 64 * 1024;
 /** A completion whose usage rows have not come this long after it is forgotten once written: its read failed. */
 const READ_WAIT_MS = 60_000;
 
+/**
+ * Where one journaled operation stands, apart from the operation itself: a completion waiting for its usage rows is
+ * remembered by its ticket, so its fields (bodies, headers) are not kept alive for that wait once they are written.
+ */
+interface Ticket {
+  at: Segment | 'pending' | 'done';
+}
+
 /** A journaled completion whose usage rows are still to come, and whether the completion itself is written. */
 interface Awaiting {
-  op: Op;
+  id: string;
+  ticket: Ticket;
   until: number;
   written: boolean;
 }
@@ -101,7 +110,7 @@ export class Journal {
   /** Journals `op` when the current callback returns (a usage row never: see the top of this file). */
   add(op: Op): void {
     if (this.failed || op.kind === 'usage') return;
-    marked(op).journaled = 'pending';
+    marked(op).journaled = { at: 'pending' };
     this.pending.push(op);
     if (!this.scheduled) {
       this.scheduled = true;
@@ -114,8 +123,9 @@ export class Journal {
    * `read` says there are none), so a kill in between gives the trace back for its usage to be read again.
    */
   awaitRead(traceId: string, op: Op): void {
-    if (this.failed) return;
-    this.awaiting.set(traceId, { op, until: Date.now() + READ_WAIT_MS, written: false });
+    const ticket = marked(op).journaled;
+    if (this.failed || !ticket) return;
+    this.awaiting.set(traceId, { id: traceId, ticket, until: Date.now() + READ_WAIT_MS, written: false });
   }
 
   /** The trace's usage rows, just queued (none: the trace was not an LLM call, or its read failed). */
@@ -131,10 +141,11 @@ export class Journal {
   done(ops: readonly Op[]): void {
     for (const op of ops) {
       const waiter = marked(op).awaited;
-      if (waiter) this.release(waiter.op.id, waiter);
+      if (waiter) this.release(waiter.id, waiter);
       const a = op.kind === 'usage' ? undefined : this.awaiting.get(op.id);
-      if (a?.op === op) a.written = true;
-      else this.forget(op);
+      const ticket = marked(op).journaled;
+      if (a && a.ticket === ticket) a.written = true;
+      else if (ticket) this.forget(ticket);
     }
     // Completions whose usage never came (a read that failed, a flow handed over without its read).
     const now = Date.now();
@@ -146,14 +157,14 @@ export class Journal {
 
   private release(traceId: string, a: Awaiting): void {
     if (this.awaiting.get(traceId) === a) this.awaiting.delete(traceId);
-    if (a.written) this.forget(a.op);
+    if (a.written) this.forget(a.ticket);
     a.written = false;
   }
 
-  private forget(op: Op): void {
-    const w = marked(op).journaled;
-    if (w === undefined || w === 'done') return;
-    marked(op).journaled = 'done';
+  private forget(ticket: Ticket): void {
+    const w = ticket.at;
+    if (w === 'done') return;
+    ticket.at = 'done';
     if (w === 'pending') return;
     w.open--;
     if (w.open > 0) return;
@@ -168,14 +179,14 @@ export class Journal {
     const ops = this.pending;
     if (ops.length === 0) return;
     this.pending = [];
-    const owed = ops.filter((op) => marked(op).journaled === 'pending');
+    const owed = ops.filter((op) => marked(op).journaled?.at === 'pending');
     if (owed.length === 0) return;
     try {
       const frames = encodeFrames(owed, this.scratch);
       if (this.current && !this.current.file.fits(frames.length)) this.retire();
       const seg = this.current ?? (this.current = this.open(frames.length));
       seg.file.append(frames);
-      for (const op of owed) marked(op).journaled = seg;
+      for (const op of owed) marked(op).journaled!.at = seg;
       seg.open += owed.length;
       if (seg.file.bytes >= ROTATE_BYTES) this.retire();
     } catch (err) {
