@@ -66,7 +66,7 @@ class WrittenFile implements JournalFile {
   readonly reusable = false;
   constructor(
     public path: string,
-    private readonly fd: number,
+    private fd: number,
   ) {}
   fits(): boolean {
     return true;
@@ -82,8 +82,11 @@ class WrittenFile implements JournalFile {
     renameSync(this.path, path);
     this.path = path;
   }
+  /** Once only: the descriptor's number may belong to another file afterwards. */
   close(): void {
+    if (this.fd < 0) return;
     closeSync(this.fd);
+    this.fd = -1;
   }
 }
 

@@ -99,6 +99,27 @@ for (const map of MODES) test('a full file is closed and a new one begun; the ol
   }
 });
 
+for (const map of MODES) test('a full file written out after the journal closed is deleted, and closed only once' + (map ? ' (mapped)' : ''), async () => {
+  const t = fresh(map);
+  try {
+    const full = makeOp('complete', 'a', { request_body: Buffer.alloc(8 * 1024 * 1024, 1) });
+    t.journal.add(full);
+    await nextTurn();
+    const late = makeOp('complete', 'b', { status_code: 200 });
+    t.journal.add(late);
+    await nextTurn();
+    assert.equal(files(t.dir).length, 2);
+    t.journal.close();
+    assert.equal(files(t.dir).length, 2, 'both still owed at the close');
+    // A batch in flight at the close commits afterwards.
+    assert.doesNotThrow(() => t.journal.done([full, late]));
+    assert.deepEqual(files(t.dir), [], 'both deleted once written');
+    assert.deepEqual(t.errors, []);
+  } finally {
+    t.done();
+  }
+});
+
 test('journals of processes that are gone are handed over and deleted, oldest first; live ones stay', () => {
   const t = fresh(false);
   try {
