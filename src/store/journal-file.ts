@@ -10,11 +10,6 @@ import { END_KIND } from './op-frames.js';
 
 export interface JournalFile {
   readonly path: string;
-  /**
-   * Whether an emptied file is worth keeping for the next segment (a mapped one: its pages are in the page cache and
-   * mapped already, where a new file's would each cost a page fault on their first write).
-   */
-  readonly reusable: boolean;
   /** Bytes of frames in it. */
   readonly bytes: number;
   /** Whether `n` more bytes of frames fit (always, unless mapped). */
@@ -23,8 +18,12 @@ export interface JournalFile {
   append(frames: Buffer): void;
   /** Everything in it went elsewhere: it is emptied, so a crash leaves only what is still owed. */
   empty(): void;
-  /** Renames the file (an emptied one taken up again as a new segment, under that segment's name). */
-  moveTo(path: string): void;
+  /**
+   * Renames the file, for an emptied one to be taken up again as a new segment under that segment's name. Only a
+   * file worth keeping has it (a mapped one: its pages are in the page cache and mapped already, where a new file's
+   * would each cost a page fault on their first write).
+   */
+  moveTo?(path: string): void;
   close(): void;
 }
 
@@ -63,9 +62,8 @@ export function createJournalFile(path: string, capacity: number, map = true): J
 
 class WrittenFile implements JournalFile {
   bytes = 0;
-  readonly reusable = false;
   constructor(
-    public path: string,
+    readonly path: string,
     private fd: number,
   ) {}
   fits(): boolean {
@@ -78,10 +76,6 @@ class WrittenFile implements JournalFile {
     ftruncateSync(this.fd, 0);
     this.bytes = 0;
   }
-  moveTo(path: string): void {
-    renameSync(this.path, path);
-    this.path = path;
-  }
   /** Once only: the descriptor's number may belong to another file afterwards. */
   close(): void {
     if (this.fd < 0) return;
@@ -92,7 +86,6 @@ class WrittenFile implements JournalFile {
 
 class MappedFile implements JournalFile {
   bytes = 0;
-  readonly reusable = true;
   constructor(
     public path: string,
     private map: Buffer,

@@ -64,8 +64,8 @@ export class Journal {
   /** Where frames are encoded before their write (written synchronously, so it is free again at once). */
   private readonly scratch = Buffer.allocUnsafe(SCRATCH_BYTES);
   private readonly started = Date.now();
+  /** Set once a write failed, or at close: nothing more is journaled, and no file is kept for reuse. */
   private failed = false;
-  private closing = false;
   /** An emptied file kept for the next segment (`discard`). */
   private spare: JournalFile | null = null;
   /** Completions waiting for their usage rows, by trace, oldest first. */
@@ -198,12 +198,11 @@ export class Journal {
   /** Ends the journal: files whose operations all went elsewhere are deleted; the rest wait for the next start. */
   close(): void {
     this.flush();
-    this.closing = true;
+    this.failed = true;
     this.retire();
     for (const seg of this.retired) seg.file.close();
     if (this.spare) this.discard(this.spare);
     this.spare = null;
-    this.failed = true;
   }
 
   /** Files and operations still held (for tests and status). */
@@ -227,7 +226,7 @@ export class Journal {
    * load a segment fills every few seconds), otherwise closed and deleted.
    */
   private discard(file: JournalFile): void {
-    if (file.reusable && !this.spare && !this.closing) {
+    if (file.moveTo && !this.spare && !this.failed) {
       file.empty();
       this.spare = file;
       return;
@@ -244,7 +243,7 @@ export class Journal {
     mkdirSync(this.dir, { recursive: true, mode: 0o700 });
     const path = join(this.dir, `${process.pid}-${this.started}-${++this.seq}.journal`);
     const spare = this.spare;
-    if (spare?.fits(bytes)) {
+    if (spare?.moveTo && spare.fits(bytes)) {
       this.spare = null;
       spare.moveTo(path);
       return { file: spare, open: 0 };
