@@ -3,7 +3,7 @@
 // wait for SIGINT/SIGTERM and shut down in order — listeners, writer drain, database — removing the files last.
 // A second Ctrl-C in the foreground stops at once (queued traces stay in the spill file for the next start).
 import type { LoadedConfig } from '../config/load.js';
-import type { ListenSetting } from '../gateway/config.js';
+import type { ListenSetting } from '../gateway/settings.js';
 import { tightenedMessage, tightenTree } from '../config/private-files.js';
 import { createLogger } from '../log.js';
 import { stoppedLine } from '../store/counters.js';

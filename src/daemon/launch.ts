@@ -2,7 +2,7 @@
 // again as a background child, see detach.ts), or as that child; and restarting it the way the running one ran.
 import { loadConfig, type LoadedConfig } from '../config/load.js';
 import { UserError } from '../errors.js';
-import { listenSetting, type ListenSetting } from '../gateway/config.js';
+import { listenSetting, type ListenSetting } from '../gateway/settings.js';
 import { prepareGateway } from '../gateway/start.js';
 import { silentLogger } from '../log.js';
 import { startDetached } from './detach.js';

@@ -1,58 +1,13 @@
-// The gateway's configuration: LiteLLM's config.yaml (model_list: names, aliases and deployments) read with the
-// same YAML/zod machinery as ccproxy.yaml, so a user of the original brings both files unchanged; plus the
-// listener address from ccproxy.host/port (or the original's litellm.host/port), with where each came from.
+// The gateway's model table: LiteLLM's config.yaml (model_list: names, aliases and deployments) read with the
+// same YAML/zod machinery as ccproxy.yaml, so a user of the original brings the file unchanged. Its other
+// settings (listener, master key) are in settings.ts.
 import { readFileSync } from 'node:fs';
-import { z } from 'zod';
-import { locate, parseYamlWith, type LoadedConfig } from '../config/load.js';
+import { locate, parseYamlWith } from '../config/load.js';
 import { ConfigError } from '../errors.js';
 import { paths } from '../config/paths.js';
+import { ENV_PREFIX, modelsFileSchema } from './config-schema.js';
 import { bySpecificity, compilePattern, fillTarget, isPattern, matchPattern, type Pattern } from './patterns.js';
 import { endpointUrl, PROVIDERS, splitModel, UNSUPPORTED, type ApiFormat } from './providers.js';
-
-const ENV_PREFIX = 'os.environ/';
-
-const httpUrl = z.string().refine(
-  (s) => {
-    try {
-      return ['http:', 'https:'].includes(new URL(s).protocol);
-    } catch {
-      return false;
-    }
-  },
-  { message: 'expected an http:// or https:// URL' },
-);
-
-const modelEntrySchema = z
-  .object({
-    model_name: z.string().min(1),
-    // LiteLLM reads a deployment's limits here too (litellm_params' win).
-    rpm: z.number().int().positive().optional(),
-    tpm: z.number().int().positive().optional(),
-    // LiteLLM takes many more parameters; the ones ccproxy does not implement are named in one warning at start
-    // (router/unimplemented.ts).
-    litellm_params: z
-      .object({
-        model: z.string().min(1),
-        api_base: httpUrl.optional(),
-        api_key: z.string().min(1).optional(),
-        extra_headers: z.record(z.string(), z.string()).optional(),
-        // The router's (router/*): a share of the group's traffic, a priority, limits per minute, timeouts.
-        weight: z.number().positive().optional(),
-        order: z.number().int().optional(),
-        rpm: z.number().int().positive().optional(),
-        tpm: z.number().int().positive().optional(),
-        timeout: z.number().positive().optional(),
-        stream_timeout: z.number().positive().optional(),
-      }, { error: (iss) => (iss.input === undefined ? 'missing: every model_list entry needs litellm_params, a mapping with model: provider/name' : 'expected a mapping with model: provider/name (and api_base, api_key, extra_headers)') })
-      .loose(),
-  })
-  .loose();
-
-const modelsFileSchema = z
-  .object({
-    model_list: z.array(modelEntrySchema).nullable().default([]).transform((m) => m ?? []),
-  })
-  .loose();
 
 export type ApiKey = { literal: string } | { env: string };
 
@@ -309,48 +264,3 @@ export function modelTable(file: string, text: string, env: NodeJS.ProcessEnv): 
 }
 
 export { endpointUrl };
-
-export interface ListenSetting {
-  host: string;
-  port: number;
-  /** Where the port came from, for the message when it is in use. */
-  portSource: string;
-}
-
-/** The gateway's main listener: ccproxy.host/port, else the original's litellm.host/port, else 127.0.0.1:4000. */
-export function listenSetting(loaded: LoadedConfig): ListenSetting {
-  const c = loaded.config;
-  const port = c.ccproxy.port ?? c.litellm?.port;
-  const portSource = c.ccproxy.port !== undefined ? `${loaded.file} (ccproxy.port)` : c.litellm?.port !== undefined ? `${loaded.file} (litellm.port)` : 'the default port';
-  return { host: c.ccproxy.host ?? c.litellm?.host ?? '127.0.0.1', port: port ?? 4000, portSource };
-}
-
-const generalSettingsSchema = z
-  .object({
-    general_settings: z
-      .object({ master_key: z.string().min(1, { message: 'an empty master key would let anyone in; remove it or give a key' }).nullable().optional() })
-      .loose()
-      .nullable()
-      .optional(),
-  })
-  .loose();
-
-/**
- * LiteLLM's `general_settings.master_key` from config.yaml (a literal or `os.environ/NAME`), or null when none is
- * set or there is no config.yaml. A named variable that is unset is an error: starting open by mistake is worse.
- */
-export function loadMasterKey(dir: string, env: NodeJS.ProcessEnv): string | null {
-  const file = paths.modelsFile(dir);
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch {
-    return null;
-  }
-  const key = parseYamlWith(file, text, generalSettingsSchema, 'general_settings:').general_settings?.master_key ?? null;
-  if (key === null || !key.startsWith(ENV_PREFIX)) return key;
-  const name = key.slice(ENV_PREFIX.length);
-  const value = env[name];
-  if (!value) throw new ConfigError(`${locate(file, text, ['general_settings', 'master_key'])}: general_settings.master_key: environment variable ${name} is not set`);
-  return value;
-}

@@ -7,7 +7,7 @@ import { configDir, paths } from '../../config/paths.js';
 import { UserError } from '../../errors.js';
 import { clientEnv, writeCombinedBundle } from '../../daemon/client-env.js';
 import { findRunning } from '../../daemon/state.js';
-import { loadMasterKey } from '../../gateway/config.js';
+import { loadMasterKey } from '../../gateway/settings.js';
 import type { Command } from '../command.js';
 
 /** Passed on to the child. SIGINT only when we have no terminal: from a terminal it reaches the child directly. */
