@@ -9,7 +9,8 @@ import { obj } from '../usage/wire.js';
 import { jsonDiff, withoutKeys, type JsonChange } from './json-diff.js';
 import { readCall } from './llm-call.js';
 import { readPrompt, type Prompt } from './prompt.js';
-import { sessionRoles, type SessionCall } from './roles.js';
+import { sessionRoles } from './roles.js';
+import type { SessionCall } from './session-calls.js';
 import { promptTokens, rowModel, rowProvider, usageByTrace, type PromptTokens, type UsageRow } from './usage-row.js';
 
 export type PromptSection = 'tools' | 'system' | 'messages';

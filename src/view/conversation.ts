@@ -6,7 +6,8 @@ import type { Flow } from '../flow/flow.js';
 import type { LlmApi } from '../usage/call.js';
 import { withoutKeys } from './json-diff.js';
 import type { Part, PromptMessage } from './prompt.js';
-import { readSessionCall, sessionRoles, type Thread } from './roles.js';
+import { sessionRoles, type Thread } from './roles.js';
+import { readSessionCall } from './session-calls.js';
 import { toolView } from './tool-views.js';
 import type { UsageRow } from './usage-row.js';
 
