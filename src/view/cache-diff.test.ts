@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { anthropicSse, SESSION_T0, sessionFlow } from '../../test/helpers/session-flows.js';
 import { PriceBook, rateFor } from '../usage/prices.js';
-import { explainCacheMisses, MIN_MISS_TOKENS } from './cache-diff.js';
+import { explainCacheMisses } from './cache-diff.js';
+import { MIN_MISS_TOKENS } from './cache-miss.js';
 import type { UsageRow } from './usage-row.js';
 
 const SONNET = 'claude-sonnet-4-5-20250929';

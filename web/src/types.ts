@@ -12,7 +12,8 @@ export type { QuotaWindow } from '../../src/usage/quota.js';
 export type { ToolResultView, BashView, EditView, ConversationItem } from '../../src/view/conversation.js';
 export type { Thread, CallMark } from '../../src/view/roles.js';
 export type { JsonChange } from '../../src/view/json-diff.js';
-export type { BlockRef, CacheMiss, RequestStep } from '../../src/view/cache-diff.js';
+export type { BlockRef, RequestStep } from '../../src/view/cache-diff.js';
+export type { CacheMiss } from '../../src/view/cache-miss.js';
 export type { HeaderChange, PairDiff } from '../../src/view/pair-diff.js';
 export type { Health } from '../../src/web/api.js';
 
