@@ -30,7 +30,7 @@ function streamed(): Flow {
   const f = plain(10_000);
   f.id = 'sse-1';
   f.response = { status: 200, headers: { 'content-type': 'text/event-stream' }, body: Buffer.from(SSE), bodySize: SSE.length, bodyTruncated: false, contentType: 'text/event-stream' };
-  f.timing = { ...f.timing, connection: { dnsMs: 1, connectMs: 2, tlsMs: 3 }, chunks: [20, 30], chunkCount: 2 };
+  f.timing = { ...f.timing, connection: { dnsMs: 1, connectMs: 2, tlsMs: 3 }, requestSent: 9, chunks: [20, 30], chunkCount: 2 };
   return f;
 }
 
@@ -88,7 +88,8 @@ for (const backend of BACKENDS) {
           { event: 'message_start', data: '{"type":"message_start"}', time: (t0 + 10_000_020) / 1000 },
           { event: 'message_stop', data: '{"type":"message_stop"}', time: (t0 + 10_000_030) / 1000 },
         ]);
-        assert.deepEqual(sse.timings, { blocked: -1, dns: 1, connect: 5, ssl: 3, send: 0, wait: 14, receive: 10 });
+        // send: from the connection's setup (6 ms) to the request's body sent (9 ms), as stored in the timings row.
+        assert.deepEqual(sse.timings, { blocked: -1, dns: 1, connect: 5, ssl: 3, send: 3, wait: 11, receive: 10 });
         assert.deepEqual((byId.get('ws-1') as any)._webSocketMessages, [
           { type: 'send', time: (t0 + 10_001_500) / 1000, opcode: 1, data: '{"type":"hi"}' },
           { type: 'receive', time: (t0 + 10_001_600) / 1000, opcode: 2, data: 'CQgH' },

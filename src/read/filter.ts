@@ -1,8 +1,9 @@
 // A filter expression (filter-parse.ts) as a parameterised SQL condition on "CCProxy_HttpTraces": what `ccproxy
 // traces` and the HAR export select with. Values never enter the SQL text: each is a $n parameter. Regular
 // expressions run in PostgreSQL, case-insensitive (`~*`) as mitmproxy's are by default; header regexes see the
-// headers as mitmproxy does, one `name: value\r\n` line each, with ^ and $ at line ends. The LLM usage table is
-// touched only by the operators that read it (~model, ~tool, ~cost, ~tokens), each as an EXISTS on its key.
+// headers as mitmproxy does, one `name: value` line each (ending in \n, not \r\n, so that $ is a value's end),
+// with ^ and $ at line ends. The LLM usage table is touched only by the operators that read it (~model, ~tool,
+// ~cost, ~tokens), each as an EXISTS on its key.
 import { UserError } from '../errors.js';
 import { TABLE } from '../store/table.js';
 import { USAGE_TABLE } from '../store/usage-table.js';
@@ -42,9 +43,12 @@ export interface CompiledFilter {
 export const TOTAL_TOKENS_SQL = (u: string) =>
   `(coalesce(${u}.input_tokens,0) + coalesce(${u}.output_tokens,0) + coalesce(${u}.cache_read_tokens,0) + coalesce(${u}.cache_write_5m_tokens,0) + coalesce(${u}.cache_write_1h_tokens,0))`;
 
-/** Stored headers (string values, arrays for repeats) as mitmproxy's bytes(headers): `name: value\r\n` lines. */
+/**
+ * Stored headers (string values, arrays for repeats) as mitmproxy's bytes(headers), `name: value` lines, but each
+ * ending in \n alone: matched newline-sensitively, `$` is then the end of a value, where after \r it would not be.
+ */
 const headerText = (col: string) =>
-  `(SELECT string_agg(h.key || ': ' || v.x || E'\\r\\n', '') FROM jsonb_each(${col}) h CROSS JOIN LATERAL jsonb_array_elements_text(CASE WHEN jsonb_typeof(h.value) = 'array' THEN h.value ELSE jsonb_build_array(h.value) END) v(x))`;
+  `(SELECT string_agg(h.key || ': ' || v.x || E'\\n', '') FROM jsonb_each(${col}) h CROSS JOIN LATERAL jsonb_array_elements_text(CASE WHEN jsonb_typeof(h.value) = 'array' THEN h.value ELSE jsonb_build_array(h.value) END) v(x))`;
 
 // Bodies are bytes of any encoding: read as LATIN1 (every byte a character, never an error) and matched with the
 // pattern's UTF-8 bytes read the same way, so ASCII and literal UTF-8 text both match.

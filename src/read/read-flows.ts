@@ -6,7 +6,7 @@ import type { Flow } from '../flow/flow.js';
 import type { WsMessage } from '../flow/websocket.js';
 import { rowToFlow } from '../store/flow-row.js';
 import { TABLE } from '../store/table.js';
-import { TIMINGS_TABLE } from '../store/timings-table.js';
+import { timingColumns, TIMINGS_TABLE } from '../store/timings-table.js';
 import { WS_TABLE } from '../store/ws-table.js';
 
 /** Rows fetched per round trip: bodies are a few KB each, so a page is a few MB at most in the common case. */
@@ -18,7 +18,7 @@ export interface Where {
   params: unknown[];
 }
 
-const SELECT = `SELECT t.*, x.parent_trace_id, x.dns_ms, x.connect_ms, x.tls_ms, x.chunk_ms, x.chunk_count
+const SELECT = `SELECT t.*, ${timingColumns('x')}
   FROM ${TABLE} t LEFT JOIN ${TIMINGS_TABLE} x ON x.trace_id = t.trace_id`;
 
 export interface StoredFlow {

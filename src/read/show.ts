@@ -6,7 +6,7 @@ import type pg from 'pg';
 import type { Flow } from '../flow/flow.js';
 import { rowToFlow } from '../store/flow-row.js';
 import { TABLE } from '../store/table.js';
-import { TIMINGS_TABLE } from '../store/timings-table.js';
+import { timingColumns, TIMINGS_TABLE } from '../store/timings-table.js';
 import { USAGE_TABLE } from '../store/usage-table.js';
 import { recognise } from '../usage/recognise.js';
 import { bodyText, looksLikeSse, parseJson, sseEvents, type SseEvent } from '../usage/wire.js';
@@ -26,7 +26,7 @@ const jsonRow = (v: unknown) => (typeof v === 'string' ? JSON.parse(v) : v) as R
 /** The trace with its timings and usage rows, or null when no trace has this id. */
 export async function loadTrace(pool: pg.Pool, traceId: string): Promise<ShownTrace | null> {
   const { rows } = await pool.query(
-    `SELECT t.*, tt.parent_trace_id, tt.dns_ms, tt.connect_ms, tt.tls_ms, tt.chunk_ms, tt.chunk_count
+    `SELECT t.*, ${timingColumns('tt')}
      FROM ${TABLE} t LEFT JOIN ${TIMINGS_TABLE} tt ON tt.trace_id = t.trace_id
      WHERE t.trace_id = $1 LIMIT 1`,
     [traceId],

@@ -15,7 +15,7 @@ import { inTransaction, runFixup } from './billed-fixup.js';
 import { rowToFlow, usageRow } from './flow-row.js';
 import { makeUsageOp, type Op } from './ops.js';
 import { TABLE } from './table.js';
-import { TIMINGS_TABLE } from './timings-table.js';
+import { timingColumns, TIMINGS_TABLE } from './timings-table.js';
 import { billedFixup, buildUsageInserts, EXTRACTOR_VERSION, USAGE_TABLE } from './usage-table.js';
 
 export interface BackfillResult {
@@ -45,7 +45,7 @@ const ONLY = (on: boolean) => (on ? 'AND t.trace_id = ANY($4::text[])' : '');
 
 const candidates = (only: boolean) => `
 SELECT t.*, u.extractor AS usage_extractor,
-       x.parent_trace_id, x.dns_ms, x.connect_ms, x.tls_ms, x.request_sent_ms, x.chunk_ms, x.chunk_count
+       ${timingColumns('x')}
 FROM ${TABLE} t
 LEFT JOIN ${USAGE_TABLE} u ON u.trace_id = t.trace_id
 LEFT JOIN ${TIMINGS_TABLE} x ON x.trace_id = t.trace_id
@@ -56,7 +56,7 @@ LIMIT $3`;
 
 /** Ended Responses WebSocket upgrades without current usage rows (their turns are read from the messages table). */
 const wsCandidates = (only: boolean) => `
-SELECT t.*, x.parent_trace_id, x.dns_ms, x.connect_ms, x.tls_ms, x.request_sent_ms, x.chunk_ms, x.chunk_count,
+SELECT t.*, ${timingColumns('x')},
        (SELECT max(u.extractor) FROM ${USAGE_TABLE} u WHERE u.trace_id = t.trace_id) AS usage_extractor
 FROM ${TABLE} t
 LEFT JOIN ${TIMINGS_TABLE} x ON x.trace_id = t.trace_id

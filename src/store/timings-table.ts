@@ -23,6 +23,9 @@ export const TIMINGS_COLUMNS: readonly Column[] = [
 export const TIMINGS_TYPES: ReadonlyMap<string, ColumnType> = new Map(TIMINGS_COLUMNS.map((c) => [c.name, c.type]));
 const VALUE_COLUMNS = TIMINGS_COLUMNS.filter((c) => c.name !== 'trace_id').map((c) => c.name);
 
+/** The timings row's columns for a SELECT joining it as `alias` (what rowToFlow reads of it): every one but the key. */
+export const timingColumns = (alias: string): string => VALUE_COLUMNS.map((c) => `${alias}.${c}`).join(', ');
+
 /** Migration 6: the table, keyed by trace_id, with the link indexed (forward rows of one reverse row). */
 export const TIMINGS_TABLE_SQL = `
 CREATE TABLE IF NOT EXISTS ${TIMINGS_TABLE} (

@@ -9,7 +9,7 @@ import { readFlow } from '../read/read-flows.js';
 import { rowToFlow } from '../store/flow-row.js';
 import { COLUMNS, TABLE } from '../store/table.js';
 import { withClient } from '../store/database.js';
-import { TIMINGS_TABLE } from '../store/timings-table.js';
+import { timingColumns, TIMINGS_TABLE } from '../store/timings-table.js';
 import { USAGE_TABLE } from '../store/usage-table.js';
 import { PriceBook } from '../usage/prices.js';
 import type { PriceOverrides } from '../usage/price-overrides.js';
@@ -39,7 +39,7 @@ export interface SessionFlows {
 
 const LLM = (t: string) => `(${t}.traffic_type = 'llm' OR EXISTS (SELECT 1 FROM ${USAGE_TABLE} u WHERE u.trace_id = ${t}.trace_id))`;
 const JOINED = `FROM ${TABLE} t LEFT JOIN ${TIMINGS_TABLE} x ON x.trace_id = t.trace_id`;
-const TIMING_COLUMNS = 'x.parent_trace_id, x.dns_ms, x.connect_ms, x.tls_ms, x.chunk_ms, x.chunk_count, x.request_sent_ms';
+const TIMING_COLUMNS = timingColumns('x');
 /** Every trace column but the bodies: a provider-side copy of a request whose client side is read whole. */
 const WITHOUT_BODIES = COLUMNS.filter((c) => c.name !== 'request_body' && c.name !== 'response_body').map((c) => `t.${c.name}`).join(', ');
 
