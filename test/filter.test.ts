@@ -111,6 +111,8 @@ const CASES: [string, string[]][] = [
   ['~cost <=0.001', ['o-fwd']],
   ['~tokens >10000', ['a-fwd', 'a-rev']],
   ['~tokens = 120', ['o-fwd']],
+  ['~tokens >119.5 & ~tokens <120.5', ['o-fwd']],
+  ['~tokens <99999999999 & ~tokens >10000', ['a-fwd', 'a-rev']],
   ['~ms >=1000', ['a-fwd', 'a-rev']],
   ['~ms <10 | ~c 404', ['health', 'err', 'web']],
   ['!(~type llm) & !~m GET', ['mcp']],

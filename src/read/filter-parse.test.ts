@@ -80,6 +80,7 @@ test('errors point at the offending character with a column and a caret', () => 
   assert.equal(errorOf('& ~e').at, 0);
   assert.equal(errorOf('~c abc').at, 3);
   assert.equal(errorOf('~c >200').at, 3);
+  assert.match(errorOf('~c 99999999999').message, /at column 4: a status code has at most three digits; found 99999999999/);
   assert.equal(errorOf('~cost >x').at, 7);
   assert.equal(errorOf('~dir up').at, 5);
   assert.equal(errorOf('~type robot').at, 6);

@@ -150,6 +150,7 @@ class Parser {
     const pattern = code === 'c' ? /^\d+/ : /^(\d+(\.\d*)?|\.\d+)/;
     const m = pattern.exec(this.s.slice(this.i));
     if (!m) this.fail(code === 'c' ? 'expected a status code (digits) after ~c' : `expected a number after ~${code}${cmp ? ` ${op}` : ''}`);
+    if (code === 'c' && m[0].length > 3) this.fail(`a status code has at most three digits; found ${m[0]}`, at);
     this.i += m[0].length;
     if (this.i < this.s.length && !WORD_END.test(this.s[this.i]!) && !/[&|!]/.test(this.s[this.i]!)) this.fail(`unexpected "${this.s[this.i]}" after the number`);
     return { kind: 'number', code, op, value: Number(m[0]) };

@@ -96,7 +96,8 @@ class Compiler {
         if (n.code === 'c') return `${t}.status_code = ${v}`;
         if (n.code === 'ms') return `${t}.duration_ms ${n.op} ${v}`;
         if (n.code === 'cost') return this.usage((u) => `${u}.cost_usd ${n.op} ${v}`);
-        return this.usage((u) => `${TOTAL_TOKENS_SQL(u)} ${n.op} ${v}`);
+        // A sum of integer columns: the value as numeric, so that `>1.5` or a number past 2^31 compares rather than fails.
+        return this.usage((u) => `${TOTAL_TOKENS_SQL(u)} ${n.op} ${v}::numeric`);
       }
       case 'regex':
         return this.regex(n.code, n.pattern);
