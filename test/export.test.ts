@@ -9,7 +9,7 @@ import { newFlow, type Flow } from '../src/flow/flow.js';
 import { silentLogger } from '../src/log.js';
 import { PAGE_ROWS } from '../src/read/read-flows.js';
 import { openTraceStore } from '../src/store/store.js';
-import { runCli } from './helpers/cli.js';
+import { outputOf, runCli, startCli } from './helpers/cli.js';
 import { assertValidHar } from './helpers/har-validate.js';
 import { BACKENDS } from './helpers/pg.js';
 
@@ -109,6 +109,17 @@ for (const backend of BACKENDS) {
         const selected = JSON.parse(readFileSync(file, 'utf8')).log.entries;
         assert.equal(selected.length, Math.floor(PLAIN / 2));
         assert.ok(selected.every((e: { request: { method: string }; _ccproxy: { direction: string } }) => e.request.method === 'POST' && e._ccproxy.direction === 'forward'));
+        // A reader that closes standard output early (`| head`) ends the export as a success, not a database error.
+        const head = startCli(['export', 'har', '-o', '-'], env.env);
+        head.stdout!.once('data', () => head.stdout!.destroy());
+        const cut = await outputOf(head);
+        assert.equal(cut.code, 0, cut.stderr);
+        assert.equal(cut.stderr, '');
+        const nowhere = join(env.dir, 'no-such-dir', 'out.har');
+        const noDir = await runCli(['export', 'har', '-o', nowhere], env.env);
+        assert.equal(noDir.code, 1);
+        assert.equal(noDir.stderr.trim(), `ccproxy: cannot write ${nowhere}: ${join(env.dir, 'no-such-dir')} does not exist`);
+
         const bad = await runCli(['export', 'har', '~c (', '-o', file], env.env);
         assert.equal(bad.code, 2);
         assert.match(bad.stderr, /\^/);

@@ -8,20 +8,37 @@ import type { Writable } from 'node:stream';
 import type { Creator } from 'har-format';
 import { flowToEntry } from './har-entry.js';
 import type { StoredFlow } from './read-flows.js';
+import { UserError } from '../errors.js';
 
-/** Writes the HAR of `flows` to `out`, honouring back-pressure; the number of entries written. */
+/** The output closed by its reader (`| head`): the export stops there, as a success. */
+export class OutputClosed extends Error {}
+
+/**
+ * Writes the HAR of `flows` to `out`, honouring back-pressure; the number of entries written. A failed write
+ * (whenever the stream reports it) fails the export with it, or with OutputClosed when the reader has gone.
+ */
 export async function writeHar(flows: AsyncIterable<StoredFlow>, out: Writable, creator: Creator): Promise<number> {
+  let failed: Error | null = null;
+  const onError = (err: NodeJS.ErrnoException) => (failed ??= err.code === 'EPIPE' ? new OutputClosed('the output was closed') : err);
+  out.on('error', onError);
   const write = async (text: string) => {
-    if (!out.write(text)) await once(out, 'drain');
+    if (failed) throw failed;
+    if (!out.write(text)) await Promise.race([once(out, 'drain'), once(out, 'close')]).catch(() => {});
+    if (failed) throw failed;
   };
-  await write(`{"log":{"version":"1.2","creator":${JSON.stringify(creator)},"pages":[],"entries":[`);
-  let count = 0;
-  for await (const { flow, wsMessages } of flows) {
-    await write(`${count === 0 ? '\n' : ',\n'}${JSON.stringify(flowToEntry(flow, wsMessages))}`);
-    count++;
+  try {
+    await write(`{"log":{"version":"1.2","creator":${JSON.stringify(creator)},"pages":[],"entries":[`);
+    let count = 0;
+    for await (const { flow, wsMessages } of flows) {
+      await write(`${count === 0 ? '\n' : ',\n'}${JSON.stringify(flowToEntry(flow, wsMessages))}`);
+      count++;
+    }
+    await write('\n]}}\n');
+    return count;
+  } finally {
+    // A reader that has gone may still fail a write queued before: that is no error either.
+    if (!((failed as Error | null) instanceof OutputClosed)) out.off('error', onError);
   }
-  await write('\n]}}\n');
-  return count;
 }
 
 /** Writes the HAR of `flows` into `file` (`-`: standard output); the number of entries. */
@@ -30,7 +47,9 @@ export async function exportHarFile(flows: AsyncIterable<StoredFlow>, file: stri
   const partial = join(dirname(file), `.${basename(file)}.${process.pid}.partial`);
   const out = createWriteStream(partial, { mode: 0o600 });
   try {
-    await once(out, 'open');
+    await once(out, 'open').catch((err: NodeJS.ErrnoException) => {
+      throw new UserError(`cannot write ${file}: ${err.code === 'ENOENT' ? `${dirname(file)} does not exist` : err.code === 'EACCES' ? 'permission denied' : err.message}`, 1);
+    });
     const count = await writeHar(flows, out, creator);
     out.end();
     await once(out, 'finish');

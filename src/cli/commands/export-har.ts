@@ -3,7 +3,7 @@ import { createRequire } from 'node:module';
 import { loadConfig } from '../../config/load.js';
 import { UserError } from '../../errors.js';
 import { compileFilter } from '../../read/filter.js';
-import { exportHarFile } from '../../read/har.js';
+import { exportHarFile, OutputClosed } from '../../read/har.js';
 import { readFlows } from '../../read/read-flows.js';
 import { explainDbError, isConnectionError, openDatabase, withClient } from '../../store/database.js';
 import { parseFlags } from '../args.js';
@@ -24,8 +24,11 @@ const command: Command = {
     const db = await openDatabase(loadConfig(), { transient: true });
     try {
       const count = await withClient(db.pool, (client) => exportHarFile(readFlows(client, filter ? { sql: filter.where, params: filter.values } : undefined), values.output!, { name: 'ccproxy', version })).catch((err) => {
+        // The reader of standard output has what it wanted (`| head`): done, as other commands are.
+        if (err instanceof OutputClosed) return null;
         throw isConnectionError(err) ? explainDbError(err, db) : err;
       });
+      if (count === null) return 0;
       const line = `wrote ${count} ${count === 1 ? 'entry' : 'entries'}${values.output === '-' ? '' : ` to ${values.output}`}`;
       if (values.output === '-') process.stderr.write(`${line}\n`);
       else console.log(line);
