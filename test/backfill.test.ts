@@ -25,6 +25,12 @@ function flows(): Flow[] {
   sse.timing.firstByte = T0 + 300;
   sse.timing.chunks = [300, 320, 800];
   sse.timing.chunkCount = 3;
+  // A stream that came in one chunk: its time is still its first token's (kept in the timings table).
+  const sse1 = llmFlow({ path: '/v1/messages', request: { model: 'claude-opus-4-8', max_tokens: 64, stream: true, messages: msgs }, response: fixture('anthropic-stream.sse'), contentType: 'text/event-stream', start: T0 + 500, end: T0 + 800 });
+  sse1.id = 'bf-sse1';
+  sse1.timing.firstByte = T0 + 740;
+  sse1.timing.chunks = [250];
+  sse1.timing.chunkCount = 1;
   const chat = llmFlow({ host: 'api.openai.com', path: '/v1/chat/completions', request: { model: 'gpt-5.5', messages: msgs }, response: fixture('openai-chat.json'), start: T0 + 1000, end: T0 + 1500 });
   chat.id = 'bf-chat';
   const old = llmFlow({ path: '/v1/messages', request: { model: 'claude-opus-4-8', max_tokens: 64, messages: msgs }, response: fixture('anthropic-message.json'), start: T0 + 2000, end: T0 + 2400 });
@@ -35,7 +41,7 @@ function flows(): Flow[] {
   const get = llmFlow({ method: 'GET', host: 'example.com', path: '/', response: { ok: true }, start: T0 + 4000, end: T0 + 4010 });
   get.id = 'bf-get';
   get.trafficType = 'web';
-  return [sse, chat, old, web, get];
+  return [sse, chat, old, web, get, sse1];
 }
 
 const ROWS = `SELECT * FROM "CCProxy_LlmUsage" ORDER BY trace_id`;
@@ -62,9 +68,9 @@ for (const backend of BACKENDS) {
         );
 
         const first = await backfillUsage(store.db, book, { batchSize: 2 });
-        assert.deepEqual(first, { examined: 4, added: 2, replaced: 1, notCalls: 1 });
+        assert.deepEqual(first, { examined: 5, added: 3, replaced: 1, notCalls: 1 });
         const rows = (await store.db.pool.query(ROWS)).rows;
-        assert.deepEqual(rows.map((r) => r.trace_id), ['bf-chat', 'bf-old', 'bf-sse']);
+        assert.deepEqual(rows.map((r) => r.trace_id), ['bf-chat', 'bf-old', 'bf-sse', 'bf-sse1']);
 
         const sse = rows.find((r) => r.trace_id === 'bf-sse')!;
         const expected = priceFlow(all[0]!, book)!;
@@ -79,6 +85,8 @@ for (const backend of BACKENDS) {
         assert.equal(sse.streamed, true);
         assert.equal(sse.ttft_ms, 300, 'time to first token from the chunk times in the timings table');
         assert.equal(new Date(sse.start_time).getTime(), T0);
+        assert.equal(rows.find((r) => r.trace_id === 'bf-sse1')!.ttft_ms, priceFlow(all[5]!, book)!.call.timeToFirstTokenMs, 'a one-chunk stream: as the stage read it');
+        assert.equal(rows.find((r) => r.trace_id === 'bf-sse1')!.ttft_ms, 250);
         const old = rows.find((r) => r.trace_id === 'bf-old')!;
         assert.equal(old.extractor, EXTRACTOR_VERSION, 'the older extraction is written over');
         assert.notEqual(old.cost_usd, 999);

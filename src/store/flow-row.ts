@@ -73,11 +73,12 @@ export function flowToRow(flow: Flow): TraceFields {
 
 /**
  * The flow's row of the timings table (values as the table takes them), or null when it would say nothing the
- * trace row does not: no link, no new connection, a response in at most one chunk.
+ * trace row does not: no link, no new connection, a response in at most one chunk. An event stream's one chunk is
+ * kept: its time is when the first token came, which the usage read of a stored trace (backfill) needs.
  */
 export function timingsRow(flow: Flow): Record<string, WireValue> | null {
   const { connection: c, chunks } = flow.timing;
-  const streamed = chunks !== undefined && (flow.timing.chunkCount ?? chunks.length) > 1;
+  const streamed = chunks !== undefined && chunks.length > 0 && ((flow.timing.chunkCount ?? chunks.length) > 1 || isEventStream(flow.response?.contentType));
   if (flow.parentId === undefined && c === undefined && !streamed) return null;
   return {
     parent_trace_id: flow.parentId ?? null,
@@ -142,6 +143,8 @@ export function usageRow(flow: Flow, { call, cost, at }: PricedCall, seq = 0): R
     client_trace_id: flow.direction === 'forward' ? (flow.parentId ?? null) : null,
   };
 }
+
+const isEventStream = (type: string | null | undefined) => type?.toLowerCase().startsWith('text/event-stream') === true;
 
 type Row = Record<string, unknown>;
 

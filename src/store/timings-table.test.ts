@@ -33,6 +33,9 @@ test('a flow has a timings row only when it says something the trace row does no
   f.timing.chunks = [3];
   f.timing.chunkCount = 1;
   assert.equal(timingsRow(f), null, 'one chunk: its time is the first byte');
+  f.response = { status: 200, headers: {}, body: null, bodySize: 0, bodyTruncated: false, contentType: 'text/event-stream; charset=utf-8' };
+  assert.deepEqual(timingsRow(f)?.chunk_ms, '[3]', "an event stream's one chunk: when its first token came");
+  f.response.contentType = 'application/json';
   f.timing.chunkCount = 2;
   assert.deepEqual(timingsRow(f)?.chunk_count, 2);
   const linked = newFlow('g', 'forward');

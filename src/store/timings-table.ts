@@ -1,7 +1,7 @@
 // The companion table "CCProxy_TraceTimings": what the read side needs from the hot path that the spec's table
 // has no column for — the reverse trace a forward one came from, a new upstream connection's DNS/connect/TLS
 // times, and when each chunk of a streamed response arrived. One row per trace, written once after its response
-// ended, only when it says something (a link, a new connection, a response in more than one chunk); a repeat (a
+// ended, only when it says something (a link, a new connection, a response in more than one chunk or an event stream); a repeat (a
 // replay of a batch that did commit) is ignored. The spec's table is untouched.
 import type { Op, Statement, WireValue } from './ops.js';
 import { col, type Column, type ColumnType } from './table.js';
