@@ -98,6 +98,16 @@ for (const backend of BACKENDS) {
       } finally {
         await store.close();
       }
+      // A later start backfills when an older extraction's rows are there (an upgrade), not otherwise.
+      const again = await openTraceStore(env.loaded, silentLogger);
+      try {
+        assert.equal(await backfillDue(again.db), false);
+        await again.db.pool.query(`UPDATE "CCProxy_LlmUsage" SET extractor = $1 WHERE trace_id = 'bf-chat'`, [EXTRACTOR_VERSION - 1]);
+        assert.equal(await backfillDue(again.db), true);
+        assert.deepEqual(await backfillUsage(again.db, new PriceBook()), { examined: 2, added: 0, replaced: 1, notCalls: 1 });
+      } finally {
+        await again.close();
+      }
       try {
         const r = await runCli(['db', 'backfill'], env.env);
         assert.equal(r.code, 0, r.stderr);

@@ -129,11 +129,16 @@ export const describeBackfill = (r: BackfillResult) =>
 
 /**
  * Whether a starting ccproxy should backfill in the background: it has just created the usage table (migration 7),
- * or the table is empty while LLM traces are stored (the table was created by `ccproxy db push`).
+ * or the table is empty while LLM traces are stored (the table was created by `ccproxy db push`), or rows of an older
+ * extraction are there (an upgrade changed what a row holds; a scan of the table, in the background).
  */
 export async function backfillDue(db: Database): Promise<boolean> {
   if (db.migrated?.applied.some((m) => m.version === 7)) return true;
-  const { rows } = await db.pool.query(`SELECT NOT EXISTS (SELECT 1 FROM ${USAGE_TABLE}) AND EXISTS (SELECT 1 FROM ${TABLE} WHERE traffic_type = 'llm' AND method = 'POST') AS due`);
+  const { rows } = await db.pool.query(
+    `SELECT (NOT EXISTS (SELECT 1 FROM ${USAGE_TABLE}) AND EXISTS (SELECT 1 FROM ${TABLE} WHERE traffic_type = 'llm' AND method = 'POST'))
+         OR EXISTS (SELECT 1 FROM ${USAGE_TABLE} WHERE extractor < $1) AS due`,
+    [EXTRACTOR_VERSION],
+  );
   return rows[0]?.due === true;
 }
 

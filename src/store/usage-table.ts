@@ -11,8 +11,11 @@ export const USAGE_TABLE_NAME = 'CCProxy_LlmUsage';
 export const CALLS_VIEW = '"CCProxy_LlmCalls"';
 export const CALLS_VIEW_NAME = 'CCProxy_LlmCalls';
 
-/** Which extraction wrote a row: `ccproxy db backfill` redoes rows written by an older one. */
-export const EXTRACTOR_VERSION = 1;
+/**
+ * Which extraction wrote a row: `ccproxy db backfill` redoes rows written by an older one. 2: a call that failed before any
+ * token was counted costs 0 (not billed), no longer NULL.
+ */
+export const EXTRACTOR_VERSION = 2;
 
 export const USAGE_COLUMNS: readonly Column[] = [
   col('trace_id', 'text', 'TEXT NOT NULL'),

@@ -9,7 +9,7 @@ export interface CallCost {
   usd: number | null;
   /** The price entry used (see PriceEntry.id), or null when none was found. */
   priceEntry: string | null;
-  /** Why `usd` is null. */
+  /** Why `usd` is null, or why it is 0 for a call that was not billed (it failed before any token was counted). */
   reason: string | null;
   /** USD by kind, when priced. */
   parts: { input: number; output: number; cacheRead: number; cacheWrite5m: number; cacheWrite1h: number; webSearch: number } | null;
@@ -75,6 +75,11 @@ export function costWith(call: LlmCall, entry: PriceEntry): CallCost {
   const n = parts as Record<keyof typeof parts, number>;
   for (const key of Object.keys(n) as (keyof typeof n)[]) n[key] = round(n[key] * (key === 'webSearch' ? 1 : k));
   return { usd: round(Object.values(n).reduce((a, b) => a + b, 0)), priceEntry: entry.id, reason: null, parts: n };
+}
+
+/** A call that failed before any token was counted: it costs nothing, for the reason given. */
+export function notBilled(why: string): CallCost {
+  return { usd: 0, priceEntry: null, reason: `not billed: ${why}`, parts: null };
 }
 
 function none(priceEntry: string | null, reason: string): CallCost {

@@ -3,7 +3,7 @@
 // It hangs on the flow's metadata, where the trace writer finds it and maps it to a row (store/flow-row.ts).
 import type { Flow } from '../flow/flow.js';
 import type { LlmCall } from './call.js';
-import { priceCall, type CallCost } from './cost.js';
+import { notBilled, priceCall, type CallCost } from './cost.js';
 import { extractCall } from './extract.js';
 import type { PriceBook } from './prices.js';
 import { recognise } from './recognise.js';
@@ -56,5 +56,24 @@ export function priceFlow(flow: Flow, book: PriceBook): PricedCall | null {
   const chunks = start !== null && flow.timing.chunks ? flow.timing.chunks.map((ms) => ({ at: start + ms })) : undefined;
   const call = extractCall(flow, chunks ? { chunks } : {});
   if (call === null) return null;
-  return { call, cost: priceCall(call, book, new Date(start ?? Date.now())) };
+  const failed = unbilledFailure(flow, call);
+  return { call, cost: failed === null ? priceCall(call, book, new Date(start ?? Date.now())) : notBilled(failed) };
+}
+
+/** Failures that never reached a provider's model: the connection, its name or its TLS failed, or the proxy refused the request. */
+const NOT_SENT: ReadonlySet<string> = new Set(['connect_failed', 'dns_failed', 'tls_failed', 'bad_request', 'tunnel_refused']);
+
+/**
+ * Why the call cost nothing, when it failed before any token was counted: an error status (the providers bill no
+ * request they answer with one), or no response because it never reached the provider. Null otherwise, also when
+ * it is not known (a timeout, a client gone before the answer: the provider may have generated and billed).
+ */
+export function unbilledFailure(flow: Flow, call: LlmCall): string | null {
+  const t = call.tokens;
+  if (t.input !== null || t.output !== null || t.cacheRead !== null || t.cacheWrite5m !== null || t.cacheWrite1h !== null) return null;
+  const status = flow.response?.status ?? null;
+  if (status !== null && status >= 400) return `the request failed with status ${status}`;
+  const type = flow.error?.type ?? null;
+  if (flow.response === null && type !== null && NOT_SENT.has(type)) return `the request reached no provider (${type})`;
+  return null;
 }
