@@ -145,5 +145,8 @@ test('export har without -o, and export curl without an id, are usage errors', a
   const noId = await runCli(['export', 'curl'], {});
   assert.equal(noId.code, 2);
   assert.match(noId.stderr, /one trace id is required/);
+  const format = await runCli(['export', 'json', '-o', 'out.json'], {});
+  assert.equal(format.code, 2);
+  assert.equal(format.stderr.trim(), 'ccproxy: unknown export command "json"\nusage: ccproxy export <har|curl> [options]');
   assert.ok(!existsSync('out.har'));
 });

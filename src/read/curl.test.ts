@@ -7,7 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { after, before, test } from 'node:test';
 import { promisify } from 'node:util';
 import { newFlow, type Flow } from '../flow/flow.js';
-import { ansiCQuote, flowToCurl, shellQuote } from './curl.js';
+import { flowToCurl, shellQuote } from './curl.js';
 
 interface Received {
   method: string;
@@ -44,16 +44,16 @@ function request(method: string, path: string, headers: Record<string, unknown>,
 async function run(command: string): Promise<Received> {
   const before = received.length;
   const env = { PATH: process.env.PATH ?? '/usr/bin:/bin' };
-  await promisify(execFile)('bash', ['-c', `${command} --silent --show-error --noproxy '*'`], { env });
+  // sh: the commands are for any POSIX shell (dash here), not only bash.
+  await promisify(execFile)('sh', ['-c', `${command} --silent --show-error --noproxy '*'`], { env });
   assert.equal(received.length, before + 1);
   return received[before]!;
 }
 
-test('shell quoting: bare words stay bare, the rest in single quotes; $-quoting escapes control characters', () => {
+test('shell quoting: bare words stay bare, the rest in single quotes', () => {
   assert.equal(shellQuote('https://a.example/x'), 'https://a.example/x');
   assert.equal(shellQuote('https://a.example/x?y=1&z'), "'https://a.example/x?y=1&z'");
   assert.equal(shellQuote("it's"), `'it'\\''s'`);
-  assert.equal(ansiCQuote('a\r\n\x01\\\''), "$'a\\r\\n\\x01\\\\\\''");
 });
 
 test('a JSON POST: headers as stored (wire-only ones left to curl), body in single quotes, method implied', async () => {
@@ -73,10 +73,10 @@ test('a JSON POST: headers as stored (wire-only ones left to curl), body in sing
   assert.equal(got.headers.host, base.slice(7));
 });
 
-test('text with control characters goes in $-quotes; bytes that are not text are piped in as base64', async () => {
+test('text with control characters other than tab and line feed, and bytes that are not text, are piped in as base64', async () => {
   const ctl = Buffer.from('line1\r\nbell\x07 tab\t end');
   const c1 = flowToCurl(request('PUT', '/ctl', { 'content-type': 'text/plain' }, ctl));
-  assert.match(c1.command, /-X PUT .*--data-binary \$'/);
+  assert.match(c1.command, /^printf %s .* \| base64 -d \| curl -X PUT .*--data-binary @-/);
   assert.deepEqual((await run(c1.command)).body, ctl);
   const bin = Buffer.from([0, 1, 2, 0xff, 0xfe, 10, 39, 92]);
   const c2 = flowToCurl(request('POST', '/bin', { 'content-type': 'application/octet-stream' }, bin));

@@ -1,6 +1,6 @@
 // One stored request as a curl command a POSIX shell runs: the method, the URL, the headers as stored and the
-// body — in single quotes when it is plain text, in $'…' when it holds control characters, piped in as base64
-// through --data-binary @- when it is not text. Credentials are what the store kept: fingerprints, unless raw
+// body — in single quotes when it is plain text (line feeds and tabs included), piped in as base64 through
+// --data-binary @- when it is not text or holds other control characters, which no POSIX quoting writes visibly. Credentials are what the store kept: fingerprints, unless raw
 // storage was chosen. Stored bodies are decoded, so the headers that described the wire form are left to curl.
 import type { Flow } from '../flow/flow.js';
 import { headerList } from './har-parts.js';
@@ -14,21 +14,6 @@ export function shellQuote(s: string): string {
   return `'${s.replace(/'/g, `'\\''`)}'`;
 }
 
-/** Text in bash's $'…' quoting: every control character, backslash and quote escaped. */
-export function ansiCQuote(s: string): string {
-  let out = "$'";
-  for (const ch of s) {
-    const c = ch.codePointAt(0)!;
-    if (ch === '\\' || ch === "'") out += `\\${ch}`;
-    else if (ch === '\n') out += '\\n';
-    else if (ch === '\r') out += '\\r';
-    else if (ch === '\t') out += '\\t';
-    else if (c < 0x20 || c === 0x7f) out += `\\x${c.toString(16).padStart(2, '0')}`;
-    else out += ch;
-  }
-  return `${out}'`;
-}
-
 /** How the body goes into the command: a quoted argument, or base64 to pipe in. */
 function bodyArgument(body: Uint8Array): { arg: string; stdin?: string } {
   let text: string | null = null;
@@ -39,10 +24,11 @@ function bodyArgument(body: Uint8Array): { arg: string; stdin?: string } {
       text = null;
     }
   }
-  if (text === null) return { arg: '@-', stdin: Buffer.from(body).toString('base64') };
-  // Control characters other than tab and line feed would be taken literally by the shell but are hard to see
-  // and to paste: $'…' writes them as escapes. A NUL cannot be in a shell word at all: such a body is binary above.
-  return { arg: /[\x00-\x08\x0b-\x1f\x7f]/.test(text) ? ansiCQuote(text) : shellQuote(text) };
+  // Control characters other than tab and line feed would be taken literally inside single quotes but are hard to
+  // see and to paste (a carriage return, an escape that a terminal acts on); bash's $'…' escapes them, but a POSIX
+  // shell (dash) has no such quoting: such a body is piped in as base64, as bytes that are not text are.
+  if (text === null || /[\x00-\x08\x0b-\x1f\x7f]/.test(text)) return { arg: '@-', stdin: Buffer.from(body).toString('base64') };
+  return { arg: shellQuote(text) };
 }
 
 export interface CurlCommand {

@@ -16,3 +16,14 @@ test('show: one call is its usage block; a WebSocket with several lists each tur
   const unpriced = renderTrace({ flow: up, usage: call(0, 0.5), calls: [call(0, 0.5), call(1, null)] });
   assert.match(unpriced, /2 calls on this connection, - \(not every call priced\) in all/);
 });
+
+test('show: times and rates as people read them, the request body sent among the timings', () => {
+  const f = llmFlow({ path: '/v1/messages', request: { model: 'm' }, response: { ok: true }, start: 1_000, end: 1_250 });
+  f.timing.connection = { dnsMs: null, connectMs: 1.2928430000010849, tlsMs: 12.6 };
+  f.timing.requestSent = 3.456;
+  const text = renderTrace({ flow: f, usage: null, calls: [{ ...call(0, 0.5), output_tokens_per_second: 196.72131147540983, ttft_ms: 19.04 }] });
+  assert.match(text, /connection +dns -, connect 1\.29ms, tls 13ms/);
+  assert.match(text, /sent +3\.46ms \(the request's body passed on\)/);
+  assert.match(text, /output_tokens_per_second +196\.7\n/);
+  assert.match(text, /ttft_ms +19\n/);
+});

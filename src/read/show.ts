@@ -102,6 +102,9 @@ function responseBody(flow: Flow, out: string[]): void {
   if (api && m) out.push('', `Assembled message (${api}):`, indent(messageBlock(m)));
 }
 
+/** A short time as people read it: two decimals under 10 ms (a connection's setup often takes less than one), else as duration() has it. */
+const fine = (ms: number | null | undefined) => (ms === null || ms === undefined ? '-' : ms < 10 ? `${ms.toFixed(2)}ms` : duration(ms));
+
 function timingBlock(flow: Flow): string {
   const t = flow.timing;
   const rows: [string, string][] = [];
@@ -109,7 +112,8 @@ function timingBlock(flow: Flow): string {
   if (t.start !== null && t.end !== null) rows.push(['duration', duration(t.end - t.start)]);
   if (t.start !== null && t.firstByte !== undefined) rows.push(['first byte', duration(t.firstByte - t.start)]);
   const c = t.connection;
-  if (c) rows.push(['connection', [`dns ${c.dnsMs ?? '-'}ms`, `connect ${c.connectMs ?? '-'}ms`, `tls ${c.tlsMs ?? '-'}ms`].join(', ')]);
+  if (t.requestSent !== undefined) rows.push(['sent', `${fine(t.requestSent)} (the request's body passed on)`]);
+  if (c) rows.push(['connection', [`dns ${fine(c.dnsMs)}`, `connect ${fine(c.connectMs)}`, `tls ${fine(c.tlsMs)}`].join(', ')]);
   if (t.chunks) rows.push(['chunks', `${t.chunkCount ?? t.chunks.length} at +${t.chunks.slice(0, 20).map((x) => Math.round(x)).join(', +')}${t.chunks.length > 20 ? ' …' : ''} ms`]);
   return rows.map(([k, v]) => `  ${k.padEnd(11)} ${v}`).join('\n');
 }
@@ -121,7 +125,8 @@ function usageBlock(u: Record<string, unknown>): string {
   for (const k of USAGE_FIELDS) {
     const v = u[k];
     if (v === null || v === undefined || (Array.isArray(v) && v.length === 0)) continue;
-    rows.push(`  ${k.padEnd(25)} ${typeof v === 'object' ? JSON.stringify(v) : String(v)}`);
+    const shown = typeof v === 'object' ? JSON.stringify(v) : typeof v === 'number' && !Number.isInteger(v) ? String(Math.round(v * 10) / 10) : String(v);
+    rows.push(`  ${k.padEnd(25)} ${shown}`);
   }
   rows.push(`  ${'cost'.padEnd(25)} ${u.cost_usd === null || u.cost_usd === undefined ? '- (not priced)' : cost(Number(u.cost_usd))}`);
   if (u.cost_parts) rows.push(`  ${'cost parts'.padEnd(25)} ${JSON.stringify(u.cost_parts)}`);

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { UserError } from '../errors.js';
-import { parseBound, parseReport, parseTimeZone } from './usage-options.js';
+import { checkRange, localTimeZone, parseBound, parseReport, parseTimeZone } from './usage-options.js';
 
 const badArgs = (fn: () => unknown, message: RegExp) =>
   assert.throws(fn, (e: unknown) => e instanceof UserError && e.exitCode === 2 && message.test(e.message));
@@ -29,4 +29,20 @@ test('time zones: IANA names, checked; bare offsets refused (PostgreSQL reads th
   badArgs(() => parseTimeZone('Mars/Olympus'), /unknown time zone "Mars\/Olympus"/);
   badArgs(() => parseTimeZone('+01:00'), /unknown time zone/);
   badArgs(() => parseTimeZone("UTC'; DROP TABLE x"), /unknown time zone/);
+  badArgs(() => parseTimeZone(''), /--timezone: an empty name/);
+});
+
+test("the local zone: TZ as it is spelt; a TZ that names no zone is an error, not days counted in UTC", () => {
+  assert.equal(localTimeZone({ TZ: 'Asia/Kolkata' }), 'Asia/Kolkata');
+  assert.equal(localTimeZone({ TZ: ':Europe/Berlin' }), 'Europe/Berlin');
+  assert.ok(localTimeZone({}).length > 0);
+  badArgs(() => localTimeZone({ TZ: 'Bogus/Zone' }), /TZ=Bogus\/Zone is not a time zone name this machine knows/);
+});
+
+test('a range that ends before it starts is a bad argument; days and ages are compared among themselves', () => {
+  badArgs(() => checkRange({ date: '2026-11-30' }, { date: '2026-11-01' }, '2026-11-30', '2026-11-01'), /--since 2026-11-30 is after --until 2026-11-01/);
+  badArgs(() => checkRange({ instant: '2026-11-27T00:00:00.000Z' }, { instant: '2026-11-20T00:00:00.000Z' }, '1d', '8d'), /--since 1d is after --until 8d/);
+  checkRange({ date: '2026-11-01' }, { date: '2026-11-01' });
+  checkRange({ date: '2026-11-30' }, { instant: '2026-11-01T00:00:00.000Z' });
+  checkRange(null, { date: '2026-11-01' });
 });

@@ -46,9 +46,22 @@ export function parseBound(text: string, flag: string, now = Date.now()): Bound 
   return { instant: new Date(now - seconds * 1000).toISOString() };
 }
 
+/**
+ * A range that ends before it starts selects nothing: said, rather than answered with an empty report. Bounds of
+ * two kinds (a day and an age) are left as they are: which comes first depends on the time zone.
+ */
+export function checkRange(since: Bound | null, until: Bound | null, sinceText = '', untilText = ''): void {
+  if (!since || !until) return;
+  const a = 'date' in since ? since.date : null;
+  const b = 'date' in until ? until.date : null;
+  const after = a !== null && b !== null ? a > b : a === null && b === null ? (since as { instant: string }).instant > (until as { instant: string }).instant : false;
+  if (after) throw new UserError(`--since ${sinceText} is after --until ${untilText}: the range holds no time`, BAD_ARGUMENTS);
+}
+
 /** The IANA name as given, after checking that it names a zone; the local zone when none is given. */
 export function parseTimeZone(text: string | undefined): string {
-  if (text === undefined || text === '') return localTimeZone();
+  if (text === undefined) return localTimeZone();
+  if (text.trim() === '') throw new UserError('--timezone: an empty name: give an IANA name such as UTC or Europe/Berlin, or leave the option out for the local zone', BAD_ARGUMENTS);
   const bad = () => new UserError(`--timezone: unknown time zone ${JSON.stringify(text)}: expected an IANA name such as UTC, Europe/Berlin or America/New_York`, BAD_ARGUMENTS);
   // Names only: PostgreSQL reads a bare offset such as +01:00 the POSIX way, east and west swapped.
   if (!/^[A-Za-z][A-Za-z0-9_+\-/]*$/.test(text)) throw bad();
@@ -60,7 +73,19 @@ export function parseTimeZone(text: string | undefined): string {
   }
 }
 
-/** The zone of this machine (TZ when set), as an IANA name. */
-export function localTimeZone(): string {
+/**
+ * The zone of this machine (TZ when set), as an IANA name: TZ's own spelling when it is one (ICU would give
+ * Asia/Kolkata as Asia/Calcutta). A TZ that names no zone would silently count days in UTC: an error instead.
+ */
+export function localTimeZone(env: NodeJS.ProcessEnv = process.env): string {
+  const tz = env.TZ?.replace(/^:/, '');
+  if (tz) {
+    try {
+      new Intl.DateTimeFormat('en-US', { timeZone: tz });
+      return tz;
+    } catch {
+      if (!tz.startsWith('/')) throw new UserError(`TZ=${tz} is not a time zone name this machine knows: set TZ to an IANA name such as Europe/Berlin, or pass --timezone`, BAD_ARGUMENTS);
+    }
+  }
   return Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
 }

@@ -80,7 +80,7 @@ function keyCols(r: UsageReport): Col[] {
       return [
         left('Block start', (e) => localTime(e.key!, tz), 'Total'),
         left('Last call', (e) => (e.isGap ? '(gap)' : localTime(e.last, tz))),
-        left('', (e) => (e.isActive ? 'ACTIVE' : '')),
+        left('Now', (e) => (e.isActive ? 'ACTIVE' : '')),
         { head: '5h quota', right: true, cell: (e) => utilisation(e.quota, 'fiveHour'), total: '' },
         { head: '7d quota', right: true, cell: (e) => utilisation(e.quota, 'sevenDay'), total: '' },
       ];

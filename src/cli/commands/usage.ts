@@ -3,7 +3,7 @@
 import { loadConfig } from '../../config/load.js';
 import { UserError } from '../../errors.js';
 import { explainDbError, isConnectionError, openDatabase } from '../../store/database.js';
-import { BAD_ARGUMENTS, parseBound, parseReport, parseTimeZone, REPORTS } from '../../read/usage-options.js';
+import { BAD_ARGUMENTS, checkRange, parseBound, parseReport, parseTimeZone, REPORTS } from '../../read/usage-options.js';
 import { renderReport } from '../../read/usage-render.js';
 import { reportJson, usageReport } from '../../read/usage-report.js';
 import { parseFlags } from '../args.js';
@@ -37,6 +37,7 @@ const command: Command = {
       since: values.since === undefined ? null : parseBound(values.since, '--since'),
       until: values.until === undefined ? null : parseBound(values.until, '--until'),
     };
+    checkRange(opts.since, opts.until, values.since, values.until);
     const db = await openDatabase(loadConfig(), { transient: true });
     try {
       const report = await usageReport(db.pool, opts).catch((err: unknown) => {
