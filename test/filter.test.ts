@@ -76,6 +76,8 @@ const USAGES: unknown[][] = [
   ['a-rev', 0, 'sess-a', new Date(T0), 'anthropic', 'anthropic-messages', 'claude-opus-4-8', 'claude-opus-4-8-20261101', true, 10, 30, 5000, 6000, 0, '["Bash"]', 0.25],
   ['a-fwd', 1, 'sess-a', new Date(T0 + 1000), 'anthropic', 'anthropic-messages', 'claude-opus-4-8', 'claude-opus-4-8-20261101', true, 10, 30, 5000, 6000, 0, '["Bash"]', 0.25],
   ['o-fwd', 1, 'sess-o', new Date(T0 + 2000), 'openai', 'openai-chat', 'gpt-5', 'gpt-5-2026-08-07', false, 100, 20, 0, 0, 0, '["get_weather"]', 0.001],
+  // A call that failed: no token counted, not billed.
+  ['err', 1, null, new Date(T0 + 4000), 'anthropic', 'anthropic-messages', 'claude-haiku-4-5', null, false, null, null, null, null, null, '[]', 0],
 ];
 
 const CASES: [string, string[]][] = [
@@ -108,10 +110,11 @@ const CASES: [string, string[]][] = [
   ['~tool bash', ['a-fwd', 'a-rev']],
   ['~tool weather & ~dir forward', ['o-fwd']],
   ['~cost >0.1', ['a-fwd', 'a-rev']],
-  ['~cost <=0.001', ['o-fwd']],
+  ['~cost <=0.001', ['err', 'o-fwd']],
   ['~tokens >10000', ['a-fwd', 'a-rev']],
   ['~tokens = 120', ['o-fwd']],
   ['~tokens >119.5 & ~tokens <120.5', ['o-fwd']],
+  ['~tokens <1', []],
   ['~tokens <99999999999 & ~tokens >10000', ['a-fwd', 'a-rev']],
   ['~ms >=1000', ['a-fwd', 'a-rev']],
   ['~ms <10 | ~c 404', ['health', 'err', 'web']],

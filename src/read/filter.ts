@@ -39,9 +39,13 @@ export interface CompiledFilter {
   usesUsage: boolean;
 }
 
-/** Total tokens of a usage row: the kinds are disjoint (src/usage/call.ts), reasoning counted in output. */
+/**
+ * Total tokens of a usage row: the kinds are disjoint (src/usage/call.ts), reasoning counted in output. NULL when
+ * no kind was counted (a call that failed, a usage not read): unknown, which no comparison matches, not 0.
+ */
 export const TOTAL_TOKENS_SQL = (u: string) =>
-  `(coalesce(${u}.input_tokens,0) + coalesce(${u}.output_tokens,0) + coalesce(${u}.cache_read_tokens,0) + coalesce(${u}.cache_write_5m_tokens,0) + coalesce(${u}.cache_write_1h_tokens,0))`;
+  `(CASE WHEN num_nonnulls(${u}.input_tokens, ${u}.output_tokens, ${u}.cache_read_tokens, ${u}.cache_write_5m_tokens, ${u}.cache_write_1h_tokens) = 0 THEN NULL
+    ELSE coalesce(${u}.input_tokens,0) + coalesce(${u}.output_tokens,0) + coalesce(${u}.cache_read_tokens,0) + coalesce(${u}.cache_write_5m_tokens,0) + coalesce(${u}.cache_write_1h_tokens,0) END)`;
 
 /**
  * Stored headers (string values, arrays for repeats) as mitmproxy's bytes(headers), `name: value` lines, but each
