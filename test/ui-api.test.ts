@@ -98,6 +98,16 @@ for (const backend of BACKENDS) {
       assert.equal(long.unpriced, 12);
       assert.equal(long.llm_calls, 12);
       assert.equal(long.traces, 18);
+      assert.equal(s07.errors, 0);
+      // A call that failed at both ends is one failed request, as it is one request.
+      const both = `trace_id IN (SELECT trace_id FROM "CCProxy_HttpTraces" WHERE session_id = 's07' AND trace_id LIKE 'c7%')`;
+      await db.pool.query(`UPDATE "CCProxy_HttpTraces" SET status_code = 502 WHERE ${both}`);
+      try {
+        const failed = (await listSessions(db.pool, { filter: null, limit: 50, before: null })).sessions.find((s) => s.session_id === 's07')!;
+        assert.equal(failed.errors, 1);
+      } finally {
+        await db.pool.query(`UPDATE "CCProxy_HttpTraces" SET status_code = 200 WHERE ${both}`);
+      }
     });
 
     test('exchanges: each reverse row with the forward rows linked to it, unlinked forward rows alone, in time order, paged', async () => {

@@ -90,7 +90,7 @@ export function duration(ms: number | null): string {
   return ms < 1000 ? `${Math.round(ms)}ms` : `${(ms / 1000).toFixed(ms < 10_000 ? 2 : 1)}s`;
 }
 
-export const cost = (usd: number | null) => (usd === null ? '-' : `$${usd < 0.01 ? usd.toFixed(4) : usd.toFixed(3)}`);
+export const cost = (usd: number | null) => (usd === null ? '-' : usd === 0 ? '$0' : `$${usd < 0.01 ? usd.toFixed(4) : usd.toFixed(3)}`);
 
 const clip = (s: string, n: number) => (s.length <= n ? s : `${s.slice(0, n - 1)}…`);
 

@@ -125,7 +125,7 @@ export async function summarise(pool: pg.Pool, ids: string[]): Promise<SessionSu
       `SELECT t.session_id, min(t.start_time) AS first_time, max(t.start_time) AS last_time,
               max(coalesce(t.end_time, t.start_time)) AS last_end, count(*) AS traces,
               count(*) FILTER (WHERE t.proxy_direction = 0 OR x.parent_trace_id IS NULL) AS requests,
-              count(*) FILTER (WHERE t.error_type IS NOT NULL OR t.status_code >= 400) AS errors,
+              count(*) FILTER (WHERE (t.proxy_direction = 0 OR x.parent_trace_id IS NULL) AND (t.error_type IS NOT NULL OR t.status_code >= 400)) AS errors,
               (SELECT f.request_headers ->> 'user-agent' FROM ${TABLE} f WHERE f.session_id = t.session_id ORDER BY f.start_time, f.proxy_direction LIMIT 1) AS client
        FROM ${TABLE} t LEFT JOIN ${TIMINGS_TABLE} x ON x.trace_id = t.trace_id
        WHERE t.session_id = ANY($1) GROUP BY t.session_id`,

@@ -38,14 +38,15 @@ export function bytes(n: number | null | undefined): string {
   return `${(n / 1024 / 1024).toFixed(1)} MB`;
 }
 
-/** A time of day, with the date when it is not today. */
-export function when(iso: string | null | undefined): string {
+/** A time of day, with its (local) date when it is not today or when `withDate` asks for it (a range's two ends). */
+export function when(iso: string | null | undefined, withDate = false): string {
   if (!iso) return '–';
   const d = new Date(iso);
   if (Number.isNaN(d.getTime())) return iso;
   const today = new Date().toDateString() === d.toDateString();
   const t = d.toLocaleTimeString('en-GB', { hour12: false });
-  return today ? t : `${d.toISOString().slice(0, 10)} ${t}`;
+  const date = `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
+  return today && !withDate ? t : `${date} ${t}`;
 }
 
 /** The client's name and version out of a User-Agent (`claude-cli/1.0.3 (external, cli)` → `claude-cli/1.0.3`). */

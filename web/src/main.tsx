@@ -19,7 +19,7 @@ const HEALTH_POLL_MS = 3_000;
 
 function DatabaseBanner() {
   const live = useLiveState();
-  const [health, setHealth] = useState<{ up: boolean; message: string | null } | null>(null);
+  const [health, setHealth] = useState<{ up: boolean; message: string | null; viewerGone?: boolean } | null>(null);
   // Asked only while the live stream says the database is away, or cannot say (the stream itself is down).
   const doubt = live.database === false || !live.connected;
   const down = live.database === false || (doubt && health?.up === false);
@@ -32,7 +32,7 @@ function DatabaseBanner() {
     const check = () =>
       getJson<Health>('/api/health').then(
         (h) => !stop && setHealth({ up: h.database.up, message: null }),
-        (e: unknown) => !stop && setHealth({ up: false, message: e instanceof ApiFailure ? e.message : String(e) }),
+        (e: unknown) => !stop && setHealth({ up: false, message: e instanceof ApiFailure ? e.message : String(e), viewerGone: e instanceof ApiFailure && e.type === 'unreachable' }),
       );
     const first = setTimeout(check, live.database === false ? 0 : HEALTH_POLL_MS);
     const t = setInterval(check, HEALTH_POLL_MS);
@@ -43,6 +43,13 @@ function DatabaseBanner() {
     };
   }, [doubt, live.database]);
   if (!down) return null;
+  // The page's own server answers nothing: ccproxy (or this viewer) has stopped, which is not the database's doing.
+  if (health?.viewerGone)
+    return (
+      <div class="banner down" role="alert">
+        ccproxy cannot be reached: has it stopped? What is on screen stays; the page updates again when it is back.
+      </div>
+    );
   // The server's message often starts with the same words as the banner.
   const why = (health?.message ?? live.message ?? '').replace(/^the database cannot be reached:\s*/i, '');
   return (

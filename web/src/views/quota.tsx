@@ -53,7 +53,7 @@ export function QuotaView() {
     <section class="view quota">
       <h1>Quota</h1>
       <div class="muted">
-        {when(data.since)} – {when(data.until)}
+        {when(data.since, true)} – {when(data.until, true)}
       </div>
       {data.points.length === 0 ? (
         <Empty>No response in this period carried quota headers (Anthropic's anthropic-ratelimit-unified-* headers, sent to subscription clients).</Empty>

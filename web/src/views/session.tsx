@@ -229,7 +229,7 @@ function TimelineRow({ e, mark, selected, onSelect }: { e: Exchange; mark?: Mark
             subagent{mark.thread?.startedBy?.description ? `: ${mark.thread.startedBy.description}` : ''}
           </span>
         )}
-        {[...(c?.flags ?? []), ...(p?.flags ?? [])]
+        {[...new Set([...(c?.flags ?? []), ...(p?.flags ?? [])])]
           .filter((f) => f === 'truncated' || f === 'error' || f === 'mapped' || f === 'websocket')
           .map((f) => (
             <span key={f} class={`tag ${f}`}>
@@ -239,7 +239,7 @@ function TimelineRow({ e, mark, selected, onSelect }: { e: Exchange; mark?: Mark
       </span>
       <span class="r">{tokens ? compact(tokens.total) : ''}</span>
       <span class="r">{cost === null ? '' : usd(cost)}</span>
-      <span class="r">{ms(p?.duration_ms ?? c?.duration_ms)}</span>
+      <span class="r">{ms(c?.duration_ms ?? p?.duration_ms)}</span>
     </div>
   );
 }
