@@ -7,6 +7,8 @@ import { COMPONENTS, type ComponentName } from '../../components.js';
 import { loadConfigLazily } from '../../config/load-lazily.js';
 import { configDir } from '../../config/paths.js';
 import { findRunning, type DaemonState } from '../../daemon/state.js';
+import { isAlive, readHolder } from '../../store/holder.js';
+import { embeddedUrl } from '../../store/urls.js';
 import type { Cooldown } from '../../gateway/router/health.js';
 import { CA_CERT_FILE } from '../../proxy/tls/ca-files.js';
 import { parseFlags } from '../args.js';
@@ -22,12 +24,32 @@ interface ComponentStatus {
   log_file: string | null;
 }
 
-export function statusJson(dir: string, pid: number | null, state: DaemonState | null, writer: unknown, caCert: string | null, cooldowns: Cooldown[] | null = null) {
+/** The process serving the embedded database now, by its holder record: it may have changed since the start. */
+export interface ServingHolder {
+  pid: number;
+  port: number;
+  url: string;
+}
+
+/** The embedded database's current holder (pglite.json), when one is alive and serves a port. */
+export function servingHolder(dir: string): ServingHolder | null {
+  const rec = readHolder(dir);
+  if (!rec || rec.port === null || rec.transient || !isAlive(rec.pid)) return null;
+  return { pid: rec.pid, port: rec.port, url: embeddedUrl(rec.host, rec.port) };
+}
+
+/**
+ * The status as JSON. `holder`: who serves the embedded database now; the state file records who served it when
+ * ccproxy started (a `ccproxy ui` that held it then may have stopped, and ccproxy taken it over on another port).
+ */
+export function statusJson(dir: string, pid: number | null, state: DaemonState | null, writer: unknown, caCert: string | null, cooldowns: Cooldown[] | null = null, holder: ServingHolder | null = null) {
   const components = {} as Record<ComponentName, ComponentStatus>;
   for (const name of COMPONENTS) {
     const c = state?.components[name];
     components[name] = { running: !!c, pid: c ? state!.pid : null, url: c?.url ?? null, port: c?.port ?? null, log_file: c ? (state!.logFile ?? null) : null };
   }
+  const embedded = state?.database?.kind === 'embedded' ? state.database : null;
+  if (embedded && holder && components.database.running) components.database = { ...components.database, pid: holder.pid, url: holder.url, port: holder.port };
   return {
     running: pid !== null,
     url: state?.url ?? null,
@@ -39,7 +61,7 @@ export function statusJson(dir: string, pid: number | null, state: DaemonState |
     log_file: state?.logFile ?? null,
     ca_cert: caCert,
     components,
-    database: state?.database ?? null,
+    database: embedded && holder ? { ...embedded, url: holder.url, port: holder.port } : (state?.database ?? null),
     writer,
     cooldowns: (cooldowns ?? []).map((c) => ({ model_name: c.name, model: c.model, where: c.where, until: new Date(c.until).toISOString(), reason: c.reason })),
   };
@@ -55,7 +77,8 @@ const command: Command = {
     // The control endpoint's client (and node:http with it) is loaded only when there is a ccproxy to ask.
     const live = state ? await (await import('../../daemon/control.js')).queryControl(state.controlPort) : null;
     const caCert = state?.caCert ?? (await caCertOnDisk(dir));
-    const s = statusJson(dir, found.running ? found.pid : null, state, live?.writer ?? null, caCert, live?.cooldowns ?? null);
+    const holder = state?.database?.kind === 'embedded' ? servingHolder(dir) : null;
+    const s = statusJson(dir, found.running ? found.pid : null, state, live?.writer ?? null, caCert, live?.cooldowns ?? null, holder);
     if (values.json) {
       console.log(JSON.stringify(s, null, 2));
       return s.running ? 0 : NOT_RUNNING;
@@ -73,8 +96,8 @@ const command: Command = {
       const c = s.components[name];
       rows.push(`  ${name.padEnd(16)} ${c.running ? `running  pid ${c.pid}  ${c.url}${name === 'viewer' ? '  (ccproxy ui prints a link that signs a browser in)' : ''}` : 'not running'}`);
     }
-    const db = state.database;
-    if (db) rows.push(`  backend          ${db.kind === 'embedded' ? `embedded (PGlite in ${db.dataDir}), served on loopback port ${db.port}` : `server ${db.url} (from ${db.source})`}`);
+    const db = s.database;
+    if (db) rows.push(`  backend          ${db.kind === 'embedded' ? `embedded (PGlite in ${db.dataDir}), served on loopback port ${db.port}${holder && holder.pid !== found.pid ? ` by process ${holder.pid}` : ''}` : `server ${db.url} (from ${db.source})`}`);
     const w = live?.writer;
     if (w) rows.push(`  writer           ${w.state}: ${w.queued} queued, ${w.written} written, ${w.spilled} spilled (${w.spillPending} pending), ${w.dropped} dropped`);
     else if (state.mitm) rows.push('  writer           counters unavailable (the control endpoint did not answer)');
