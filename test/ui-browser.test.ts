@@ -195,6 +195,8 @@ describe('the viewer page in Chromium', { skip: noChromium || (await serverSkip(
     const err = page.locator('.filter-error');
     await err.waitFor();
     assert.match(await err.innerText(), /\^/);
+    // The expression and its caret once (the page's own drawing), then the message's first line.
+    assert.equal((await err.innerText()).split('~c 200 & (~m POST').length, 2, await err.innerText());
     await shot('filter-error');
   });
 

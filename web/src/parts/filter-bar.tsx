@@ -44,7 +44,8 @@ export function FilterBar({ value, onApply, error, placeholder }: Props) {
             {'\n'}
             {filterError.position !== null ? `${' '.repeat(filterError.position)}^` : ''}
           </pre>
-          <span>{filterError.message}</span>
+          {/* The message's first line: the server draws the expression and its caret below it for a terminal, as above. */}
+          <span>{filterError.message.split('\n')[0]}</span>
         </div>
       )}
     </form>
