@@ -52,11 +52,14 @@ test('Codex CLI over the Responses WebSocket, mapped to a stand-in: answered, th
     assert.ok(standIn.wsMessages.some((q) => q.type === 'response.create' && JSON.stringify(q.input).includes(PROMPT)), 'the prompt went over the WebSocket');
     assert.equal(standIn.seen.filter((s) => s.method === 'POST').length, 0, 'no HTTPS fallback was needed');
 
-    const upgrades = await stack.sql<{ trace_id: string; status_code: number; url: string; original_url: string; end_time: string | null; error_message: string | null }>(
-      `SELECT trace_id, status_code, url, original_url, end_time, error_message FROM "CCProxy_HttpTraces"
+    const upgrades = await stack.sql<{ trace_id: string; status_code: number; url: string; original_url: string; end_time: string | null; error_message: string | null; session_id: string | null }>(
+      `SELECT trace_id, status_code, url, original_url, end_time, error_message, session_id FROM "CCProxy_HttpTraces"
         WHERE proxy_direction = 1 AND split_part(path, '?', 1) = '/v1/responses' AND status_code = 101 ORDER BY start_time`,
     );
     assert.ok(upgrades.length >= 1, 'the upgrade is recorded');
+    // Codex names its session in a session-id header: one id for the run.
+    assert.equal(new Set(upgrades.map((u) => u.session_id)).size, 1, JSON.stringify(upgrades));
+    assert.match(upgrades[0]!.session_id ?? '', /^[0-9a-f-]{36}$/);
     for (const u of upgrades) {
       assert.ok(u.url.startsWith(`${standIn.url}/v1/responses`) || u.url.startsWith(`wss://${standIn.host}:${standIn.port}/v1/responses`), `the row says where it really went: ${u.url}`);
       assert.ok(u.original_url.startsWith(`${OPENAI}/v1/responses`) || u.original_url.startsWith('wss://api.openai.com/v1/responses'), `and what Codex asked for: ${u.original_url}`);

@@ -24,6 +24,9 @@ test('classification follows the spec: llm patterns, then mcp, then localhost, e
 
 test('session ids: header first, then JSON user_id, then the legacy form', () => {
   assert.equal(sessionFromHeaders({ 'x-claude-code-session-id': 'hdr-1' }), 'hdr-1');
+  assert.equal(sessionFromHeaders({ 'session-id': '01a227cc-c4a1-7c00-a20f-0221b4713fc4' }), '01a227cc-c4a1-7c00-a20f-0221b4713fc4', "Codex CLI's");
+  assert.equal(sessionFromHeaders({ 'session-id': 'codex', 'x-claude-code-session-id': 'claude' }), 'claude');
+  assert.equal(sessionFromHeaders({ 'session-id': ' ' }), null);
   assert.equal(sessionFromHeaders({}), null);
   const current = { metadata: { user_id: JSON.stringify({ device_id: 'd', account_uuid: 'a', session_id: '5f0c-uuid' }) } };
   assert.equal(sessionFromBody(current), '5f0c-uuid');
