@@ -194,6 +194,7 @@ describe('the viewer page in Chromium', { skip: noChromium || (await serverSkip(
     await page.getByLabel('filter').press('Enter');
     const err = page.locator('.filter-error');
     await err.waitFor();
+    assert.equal(await page.locator('.toolbar a', { hasText: 'Download HAR' }).count(), 0, 'no download of a filter that does not parse');
     assert.match(await err.innerText(), /\^/);
     // The expression and its caret once (the page's own drawing), then the message's first line.
     assert.equal((await err.innerText()).split('~c 200 & (~m POST').length, 2, await err.innerText());

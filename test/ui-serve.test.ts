@@ -90,6 +90,7 @@ for (const backend of ['server', 'embedded'] as const) {
       ({ cookie, base } = signed);
       const again = await get(link);
       assert.equal(again.status, 403, 'a link works once');
+      assert.match(again.text, /This link has expired or was used already/);
       assert.equal(again.headers['set-cookie'], undefined);
       const health = await api('/api/health');
       assert.equal(health.status, 200);

@@ -54,7 +54,7 @@ export async function startViewer(o: ViewerOptions): Promise<RunningViewer> {
       if (cookie === null) {
         return isApi(url.pathname)
           ? sendError(res, new ApiError(403, 'forbidden', 'this viewer link has expired or was used already: run ccproxy ui for a new one'))
-          : sendPage(res, 403, 'This link has expired', 'A viewer link works once, within a minute. Run ccproxy ui for a new one.');
+          : sendPage(res, 403, 'This link has expired or was used already', 'A viewer link works once, within a minute. Run ccproxy ui for a new one.');
       }
       url.searchParams.delete('token');
       res.writeHead(303, { location: url.pathname + url.search, 'set-cookie': `${name}=${cookie}; HttpOnly; SameSite=Strict; Path=/`, 'cache-control': 'no-store', 'referrer-policy': 'no-referrer' });

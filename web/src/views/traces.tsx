@@ -48,9 +48,12 @@ export function TracesView({ route }: { route: Route }) {
     <section class="view traces">
       <FilterBar value={filter} error={error} onApply={(f) => replaceQuery(route, { q: f })} />
       <div class="toolbar">
-        <a class="button" href={apiPath('/api/export/har', { q: filter })} download="ccproxy.har">
-          Download HAR{filter ? ' (matching)' : ' (all)'}
-        </a>
+        {/* Not offered for a filter that does not parse: the download would be the same error. */}
+        {error?.type !== 'invalid_filter' && (
+          <a class="button" href={apiPath('/api/export/har', { q: filter })} download="ccproxy.har">
+            Download HAR{filter ? ' (matching)' : ' (all)'}
+          </a>
+        )}
         {traces && <span class="muted">{traces.length}{next ? '+' : ''} exchanges</span>}
       </div>
       {error && error.type !== 'invalid_filter' && <Failure error={error} retry={() => load(null)} />}
