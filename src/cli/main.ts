@@ -143,8 +143,10 @@ async function main(argv: string[]): Promise<number> {
       console.log(help(argv[0]));
       return 0;
     }
-    const usage = `usage: ccproxy ${argv[0]} <${group.map((g) => g.split(' ')[1]).join('|')}> [options]`;
-    if (group.length > 0) throw new UserError(argv[1] === undefined || argv[1].startsWith('-') ? usage : `unknown ${argv[0]} command "${argv[1]}"\n${usage}`, 2);
+    if (group.length > 0) {
+      const usage = `usage: ccproxy ${argv[0]} <${group.map((g) => g.split(' ')[1]).join('|')}> [options]`;
+      throw new UserError(argv[1] === undefined || argv[1].startsWith('-') ? usage : `unknown ${argv[0]} command "${argv[1]}"\n${usage}`, 2);
+    }
     throw new UserError(`unknown command "${argv.join(' ')}"; run ccproxy --help for the list`, 2);
   }
   // Everything ccproxy writes is owner-only; `run` keeps the user's umask, which the program it starts inherits.

@@ -1,7 +1,8 @@
 // One stored request as a curl command a POSIX shell runs: the method, the URL, the headers as stored and the
 // body — in single quotes when it is plain text (line feeds and tabs included), piped in as base64 through
-// --data-binary @- when it is not text or holds other control characters, which no POSIX quoting writes visibly. Credentials are what the store kept: fingerprints, unless raw
-// storage was chosen. Stored bodies are decoded, so the headers that described the wire form are left to curl.
+// --data-binary @- when it is not text or holds other control characters, which no POSIX quoting writes visibly.
+// Credentials are what the store kept: fingerprints, unless raw storage was chosen. Stored bodies are decoded, so
+// the headers that described the wire form are left to curl.
 import type { Flow } from '../flow/flow.js';
 import { headerList } from './har-parts.js';
 

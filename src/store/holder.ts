@@ -2,6 +2,7 @@
 // process is alive: what commands read to find the holder, without loading PGlite or its settings.
 import { readFileSync } from 'node:fs';
 import { paths } from '../config/paths.js';
+import { embeddedUrl } from './urls.js';
 
 export interface HolderRecord {
   pid: number;
@@ -15,6 +16,20 @@ export interface HolderRecord {
 
 export function readHolder(configDir: string): HolderRecord | null {
   return readHolderAt(paths.pgliteHolder(configDir));
+}
+
+/** The process serving the embedded database on its loopback port now, and that port's URL. */
+export interface ServingHolder {
+  pid: number;
+  port: number;
+  url: string;
+}
+
+/** The embedded database's holder when one is alive and serves a port (not a short-lived command). */
+export function servingHolder(configDir: string): ServingHolder | null {
+  const rec = readHolder(configDir);
+  if (!rec || rec.port === null || rec.transient || !isAlive(rec.pid)) return null;
+  return { pid: rec.pid, port: rec.port, url: embeddedUrl(rec.host, rec.port) };
 }
 
 export function readHolderAt(file: string): HolderRecord | null {

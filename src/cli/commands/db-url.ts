@@ -1,8 +1,7 @@
 // `ccproxy db url`: the connection URL for psql and other clients (the embedded database's loopback port).
 import { loadConfigLazily } from '../../config/load-lazily.js';
 import { UserError } from '../../errors.js';
-import { isAlive, readHolder } from '../../store/holder.js';
-import { embeddedUrl } from '../../store/urls.js';
+import { servingHolder } from '../../store/holder.js';
 import { hidePassword } from '../../url-credentials.js';
 import { parseFlags } from '../args.js';
 import type { Command } from '../command.js';
@@ -17,14 +16,14 @@ const command: Command = {
       console.log(values['show-password'] ? url : hidePassword(url));
       return 0;
     }
-    const rec = readHolder(loaded.dir);
-    if (!rec || rec.port === null || !isAlive(rec.pid) || rec.transient) {
+    const holder = servingHolder(loaded.dir);
+    if (!holder) {
       throw new UserError(
         `no ccproxy process is serving the embedded database in ${loaded.dir}; start one with "ccproxy db serve" ` + `(or run queries with "ccproxy db sql")`,
         3,
       );
     }
-    console.log(embeddedUrl(rec.host, rec.port));
+    console.log(holder.url);
     return 0;
   },
 };

@@ -7,8 +7,7 @@ import { COMPONENTS, type ComponentName } from '../../components.js';
 import { loadConfigLazily } from '../../config/load-lazily.js';
 import { configDir } from '../../config/paths.js';
 import { findRunning, type DaemonState } from '../../daemon/state.js';
-import { isAlive, readHolder } from '../../store/holder.js';
-import { embeddedUrl } from '../../store/urls.js';
+import { servingHolder, type ServingHolder } from '../../store/holder.js';
 import type { Cooldown } from '../../gateway/router/health.js';
 import { CA_CERT_FILE } from '../../proxy/tls/ca-files.js';
 import { parseFlags } from '../args.js';
@@ -22,20 +21,6 @@ interface ComponentStatus {
   url: string | null;
   port: number | null;
   log_file: string | null;
-}
-
-/** The process serving the embedded database now, by its holder record: it may have changed since the start. */
-export interface ServingHolder {
-  pid: number;
-  port: number;
-  url: string;
-}
-
-/** The embedded database's current holder (pglite.json), when one is alive and serves a port. */
-export function servingHolder(dir: string): ServingHolder | null {
-  const rec = readHolder(dir);
-  if (!rec || rec.port === null || rec.transient || !isAlive(rec.pid)) return null;
-  return { pid: rec.pid, port: rec.port, url: embeddedUrl(rec.host, rec.port) };
 }
 
 /**
