@@ -49,7 +49,7 @@ SELECT t.*, u.extractor AS usage_extractor,
 FROM ${TABLE} t
 LEFT JOIN ${USAGE_TABLE} u ON u.trace_id = t.trace_id
 LEFT JOIN ${TIMINGS_TABLE} x ON x.trace_id = t.trace_id
-WHERE t.trace_id > $1 AND t.method = 'POST' AND t.end_time IS NOT NULL
+WHERE t.trace_id > $1 AND t.method = 'POST' AND t.status_code IS NOT NULL AND t.end_time IS NOT NULL
   AND (u.trace_id IS NULL OR u.extractor < $2) ${ONLY(only)}
 ORDER BY t.trace_id
 LIMIT $3`;

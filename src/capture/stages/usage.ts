@@ -32,8 +32,7 @@ export const usageStage: Stage = {
       if (turns.length > 0) setPricedCalls(flow, priceTurns(turns, settings.priceBook ?? (tableOnly ??= new PriceBook())));
       return;
     }
-    // A call that got no answer has its row too: not billed when it reached no provider, not priced when unknown.
-    if (settings.usage === false || !mayBeLlmCall(flow)) return;
+    if (settings.usage === false || flow.response === null || !mayBeLlmCall(flow)) return;
     const priced = priceFlow(flow, settings.priceBook ?? (tableOnly ??= new PriceBook()));
     if (priced) setPricedCall(flow, priced);
   },
