@@ -60,20 +60,13 @@ export function priceFlow(flow: Flow, book: PriceBook): PricedCall | null {
   return { call, cost: failed === null ? priceCall(call, book, new Date(start ?? Date.now())) : notBilled(failed) };
 }
 
-/** Failures that never reached a provider's model: the connection, its name or its TLS failed, or the proxy refused the request. */
-const NOT_SENT: ReadonlySet<string> = new Set(['connect_failed', 'dns_failed', 'tls_failed', 'bad_request', 'tunnel_refused']);
-
 /**
- * Why the call cost nothing, when it failed before any token was counted: an error status (the providers bill no
- * request they answer with one), or no response because it never reached the provider. Null otherwise, also when
- * it is not known (a timeout, a client gone before the answer: the provider may have generated and billed).
+ * Why the call cost nothing, when it was answered with an error status and no token was counted: the providers bill
+ * no request they answer with one. (A call with no answer at all has no usage row: the stage reads answered ones.)
  */
 export function unbilledFailure(flow: Flow, call: LlmCall): string | null {
   const t = call.tokens;
   if (t.input !== null || t.output !== null || t.cacheRead !== null || t.cacheWrite5m !== null || t.cacheWrite1h !== null) return null;
   const status = flow.response?.status ?? null;
-  if (status !== null && status >= 400) return `the request failed with status ${status}`;
-  const type = flow.error?.type ?? null;
-  if (flow.response === null && type !== null && NOT_SENT.has(type)) return `the request reached no provider (${type})`;
-  return null;
+  return status !== null && status >= 400 ? `the request failed with status ${status}` : null;
 }
