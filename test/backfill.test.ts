@@ -8,7 +8,8 @@ import type { WsMessage } from '../src/flow/websocket.js';
 import { silentLogger } from '../src/log.js';
 import { backfillDue, backfillUsage } from '../src/store/backfill.js';
 import { openTraceStore } from '../src/store/store.js';
-import { EXTRACTOR_VERSION } from '../src/store/usage-table.js';
+import { withClient } from '../src/store/database.js';
+import { EXTRACTOR_VERSION, OLDER_EXTRACTION } from '../src/store/usage-table.js';
 import { PriceBook } from '../src/usage/prices.js';
 import { priceFlow } from '../src/usage/priced.js';
 import { runCli } from './helpers/cli.js';
@@ -104,6 +105,14 @@ for (const backend of BACKENDS) {
         assert.equal(await backfillDue(again.db), false);
         await again.db.pool.query(`UPDATE "CCProxy_LlmUsage" SET extractor = $1 WHERE trace_id = 'bf-chat'`, [EXTRACTOR_VERSION - 1]);
         assert.equal(await backfillDue(again.db), true);
+        // The question is a probe of the partial index of older rows: its predicate is the one backfillDue asks.
+        const plan = await withClient(again.db.pool, async (c) => {
+          await c.query('BEGIN; SET LOCAL enable_seqscan = off');
+          const { rows } = await c.query(`EXPLAIN SELECT EXISTS (SELECT 1 FROM "CCProxy_LlmUsage" WHERE ${OLDER_EXTRACTION})`);
+          await c.query('ROLLBACK');
+          return rows.map((r) => r['QUERY PLAN']).join('\n');
+        });
+        assert.match(plan, new RegExp(`CCProxy_LlmUsage_extractor_lt_${EXTRACTOR_VERSION}_idx`), plan);
         assert.deepEqual(await backfillUsage(again.db, new PriceBook()), { examined: 2, added: 0, replaced: 1, notCalls: 1 });
       } finally {
         await again.close();

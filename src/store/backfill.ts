@@ -16,7 +16,7 @@ import { rowToFlow, usageRow } from './flow-row.js';
 import { makeUsageOp, type Op } from './ops.js';
 import { TABLE } from './table.js';
 import { timingColumns, TIMINGS_TABLE } from './timings-table.js';
-import { billedFixup, buildUsageInserts, EXTRACTOR_VERSION, USAGE_TABLE } from './usage-table.js';
+import { billedFixup, buildUsageInserts, EXTRACTOR_VERSION, OLDER_EXTRACTION, USAGE_TABLE } from './usage-table.js';
 
 export interface BackfillResult {
   /** Stored POST exchanges and Responses WebSocket connections without a current usage row that were read. */
@@ -130,14 +130,13 @@ export const describeBackfill = (r: BackfillResult) =>
 /**
  * Whether a starting ccproxy should backfill in the background: it has just created the usage table (migration 7),
  * or the table is empty while LLM traces are stored (the table was created by `ccproxy db push`), or rows of an older
- * extraction are there (an upgrade changed what a row holds; a scan of the table, in the background).
+ * extraction are there (an upgrade changed what a row holds; a probe of the partial index of such rows).
  */
 export async function backfillDue(db: Database): Promise<boolean> {
   if (db.migrated?.applied.some((m) => m.version === 7)) return true;
   const { rows } = await db.pool.query(
     `SELECT (NOT EXISTS (SELECT 1 FROM ${USAGE_TABLE}) AND EXISTS (SELECT 1 FROM ${TABLE} WHERE traffic_type = 'llm' AND method = 'POST'))
-         OR EXISTS (SELECT 1 FROM ${USAGE_TABLE} WHERE extractor < $1) AS due`,
-    [EXTRACTOR_VERSION],
+         OR EXISTS (SELECT 1 FROM ${USAGE_TABLE} WHERE ${OLDER_EXTRACTION}) AS due`,
   );
   return rows[0]?.due === true;
 }

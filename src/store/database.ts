@@ -46,19 +46,27 @@ const types = {
 } as pg.CustomTypesConfig;
 
 /**
- * Another pool on an open database, for a reader that must never hold the writer's connections (the viewer).
- * Same types and session settings as the database's own pool.
+ * A pool's settings on `url`: the types and session settings every pool of ccproxy's uses (timestamps as UTC wall
+ * time), so a pool opened elsewhere (a reader, the writer's thread) reads and writes as the database's own does.
  */
-export function readerPool(backend: Backend, max: number, name: string): pg.Pool {
-  const pool = new pg.Pool({
-    connectionString: backend.url,
+export function poolOptions(url: string, kind: Backend['kind'], max: number, name: string): pg.PoolConfig {
+  return {
+    connectionString: url,
     max,
     connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
     idleTimeoutMillis: 10_000,
     types,
-    options: backend.kind === 'server' ? '-c TimeZone=UTC' : undefined,
+    options: kind === 'server' ? '-c TimeZone=UTC' : undefined,
     application_name: name,
-  });
+  };
+}
+
+/**
+ * Another pool on an open database, for a reader that must never hold the writer's connections (the viewer).
+ * Same types and session settings as the database's own pool.
+ */
+export function readerPool(backend: Backend, max: number, name: string): pg.Pool {
+  const pool = new pg.Pool(poolOptions(backend.url, backend.kind, max, name));
   pool.on('error', () => {});
   return pool;
 }
@@ -78,15 +86,7 @@ export async function openDatabase(loaded: LoadedConfig, opts: OpenOptions = {})
   }
   const clients = new Set<pg.PoolClient>();
   const makePool = (url: string) => {
-    const pool = new pg.Pool({
-      connectionString: url,
-      max: opts.poolSize ?? 4,
-      connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
-      idleTimeoutMillis: 10_000,
-      types,
-      options: backend.kind === 'server' ? '-c TimeZone=UTC' : undefined,
-      application_name: 'ccproxy',
-    });
+    const pool = new pg.Pool(poolOptions(url, backend.kind, opts.poolSize ?? 4, 'ccproxy'));
     // An idle client losing its server emits here; the next query reports it where it can be handled.
     pool.on('error', () => {});
     pool.on('connect', (c) => clients.add(c));

@@ -9,6 +9,7 @@ import { planCopies } from './copy.js';
 import { usageRow } from './flow-row.js';
 import { decodeFrames, encodeFrames } from './op-frames.js';
 import { buildStatements, decodeOp, encodeOp, makeOp, makeUsageOp, mergeOps } from './ops.js';
+import { INDEXED_EXTRACTION } from './migrations.js';
 import { billedFixup, buildUsageInserts, EXTRACTOR_VERSION, USAGE_COLUMNS } from './usage-table.js';
 
 function priced() {
@@ -70,4 +71,8 @@ test('the billed fix-up looks only for what a forward row could name: never a re
   const replayed = decodeOp(encodeOp(reverse('r1', true)));
   assert.equal(replayed.unnamed, undefined, 'a spilled row is looked for when replayed');
   assert.deepEqual(billedFixup([replayed])!.values, [['r1'], []]);
+});
+
+test('a new extractor version comes with a migration that indexes the rows older than it (backfillDue probes that index)', () => {
+  assert.equal(INDEXED_EXTRACTION, EXTRACTOR_VERSION, 'add a migration with OLDER_EXTRACTION_INDEX_SQL(EXTRACTOR_VERSION) and set INDEXED_EXTRACTION');
 });

@@ -17,6 +17,20 @@ export const CALLS_VIEW_NAME = 'CCProxy_LlmCalls';
  */
 export const EXTRACTOR_VERSION = 2;
 
+/**
+ * The rows an older extraction wrote, as `backfillDue` asks for them: the literal matches the predicate of the
+ * partial index the latest extractor migration creates (OLDER_EXTRACTION_INDEX_SQL), so the question is a probe of
+ * an index that holds only such rows (empty once they are redone), never a scan of the table at every start. A new
+ * EXTRACTOR_VERSION needs a migration with OLDER_EXTRACTION_INDEX_SQL of that version (a test checks).
+ */
+export const OLDER_EXTRACTION = `extractor < ${EXTRACTOR_VERSION}`;
+
+/** The partial index of rows written by an extraction older than `version` (the index for the version before it dropped). */
+export const OLDER_EXTRACTION_INDEX_SQL = (version: number) => `
+DROP INDEX IF EXISTS "${USAGE_TABLE_NAME}_extractor_lt_${version - 1}_idx";
+CREATE INDEX IF NOT EXISTS "${USAGE_TABLE_NAME}_extractor_lt_${version}_idx" ON ${USAGE_TABLE} (extractor) WHERE extractor < ${version};
+`;
+
 export const USAGE_COLUMNS: readonly Column[] = [
   col('trace_id', 'text', 'TEXT NOT NULL'),
   // Copied from the trace, so per-session, per-day and per-model reports need no join.
