@@ -69,7 +69,7 @@ for (const backend of BACKENDS) {
         );
 
         const first = await backfillUsage(store.db, book, { batchSize: 2 });
-        assert.deepEqual(first, { examined: 5, added: 3, replaced: 1, notCalls: 1 });
+        assert.deepEqual(first, { examined: 5, added: 3, replaced: 1, notCalls: 1, repriced: 0 });
         const rows = (await store.db.pool.query(ROWS)).rows;
         assert.deepEqual(rows.map((r) => r.trace_id), ['bf-chat', 'bf-old', 'bf-sse', 'bf-sse1']);
 
@@ -94,7 +94,7 @@ for (const backend of BACKENDS) {
         assert.equal(rows.find((r) => r.trace_id === 'bf-chat')!.provider, 'openai');
 
         const second = await backfillUsage(store.db, book);
-        assert.deepEqual(second, { examined: 1, added: 0, replaced: 0, notCalls: 1 }, 'only the exchange that is not a call is read again');
+        assert.deepEqual(second, { examined: 1, added: 0, replaced: 0, notCalls: 1, repriced: 0 }, 'only the exchange that is not a call is read again');
         assert.deepEqual(withoutStamp((await store.db.pool.query(ROWS)).rows), withoutStamp(rows));
       } finally {
         await store.close();
@@ -113,7 +113,7 @@ for (const backend of BACKENDS) {
           return rows.map((r) => r['QUERY PLAN']).join('\n');
         });
         assert.match(plan, new RegExp(`CCProxy_LlmUsage_extractor_lt_${EXTRACTOR_VERSION}_idx`), plan);
-        assert.deepEqual(await backfillUsage(again.db, new PriceBook()), { examined: 2, added: 0, replaced: 1, notCalls: 1 });
+        assert.deepEqual(await backfillUsage(again.db, new PriceBook()), { examined: 2, added: 0, replaced: 1, notCalls: 1, repriced: 0 });
       } finally {
         await again.close();
       }
@@ -122,6 +122,37 @@ for (const backend of BACKENDS) {
         assert.equal(r.code, 0, r.stderr);
         assert.match(r.stdout, /read 1 stored POST exchange\(s\) and WebSocket connection\(s\) without a current usage row: 0 usage row\(s\) added, 0 written over/);
       } finally {
+        await env.cleanup();
+      }
+    });
+
+    test('--reprice: a price added under ccproxy.prices reaches the calls stored without one; a plain run leaves them', async () => {
+      const env = await backend.setup();
+      const store = await openTraceStore(env.loaded, silentLogger);
+      try {
+        const answer = { ...JSON.parse(fixture('anthropic-message.json').toString()), model: 'acme-llm-1' };
+        const f = llmFlow({ path: '/v1/messages', request: { model: 'acme-llm-1', max_tokens: 64, messages: [] }, response: answer, start: T0, end: T0 + 400 });
+        f.id = 'bf-acme';
+        store.writer.requestStarted(f);
+        store.writer.requestEnded(f);
+        store.writer.responseEnded(f);
+        assert.ok(await store.writer.flush());
+        const row = async () => (await store.db.pool.query(`SELECT cost_usd, price_entry, cost_note FROM "CCProxy_LlmUsage" WHERE trace_id = 'bf-acme'`)).rows[0];
+        assert.deepEqual(await backfillUsage(store.db, new PriceBook()), { examined: 1, added: 1, replaced: 0, notCalls: 0, repriced: 0 });
+        const served = 'acme-llm-1';
+        assert.match((await row()).cost_note, new RegExp(`no price for model ${served}`));
+        const priced = new PriceBook({ [served]: { input: 2, output: 8, web_search_per_request: 0.01 } });
+        assert.deepEqual(await backfillUsage(store.db, priced), { examined: 0, added: 0, replaced: 0, notCalls: 0, repriced: 0 }, 'a current row is not read again');
+        assert.deepEqual(await backfillUsage(store.db, priced, { reprice: true }), { examined: 1, added: 0, replaced: 0, notCalls: 0, repriced: 1 });
+        const after = await row();
+        assert.equal(after.price_entry, `ccproxy.prices:${served}`);
+        assert.ok(after.cost_usd > 0 && after.cost_note === null);
+        const r = await runCli(['db', 'backfill', '--reprice'], env.env);
+        assert.equal(r.code, 0, r.stderr);
+        assert.match(r.stdout, /0 usage row\(s\) added, 0 written over an older extraction's, 1 priced again with today's prices/);
+        assert.equal((await row()).cost_usd, null, 'priced again with the prices of the config (none for it there): not priced');
+      } finally {
+        await store.close();
         await env.cleanup();
       }
     });
@@ -140,12 +171,12 @@ for (const backend of BACKENDS) {
         assert.ok(await store.writer.flush());
 
         const first = await backfillUsage(store.db, new PriceBook());
-        assert.deepEqual(first, { examined: 1, added: 2, replaced: 0, notCalls: 0 });
+        assert.deepEqual(first, { examined: 1, added: 2, replaced: 0, notCalls: 0, repriced: 0 });
         const rows = (await store.db.pool.query(`SELECT * FROM "CCProxy_LlmUsage" WHERE trace_id = 'bf-ws' ORDER BY call_seq`)).rows;
         assert.deepEqual(rows.map((r) => [r.call_seq, r.requested_model, r.output_tokens]), [[0, 'gpt-5.5', 300], [1, 'gpt-5.6-sol', 300]]);
         assert.deepEqual(rows.map((r) => new Date(r.start_time).getTime()), [T0 + 1000, T0 + 5000], 'each turn at its response.create');
         assert.ok(rows.every((r) => r.cost_usd > 0), 'priced');
-        assert.deepEqual(await backfillUsage(store.db, new PriceBook()), { examined: 0, added: 0, replaced: 0, notCalls: 0 }, 'twice is once');
+        assert.deepEqual(await backfillUsage(store.db, new PriceBook()), { examined: 0, added: 0, replaced: 0, notCalls: 0, repriced: 0 }, 'twice is once');
       } finally {
         await store.close();
         await env.cleanup();

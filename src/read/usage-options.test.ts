@@ -20,6 +20,8 @@ test('bounds: a calendar date, or an age counted back from now', () => {
   badArgs(() => parseBound('2026-02-30', '--since'), /--since: "2026-02-30" is not a calendar date/);
   badArgs(() => parseBound('yesterday', '--until'), /--until: invalid date "yesterday": expected YYYY-MM-DD or an age/);
   badArgs(() => parseBound('20261120', '--since'), /invalid date/);
+  badArgs(() => parseBound('999999999d', '--since', now), /--since: "999999999d" reaches back before the year 1/);
+  assert.deepEqual(parseBound('700000d', '--since', now), { instant: new Date(now - 700_000 * 86_400_000).toISOString() });
 });
 
 test('time zones: IANA names, checked; bare offsets refused (PostgreSQL reads their sign the POSIX way)', () => {
@@ -35,6 +37,7 @@ test('time zones: IANA names, checked; bare offsets refused (PostgreSQL reads th
 test("the local zone: TZ as it is spelt; a TZ that names no zone is an error, not days counted in UTC", () => {
   assert.equal(localTimeZone({ TZ: 'Asia/Kolkata' }), 'Asia/Kolkata');
   assert.equal(localTimeZone({ TZ: ':Europe/Berlin' }), 'Europe/Berlin');
+  assert.equal(localTimeZone({ TZ: '' }), 'UTC', 'set but empty: UTC, as POSIX and Node read it');
   assert.ok(localTimeZone({}).length > 0);
   badArgs(() => localTimeZone({ TZ: 'Bogus/Zone' }), /TZ=Bogus\/Zone is not a time zone name this machine knows/);
 });

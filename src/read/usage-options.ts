@@ -43,7 +43,10 @@ export function parseBound(text: string, flag: string, now = Date.now()): Bound 
   } catch {
     throw new UserError(`${flag}: invalid date ${JSON.stringify(text)}: expected YYYY-MM-DD or an age like 7d, 12h, 2w`, BAD_ARGUMENTS);
   }
-  return { instant: new Date(now - seconds * 1000).toISOString() };
+  const at = new Date(now - seconds * 1000);
+  // Before year 1 a timestamp has no ISO form PostgreSQL reads (and nothing was captured then anyway).
+  if (Number.isNaN(at.getTime()) || at.getUTCFullYear() < 1) throw new UserError(`${flag}: ${JSON.stringify(text)} reaches back before the year 1: give a date, or a shorter age`, BAD_ARGUMENTS);
+  return { instant: at.toISOString() };
 }
 
 /**
@@ -78,6 +81,8 @@ export function parseTimeZone(text: string | undefined): string {
  * Asia/Kolkata as Asia/Calcutta). A TZ that names no zone would silently count days in UTC: an error instead.
  */
 export function localTimeZone(env: NodeJS.ProcessEnv = process.env): string {
+  // Set but empty, TZ means UTC (POSIX), as Node's own clock takes it.
+  if (env.TZ === '' || env.TZ === ':') return 'UTC';
   const tz = env.TZ?.replace(/^:/, '');
   if (tz) {
     try {
@@ -87,5 +92,7 @@ export function localTimeZone(env: NodeJS.ProcessEnv = process.env): string {
       if (!tz.startsWith('/')) throw new UserError(`TZ=${tz} is not a time zone name this machine knows: set TZ to an IANA name such as Europe/Berlin, or pass --timezone`, BAD_ARGUMENTS);
     }
   }
-  return Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
+  const zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+  if (!zone || zone === 'Etc/Unknown') throw new UserError(`this machine's time zone is not known${tz ? ` (TZ=${tz})` : ''}: set TZ to an IANA name such as Europe/Berlin, or pass --timezone`, BAD_ARGUMENTS);
+  return zone;
 }

@@ -112,5 +112,6 @@ export function unpricedLine(r: UsageReport): string | null {
   const n = r.totals.unpriced;
   if (n === 0) return null;
   const reasons = r.unpriced.length === 1 ? r.unpriced[0]!.reason : r.unpriced.map((u) => `${u.reason} (${u.requests})`).join('; ');
-  return `${int(n)} call${n === 1 ? '' : 's'} not priced (not in the cost above): ${reasons}`;
+  const hint = r.unpriced.some((u) => u.reason.startsWith('no price for model')) ? '\n  (a price added under ccproxy.prices reaches calls already stored with: ccproxy db backfill --reprice)' : '';
+  return `${int(n)} call${n === 1 ? '' : 's'} not priced (not in the cost above): ${reasons}${hint}`;
 }

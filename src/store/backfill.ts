@@ -27,6 +27,8 @@ export interface BackfillResult {
   replaced: number;
   /** Read but not calls of a known LLM API. */
   notCalls: number;
+  /** Current rows written over because `reprice` asked for them (not priced, or priced by ccproxy.prices). */
+  repriced: number;
 }
 
 export interface BackfillOptions {
@@ -38,45 +40,57 @@ export interface BackfillOptions {
   progress?: (r: BackfillResult) => void;
   /** Only these traces (those a crash journal gave back), not the whole table. */
   traces?: readonly string[];
+  /**
+   * Also read again the calls whose rows are current but may be priced otherwise now: those not priced (cost NULL)
+   * and those priced by ccproxy.prices, which the user may have added to or changed since.
+   */
+  reprice?: boolean;
 }
+
+/** A usage row the prices of today may price otherwise: not priced, or priced by the user's own table. */
+const REPRICED = (u: string) => `(${u}.cost_usd IS NULL OR ${u}.price_entry LIKE 'ccproxy.prices:%')`;
 
 /** The restriction to `BackfillOptions.traces`, as the fourth parameter. */
 const ONLY = (on: boolean) => (on ? 'AND t.trace_id = ANY($4::text[])' : '');
 
-const candidates = (only: boolean) => `
+const candidates = (only: boolean, reprice: boolean) => `
 SELECT t.*, u.extractor AS usage_extractor,
        ${timingColumns('x')}
 FROM ${TABLE} t
 LEFT JOIN ${USAGE_TABLE} u ON u.trace_id = t.trace_id
 LEFT JOIN ${TIMINGS_TABLE} x ON x.trace_id = t.trace_id
 WHERE t.trace_id > $1 AND t.method = 'POST' AND t.status_code IS NOT NULL AND t.end_time IS NOT NULL
-  AND (u.trace_id IS NULL OR u.extractor < $2) ${ONLY(only)}
+  AND (u.trace_id IS NULL OR u.extractor < $2${reprice ? ` OR ${REPRICED('u')}` : ''}) ${ONLY(only)}
 ORDER BY t.trace_id
 LIMIT $3`;
 
 /** Ended Responses WebSocket upgrades without current usage rows (their turns are read from the messages table). */
-const wsCandidates = (only: boolean) => `
+const wsCandidates = (only: boolean, reprice: boolean) => `
 SELECT t.*, ${timingColumns('x')},
        (SELECT max(u.extractor) FROM ${USAGE_TABLE} u WHERE u.trace_id = t.trace_id) AS usage_extractor
 FROM ${TABLE} t
 LEFT JOIN ${TIMINGS_TABLE} x ON x.trace_id = t.trace_id
 WHERE t.trace_id > $1 AND t.method = 'GET' AND t.status_code = 101 AND t.end_time IS NOT NULL
   AND split_part(t.path, '?', 1) ~ '(^|/)responses$'
-  AND NOT EXISTS (SELECT 1 FROM ${USAGE_TABLE} u WHERE u.trace_id = t.trace_id AND u.extractor >= $2) ${ONLY(only)}
+  AND (NOT EXISTS (SELECT 1 FROM ${USAGE_TABLE} u WHERE u.trace_id = t.trace_id AND u.extractor >= $2)${
+    reprice ? `
+       OR EXISTS (SELECT 1 FROM ${USAGE_TABLE} u WHERE u.trace_id = t.trace_id AND ${REPRICED('u')})` : ''
+  }) ${ONLY(only)}
 ORDER BY t.trace_id
 LIMIT $3`;
 
 export async function backfillUsage(db: Database, book: PriceBook, opts: BackfillOptions = {}): Promise<BackfillResult> {
-  const result: BackfillResult = { examined: 0, added: 0, replaced: 0, notCalls: 0 };
+  const result: BackfillResult = { examined: 0, added: 0, replaced: 0, notCalls: 0, repriced: 0 };
+  const reprice = opts.reprice ?? false;
   // Stored HTTP calls: one priced call each.
   const only = opts.traces !== undefined;
   if (only && opts.traces!.length === 0) return result;
-  await eachBatch(db, candidates(only), opts, result, async (flow) => {
+  await eachBatch(db, candidates(only, reprice), opts, result, async (flow) => {
     const priced = mayBeLlmCall(flow) ? priceFlow(flow, book) : null;
     return priced ? [priced] : [];
   });
   // Responses WebSocket connections: their turns, read from the stored messages.
-  await eachBatch(db, wsCandidates(only), opts, result, async (flow) => {
+  await eachBatch(db, wsCandidates(only, reprice), opts, result, async (flow) => {
     if (!isResponsesUpgrade(flow)) return [];
     const reader = new ResponsesWsReader(flow);
     for (const m of await readWsMessages(db.pool, flow.id)) reader.add(m);
@@ -108,7 +122,8 @@ async function eachBatch(db: Database, query: string, opts: BackfillOptions, res
       }
       calls.forEach((priced, seq) => ops.push(makeUsageOp(flow.id, usageRow(flow, priced, seq))));
       if (row.usage_extractor === null || row.usage_extractor === undefined) result.added += calls.length;
-      else result.replaced += calls.length;
+      else if (Number(row.usage_extractor) < EXTRACTOR_VERSION) result.replaced += calls.length;
+      else result.repriced += calls.length;
     }
     await writeUsage(db, ops);
     opts.progress?.({ ...result });
@@ -124,8 +139,10 @@ async function writeUsage(db: Database, ops: Op[]): Promise<void> {
   if (fixup) await withClient(db.pool, (client) => inTransaction(client, () => runFixup(client, fixup)));
 }
 
-export const describeBackfill = (r: BackfillResult) =>
-  `read ${r.examined} stored POST exchange(s) and WebSocket connection(s) without a current usage row: ${r.added} usage row(s) added, ${r.replaced} written over an older extraction's, ${r.notCalls} not LLM API calls`;
+export const describeBackfill = (r: BackfillResult, reprice = false) =>
+  reprice
+    ? `read ${r.examined} stored POST exchange(s) and WebSocket connection(s) without a current usage row, not priced, or priced by ccproxy.prices: ${r.added} usage row(s) added, ${r.replaced} written over an older extraction's, ${r.repriced} priced again with today's prices, ${r.notCalls} not LLM API calls`
+    : `read ${r.examined} stored POST exchange(s) and WebSocket connection(s) without a current usage row: ${r.added} usage row(s) added, ${r.replaced} written over an older extraction's, ${r.notCalls} not LLM API calls`;
 
 /**
  * Whether a starting ccproxy should backfill in the background: it has just created the usage table (migration 7),

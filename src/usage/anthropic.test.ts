@@ -64,12 +64,30 @@ test('Anthropic SSE cut midway: what was read, and notes saying what was not', (
   const cut = full.slice(0, full.indexOf('"partial_json":"ncisco') + 5);
   const call = extractCall(llmFlow({ path: '/v1/messages', request: { ...REQUEST, stream: true }, response: cut, contentType: 'text/event-stream', responseTruncated: true }))!;
   assert.equal(call.tokens.input, 472);
-  assert.equal(call.tokens.output, 2, 'only message_start counted output so far');
+  assert.equal(call.tokens.output, null, "message_start's output count is a placeholder: unknown, not 2");
+  assert.equal(call.usage?.output_tokens, 2, 'the usage as read keeps what it said');
+  assert.ok(call.notes.includes('the stream ends before its final usage (message_delta): output tokens unknown'), call.notes.join('; '));
   assert.equal(call.tokens.cacheWrite1h, 1000);
   assert.equal(call.stopReason, null);
   assert.ok(call.notes.includes('the stream ended before message_stop'), call.notes.join('; '));
   assert.ok(call.notes.includes('the stream was cut inside an event'));
   assert.ok(call.notes.includes('the stored response body was cut at the size limit'));
+});
+
+test('Anthropic SSE cut after its message_delta: the usage is final (only message_stop is missing)', () => {
+  const full = fixture('anthropic-stream.sse').toString();
+  const cut = full.slice(0, full.indexOf('event: message_stop'));
+  const call = extractCall(llmFlow({ path: '/v1/messages', request: { ...REQUEST, stream: true }, response: cut, contentType: 'text/event-stream' }))!;
+  assert.equal(call.tokens.output, 89);
+  assert.ok(call.notes.includes('the stream ended before message_stop'));
+  assert.ok(!call.notes.some((n) => n.includes('final usage')), call.notes.join('; '));
+});
+
+test('Anthropic: a count that is a fraction or too large for a row is left unread, with a note', () => {
+  const call = extractCall(llmFlow({ path: '/v1/messages', request: REQUEST, response: { type: 'message', model: 'claude-opus-4-8', content: [], usage: { input_tokens: 100.5, output_tokens: 3_000_000_000, cache_read_input_tokens: 7, cache_creation: { ephemeral_5m_input_tokens: 1e300, ephemeral_1h_input_tokens: 0 } } } }))!;
+  assert.deepEqual([call.tokens.input, call.tokens.output, call.tokens.cacheRead], [null, null, 7]);
+  assert.equal(call.tokens.cacheWrite5m, 0);
+  assert.ok(call.notes.includes('not token counts, left unread: input_tokens 100.5, output_tokens 3000000000, cache_creation.ephemeral_5m_input_tokens 1e+300'), call.notes.join('; '));
 });
 
 test('Anthropic: bodies that are not JSON, an error answer, no response at all: a record with reasons, never a throw', () => {

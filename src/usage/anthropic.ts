@@ -28,6 +28,8 @@ export function anthropicEvents(call: LlmCall, events: readonly SseEvent[]): Str
   let usage: Record<string, unknown> | null = null;
   let message: Record<string, unknown> = {};
   let stopped = false;
+  /** A message_delta was read: message_start's output_tokens is a placeholder until one comes. */
+  let final = false;
   // Deltas are most of a stream and only their time matters here: known by the SSE event name, never parsed.
   let firstTokenAt: number | null = null;
   const { items, bad } = jsonEvents(events, (e) => {
@@ -54,6 +56,7 @@ export function anthropicEvents(call: LlmCall, events: readonly SseEvent[]): Str
         const stop = str(obj(data.delta)?.stop_reason);
         if (stop) call.stopReason = stop;
         usage = merge(usage ?? {}, obj(data.usage) ?? {});
+        final = true;
         break;
       }
       case 'message_stop':
@@ -68,6 +71,11 @@ export function anthropicEvents(call: LlmCall, events: readonly SseEvent[]): Str
   if (!stopped) call.notes.push('the stream ended before message_stop');
   if (usage) applyUsage(call, usage, message);
   else call.notes.push('the stream carries no usage (no message_start)');
+  if (usage && !final) {
+    // Priced from message_start alone, a cut stream would cost its prompt and one output token: a guess.
+    call.tokens.output = null;
+    call.notes.push('the stream ends before its final usage (message_delta): output tokens unknown');
+  }
   return { firstTokenAt };
 }
 

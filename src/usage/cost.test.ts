@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { fixture, llmFlow } from '../../test/helpers/llm-flow.js';
 import { emptyCall, type LlmCall } from './call.js';
-import { priceCall } from './cost.js';
+import { fromClaude46, priceCall } from './cost.js';
 import { pricesSchema } from './price-overrides.js';
 import { PriceBook, TABLE } from './prices.js';
 import { extractCall } from './extract.js';
@@ -100,4 +100,20 @@ test('OpenAI cache writes (gpt-5.6) at the table\'s cache-write price, cached in
   assert.equal(cost.priceEntry, `${TABLE}:openai/gpt-5.6-sol@2026-08-21`);
   // Since then: $4 input, $0.40 cached, $5 cache write (1.25×), $20 output per MTok.
   assert.deepEqual(cost.parts, { input: 404 * 4e-6, output: 300 * 20e-6, cacheRead: 4096 * 0.4e-6, cacheWrite5m: 500 * 5e-6, cacheWrite1h: 0, webSearch: 0 });
+});
+
+test('US-only inference costs 1.1× every token price from Claude Opus 4.6 and Sonnet 4.6 on, the standard price before', () => {
+  const tokens = { input: 1000, output: 100, cacheRead: 2000, cacheWrite5m: 0, cacheWrite1h: 0 };
+  const global = priceCall(anthropic('claude-opus-4-8', tokens, { inferenceGeo: 'global' }), book, NOW);
+  const us = priceCall(anthropic('claude-opus-4-8', tokens, { inferenceGeo: 'us' }), book, NOW);
+  assert.equal(global.usd, (1000 * 5 + 100 * 25 + 2000 * 0.5) / 1e6);
+  assert.equal(us.usd, Math.round(((1000 * 5 + 100 * 25 + 2000 * 0.5) / 1e6) * 1.1 * 1e12) / 1e12);
+  const haiku = priceCall(anthropic('claude-haiku-4-5-20251001', tokens, { inferenceGeo: 'us' }), book, NOW);
+  assert.equal(haiku.usd, (1000 * 1 + 100 * 5 + 2000 * 0.1) / 1e6, 'Haiku 4.5 came before 4.6: standard rate');
+  const eu = priceCall(anthropic('claude-opus-4-8', tokens, { inferenceGeo: 'eu' }), book, NOW);
+  assert.deepEqual([eu.usd, eu.reason], [null, 'inference geo eu has prices of its own that the table does not hold']);
+  assert.deepEqual(
+    ['claude-opus-4-6', 'claude-sonnet-4-6', 'claude-opus-4-8', 'claude-opus-5', 'claude-opus-4-5-20251101', 'claude-haiku-4-5-20251001', 'claude-sonnet-4-20250514', 'claude-3-5-sonnet-20241022', 'claude-opus-4-1', 'some-model'].map(fromClaude46),
+    [true, true, true, true, false, false, false, false, false, null],
+  );
 });

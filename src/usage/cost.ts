@@ -1,7 +1,8 @@
 // The cost of one call in USD, as the provider bills it: each kind of token at its own price (1-hour cache writes
 // at the 1-hour rate, not the 5-minute one), a long-context tier applied to the whole request once the prompt
-// (cached parts included) passes its threshold, web searches per request, and the service tier's multiplier where
-// the provider documents one. Anything it cannot price exactly gives a NULL cost and the reason, never a guess.
+// (cached parts included) passes its threshold, web searches per request, and the multipliers the provider documents
+// (service tier, US-only inference, fast mode). Anything it cannot price exactly gives a NULL cost and the reason,
+// never a guess.
 import type { LlmCall, LlmProvider } from './call.js';
 import { rateFor, type PriceBook, type PriceEntry, type Rate } from './prices.js';
 
@@ -25,6 +26,33 @@ const TIERS: Record<LlmProvider, Record<string, number>> = {
   openai: { default: 1, auto: 1, flex: 0.5, batch: 0.5 },
   google: { standard: 1 },
 };
+
+/**
+ * Anthropic's US-only inference (`inference_geo: "us"`): 1.1× every token price for Claude Opus 4.6, Sonnet 4.6
+ * and later models; earlier ones are billed at the standard rate (platform.claude.com/docs/en/build-with-claude/
+ * data-residency; support.claude.com "Enable US-only inference"). Web searches are priced per request, not by token.
+ */
+const US_ONLY = 1.1;
+
+/** Whether a Claude model is Opus/Sonnet 4.6 or later (true), earlier (false), or not named in a way that tells. */
+export function fromClaude46(model: string): boolean | null {
+  if (/^claude-(instant|[1-3])\b|^claude-[1-3]-/.test(model)) return false;
+  const m = /^claude-(?:opus|sonnet|haiku)-(\d+)(?:-(\d{1,2}))?(?:-\d{8})?$/.exec(model);
+  if (!m) return null;
+  const major = Number(m[1]);
+  const minor = m[2] === undefined ? 0 : Number(m[2]);
+  return major > 4 || (major === 4 && minor >= 6);
+}
+
+/** The multiplier of where an Anthropic call ran, or the reason it cannot be priced. */
+function geoMultiplier(call: LlmCall, model: string): number | string {
+  const geo = call.inferenceGeo?.toLowerCase() ?? null;
+  if (call.provider !== 'anthropic' || geo === null || geo === 'global') return 1;
+  if (geo !== 'us') return `inference geo ${geo} has prices of its own that the table does not hold`;
+  const newer = fromClaude46(model);
+  if (newer === null) return `US-only inference is billed at ${US_ONLY}× for Claude Opus 4.6, Sonnet 4.6 and later: cannot tell whether ${model} is one`;
+  return newer ? US_ONLY : 1;
+}
 
 export function priceCall(call: LlmCall, book: PriceBook, at: Date): CallCost {
   const model = call.servedModel ?? call.requestedModel;
@@ -68,6 +96,9 @@ export function costWith(call: LlmCall, entry: PriceEntry): CallCost {
     if (m === undefined) return none(entry.id, `service tier ${tier} has prices of its own that the table does not hold`);
     k *= m;
   }
+  const geo = geoMultiplier(call, call.servedModel ?? call.requestedModel ?? '');
+  if (typeof geo === 'string') return none(entry.id, geo);
+  k *= geo;
   if (call.speed === 'fast') {
     if (entry.fastMultiplier === null) return none(entry.id, `fast mode has no price for ${entry.id} (set fast_multiplier under ccproxy.prices)`);
     k *= entry.fastMultiplier;

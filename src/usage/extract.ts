@@ -12,7 +12,7 @@ import { parseQuota } from './quota.js';
 import type { StreamRead } from './read-events.js';
 import { byShape, recognisePath, type Recognised } from './recognise.js';
 import { readTopLevel, type ShallowResult, type TopLevel } from './shallow-json.js';
-import { looksLikeSse, obj, parseJson, sseEvents, type Chunk, type Parsed, type SseEvent } from './wire.js';
+import { badCounts, looksLikeSse, obj, parseJson, sseEvents, type Chunk, type Parsed, type SseEvent } from './wire.js';
 
 export interface ExtractOptions {
   /** The streamed response's chunks as they arrived (times, and sizes when known). */
@@ -113,6 +113,8 @@ function read(call: LlmCall, r: Recognised, flow: Flow, b: Bodies, options: Extr
     if (parsed?.ok) reader.json(call, parsed.value);
     else call.notes.push(`the response body is not JSON: ${parsed && !parsed.ok ? parsed.reason : 'empty'}`);
   }
+  const bad = call.usage ? badCounts(call.usage) : [];
+  if (bad.length > 0) call.notes.push(`not token counts, left unread: ${bad.join(', ')}`);
   timing(call, flow, stream, options.chunks);
 }
 

@@ -48,3 +48,15 @@ test('Gemini: a stream cut inside its first chunk gives no usage and says so', (
   assert.ok(call.notes.includes('the stream was cut inside an event'));
   assert.ok(call.notes.includes('the response carries no usageMetadata'));
 });
+
+test('Gemini: a stream cut after some chunks (no finishReason yet) keeps its prompt count; its output count is partial, so unknown', () => {
+  const full = fixture('gemini-stream.sse').toString();
+  const events = full.split('\n\n').filter((e) => e.trim() !== '');
+  assert.ok(events.length >= 2 && !events[0]!.includes('finishReason') && events[events.length - 1]!.includes('finishReason'));
+  const cut = events.slice(0, -1).join('\n\n') + '\n\n';
+  const call = extractCall(llmFlow({ host: HOST, path: '/v1beta/models/gemini-2.5-flash:streamGenerateContent?alt=sse', request: REQUEST, response: cut, contentType: 'text/event-stream' }))!;
+  assert.equal(call.tokens.output, null);
+  assert.ok(call.tokens.input !== null);
+  assert.equal(call.stopReason, null);
+  assert.ok(call.notes.includes('the stream ends before a finishReason: output tokens unknown'), call.notes.join('; '));
+});

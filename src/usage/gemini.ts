@@ -47,11 +47,16 @@ function hasParts(c: Record<string, unknown>): boolean {
 
 function apply(call: LlmCall, chunks: Record<string, unknown>[]): void {
   let usage: Record<string, unknown> | null = null;
+  /** Candidates were answered, and whether one of them finished (a stream's last chunk says why it ended). */
+  let answered = false;
+  let finished = false;
   for (const c of chunks) {
     if (obj(c.error)) call.notes.push(`the API answered an error: ${str(obj(c.error)?.message) ?? 'unknown error'}`);
     call.servedModel = str(c.modelVersion) ?? call.servedModel;
     for (const cand of arr(c.candidates)) {
       const candidate = obj(cand);
+      answered = true;
+      if (str(candidate?.finishReason)) finished = true;
       call.stopReason = str(candidate?.finishReason) ?? call.stopReason;
       for (const part of arr(obj(candidate?.content)?.parts)) {
         const name = str(obj(obj(part)?.functionCall)?.name);
@@ -79,7 +84,11 @@ function apply(call: LlmCall, chunks: Record<string, unknown>[]): void {
   t.output = candidates === null && thoughts === 0 ? null : (candidates ?? 0) + thoughts;
   t.reasoning = thoughts;
   if (prompt === null) call.notes.push('usageMetadata without promptTokenCount');
-  if (t.output === null) call.notes.push('usageMetadata without candidatesTokenCount');
+  if (call.streamed && answered && !finished) {
+    // Each chunk counts the candidates so far: without the last one, the output count is a partial one.
+    t.output = null;
+    call.notes.push('the stream ends before a finishReason: output tokens unknown');
+  } else if (t.output === null) call.notes.push('usageMetadata without candidatesTokenCount');
 }
 
 function arr(v: unknown): unknown[] {

@@ -44,9 +44,25 @@ export function obj(v: unknown): Record<string, unknown> | null {
   return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : null;
 }
 
-/** A finite non-negative number, or null (token counts arrive as numbers; anything else is not one). */
+/** The largest count a row holds (its token columns are 32-bit integers). */
+export const MAX_COUNT = 2_147_483_647;
+
+/**
+ * A token count: a whole number from 0 to MAX_COUNT, or null (counts arrive as numbers; anything else, a fraction
+ * or a number no row can hold, is not one: `badCounts` names such values for the record's notes).
+ */
 export function count(v: unknown): number | null {
-  return typeof v === 'number' && Number.isFinite(v) && v >= 0 ? v : null;
+  return typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= MAX_COUNT ? v : null;
+}
+
+/** The numbers in a usage object (nested ones too) that are not token counts, as `path value` for a note. */
+export function badCounts(usage: Record<string, unknown>, prefix = ''): string[] {
+  const out: string[] = [];
+  for (const [k, v] of Object.entries(usage)) {
+    if (typeof v === 'number' && count(v) === null) out.push(`${prefix}${k} ${v}`);
+    else if (obj(v)) out.push(...badCounts(obj(v)!, `${prefix}${k}.`));
+  }
+  return out;
 }
 
 export function str(v: unknown): string | null {
