@@ -29,6 +29,8 @@ function flow(id: string, direction: 'reverse' | 'forward', parentId?: string, o
   f.response = { status: 200, headers: { 'content-type': 'application/json' }, body, bodySize: body.length, bodyTruncated: false, contentType: 'application/json' };
   f.timing = { start: Date.now(), end: Date.now() + 10 };
   if (parentId) f.parentId = parentId;
+  // A client's request went on to the gateway, linked (as the reverse capture sends it); a provider call went nowhere linked.
+  f.linkedOut = direction === 'reverse';
   const priced = priceFlow(f, book);
   assert.ok(priced, 'an Anthropic call');
   setPricedCall(f, priced);

@@ -108,6 +108,16 @@ for (const backend of BACKENDS) {
       } finally {
         await db.pool.query(`UPDATE "CCProxy_HttpTraces" SET status_code = 200 WHERE ${both}`);
       }
+      // An upgraded connection whose client left without a close (Codex CLI, on every exit) is not a failed request.
+      await db.pool.query(`UPDATE "CCProxy_HttpTraces" SET status_code = 101, error_type = 'client_aborted' WHERE ${both}`);
+      try {
+        const left = (await listSessions(db.pool, { filter: null, limit: 50, before: null })).sessions.find((s) => s.session_id === 's07')!;
+        assert.equal(left.errors, 0);
+        const lines = (await listExchanges(db.pool, 's07', { limit: 100, after: null })).exchanges.flatMap((e) => [e.client, ...e.provider]).filter((l) => l !== null && l.trace_id.startsWith('c7'));
+        assert.ok(lines.length > 0 && lines.every((l) => !l!.flags.includes('error')), JSON.stringify(lines));
+      } finally {
+        await db.pool.query(`UPDATE "CCProxy_HttpTraces" SET status_code = 200, error_type = NULL WHERE ${both}`);
+      }
     });
 
     test('exchanges: each reverse row with the forward rows linked to it, unlinked forward rows alone, in time order, paged', async () => {

@@ -14,7 +14,6 @@ import http from 'node:http';
 import type { Duplex } from 'node:stream';
 import WebSocket, { WebSocketServer, type RawData } from 'ws';
 import { endToEnd } from '../proxy/hop.js';
-import { LINK_HEADER } from '../proxy/link.js';
 import { routeRequest, type GatewayParts, type Routed } from './dispatch.js';
 import { isResponsesPath, routedEndpoint, type RoutedEndpoint } from './endpoints.js';
 import { errorBody, parseJsonObject, Refusal } from './http-io.js';
@@ -272,7 +271,7 @@ function inputItems(input: unknown): unknown[] {
 function upstreamHeaders(req: http.IncomingMessage): Record<string, string | string[]> {
   const headers = endToEnd(req.headers) as Record<string, string | string[]>;
   for (const h of HANDSHAKE_HEADERS) delete headers[h];
-  delete headers[LINK_HEADER];
+  // A link from the reverse capture stays: connectUpstream (or translated.ts) passes it on or drops it (link.ts).
   return headers;
 }
 

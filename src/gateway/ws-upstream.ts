@@ -10,6 +10,7 @@ import tls from 'node:tls';
 import WebSocket from 'ws';
 import type { WsUpstreamSettings } from './upstream.js';
 import { unbracket } from '../host-name.js';
+import { carryLink } from '../proxy/link.js';
 
 /** A refused upgrade's body is read up to this much (it is an error message). */
 const MAX_REFUSAL_BODY = 64 * 1024;
@@ -25,6 +26,8 @@ export type UpstreamSocket =
 export function connectUpstream(url: URL, headers: Record<string, string | string[]>, s: WsUpstreamSettings): Promise<UpstreamSocket> {
   return new Promise((resolve) => {
     const proxy = s.proxyFor(url);
+    // The client's link goes on only through a forward capture of this process that will intercept the connection.
+    carryLink(headers, url, proxy);
     const secure = url.protocol === 'wss:';
     const ws = new WebSocket(url, {
       headers: headers as Record<string, string>,

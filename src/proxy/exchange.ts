@@ -12,7 +12,7 @@ import { BodyCopy } from '../flow/body-copy.js';
 import { CHUNK_TIMES_MAX, type ConnectionTiming } from '../flow/flow.js';
 import { originOf, sniFor, targetName, type ExchangeContext, type Seen, type Target } from './context.js';
 import { endToEndRaw, headerObject } from './hop.js';
-import { isGateway, LINK_HEADER } from './link.js';
+import { LINK_HEADER, linksOut, linkValue, readLink } from './link.js';
 import { badRequestResponse, garbageAfterRequest, inFlight } from './malformed.js';
 import { onUpstreamSocket } from './undici-socket.js';
 import { takeConnectionTiming } from './upstream-agent.js';
@@ -55,6 +55,11 @@ class Exchange implements Dispatcher.DispatchHandler {
   private ended = false;
   /** The upstream socket the request went out on (told by undici-socket.ts). */
   socket: Socket | null = null;
+  /**
+   * At the reverse capture, a request a forward capture of this process passed on (map_remote): that flow's id.
+   * The exchange is a hop of a flow already recorded: it is relayed, its link passed on, and no row is written.
+   */
+  private readonly hopOf: string | undefined;
 
   constructor(
     private readonly ctx: ExchangeContext,
@@ -67,16 +72,18 @@ class Exchange implements Dispatcher.DispatchHandler {
     const limit = ctx.capture.captureBodies ? ctx.capture.bodyLimit : 0;
     this.reqCopy = new BodyCopy(limit);
     this.resCopy = new BodyCopy(limit);
-    // A link from the gateway (link.ts) is the flow's, not part of the request that goes on.
+    // A link from this process (link.ts) is the flow's, not part of the request that goes on.
     const link = req.headers[LINK_HEADER];
-    const parentId = link === undefined ? undefined : String(link);
+    const linked = readLink(link);
     const headers = link === undefined ? req.headers : withoutLink(req.headers);
+    const forward = ctx.capture.direction === 'forward';
+    this.hopOf = forward ? undefined : linked;
     this.capture = seenRequest(
       ctx.capture,
-      { method: req.method ?? 'GET', url: seen.url, host: seen.host, path: seen.path, headers, clientIp: req.socket.remoteAddress ?? null, isHttps: seen.isHttps, start: this.startedAt, originalUrl: seen.originalUrl, parentId: ctx.capture.direction === 'forward' ? parentId : undefined },
+      { method: req.method ?? 'GET', url: seen.url, host: seen.host, path: seen.path, headers, clientIp: req.socket.remoteAddress ?? null, isHttps: seen.isHttps, start: this.startedAt, originalUrl: seen.originalUrl, parentId: forward ? linked : undefined },
       this.reqCopy,
     );
-    this.record = recorder(ctx, this.capture);
+    this.record = recorder(this.hopOf === undefined ? ctx : { ...ctx, sink: null }, this.capture);
   }
 
   /** The request's body has ended (or was cut): its moment for the stages and the sink. */
@@ -123,15 +130,13 @@ class Exchange implements Dispatcher.DispatchHandler {
   /**
    * Headers go on as they came (names' case, repeats, order), without the hop-by-hop ones and with our Host.
    * Expect is answered by our own server (100 Continue), so the upstream gets the body at once. A link header
-   * never goes on, except the reverse capture's own to a gateway of this process.
+   * never goes on, except this process's own (link.ts).
    */
   private upstreamHeaders(): string[] {
     const headers = endToEndRaw(this.req.rawHeaders, this.target.hostHeader, NOT_SENT);
-    if (this.ctx.capture.direction === 'reverse') {
-      const flow = this.capture.flow;
-      flow.linkedOut = isGateway(this.target.hostname, this.target.port);
-      if (flow.linkedOut) headers.push(LINK_HEADER, flow.id);
-    }
+    const flow = this.capture.flow;
+    flow.linkedOut = linksOut(this.ctx.capture.direction, this.target);
+    if (flow.linkedOut) headers.push(LINK_HEADER, linkValue(this.hopOf ?? flow.id));
     return headers;
   }
 

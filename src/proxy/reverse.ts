@@ -9,6 +9,7 @@ import { recordError } from './record-error.js';
 import type { AccessPolicy } from './access.js';
 import { parseConnectTarget } from './connect-target.js';
 import { createListener, cutUpgrades, listen, type RunningProxy } from './listen.js';
+import { registerReverseCapture } from './link.js';
 import { relayUpgrade } from './websocket.js';
 import { unbracket } from '../host-name.js';
 import { errorBody } from '../error-body.js';
@@ -107,7 +108,7 @@ export async function startReverseProxy(o: ReverseProxyOptions): Promise<Running
     socket.end(badRequestResponse(400, refused));
   });
   server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => rejectMalformed(ctx, err, socket));
-  return listen(
+  const running = await listen(
     server,
     o.host,
     o.port,
@@ -116,4 +117,12 @@ export async function startReverseProxy(o: ReverseProxyOptions): Promise<Running
     () => void ctx.upstream.destroy(),
     o.access,
   );
+  // A forward capture of this process that map_remote sends here links its flow on (link.ts).
+  const unregister = registerReverseCapture(running.url);
+  const close = running.close;
+  running.close = () => {
+    unregister();
+    return close();
+  };
+  return running;
 }

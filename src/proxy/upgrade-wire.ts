@@ -10,10 +10,14 @@ import { upstreamErrorBody, type ErrorType } from './upstream-error.js';
 
 const NOT_SENT = [LINK_HEADER];
 
-/** The upgrade request, sent on at once: as it came (names' case, order), its hop-by-hop headers replaced by the upgrade's own. */
-export function upgradeRequest(req: IncomingMessage, target: Target): http.ClientRequest {
+/**
+ * The upgrade request, sent on at once: as it came (names' case, order), its hop-by-hop headers replaced by the
+ * upgrade's own; with `link`, this process's link header (link.ts), the only one that goes on.
+ */
+export function upgradeRequest(req: IncomingMessage, target: Target, link?: string): http.ClientRequest {
   const headers = endToEndRaw(req.rawHeaders, target.hostHeader, NOT_SENT);
   headers.push('Connection', 'Upgrade', 'Upgrade', String(req.headers.upgrade ?? 'websocket'));
+  if (link !== undefined) headers.push(LINK_HEADER, link);
   return (target.secure ? https : http).request({
     hostname: target.hostname,
     port: target.port,

@@ -15,6 +15,7 @@ import type { Capture } from '../capture/stage.js';
 import { BodyCopy } from '../flow/body-copy.js';
 import { targetName, type ExchangeContext, type Seen, type Target } from './context.js';
 import { endToEndRaw, headerObject } from './hop.js';
+import { LINK_HEADER, linksOut, linkValue, readLink } from './link.js';
 import { classifyUpstreamError, type ErrorType } from './upstream-error.js';
 import { errorAnswer, statusHead, upgradeRequest } from './upgrade-wire.js';
 import { FrameError } from './ws-frames.js';
@@ -55,6 +56,8 @@ class UpgradeRelay {
   private timer: NodeJS.Timeout | null = null;
   private early: Buffer[] = [];
   private earlyBytes = 0;
+  /** At the reverse capture, the flow a forward capture of this process recorded this upgrade as (see the constructor). */
+  private readonly hopOf: string | undefined;
   /** The side whose socket ended or closed first. */
   private gone: 0 | 1 | null = null;
   private open = 2;
@@ -68,12 +71,20 @@ class UpgradeRelay {
     private readonly seen: Seen,
     private readonly upstreamName: string,
   ) {
+    // A link from this process (link.ts): the flow's at the forward capture; at the reverse capture, the upgrade is a
+    // hop of a flow a forward capture has recorded (map_remote), relayed with its link and not recorded again.
+    const link = req.headers[LINK_HEADER];
+    const linked = readLink(link);
+    const forward = ctx.capture.direction === 'forward';
+    this.hopOf = forward ? undefined : linked;
+    const headers = { ...req.headers };
+    delete headers[LINK_HEADER];
     this.capture = seenRequest(
       ctx.capture,
-      { method: req.method ?? 'GET', url: seen.url, host: seen.host, path: seen.path, headers: req.headers, clientIp: req.socket.remoteAddress ?? null, isHttps: seen.isHttps, start: Date.now(), originalUrl: seen.originalUrl },
+      { method: req.method ?? 'GET', url: seen.url, host: seen.host, path: seen.path, headers, clientIp: req.socket.remoteAddress ?? null, isHttps: seen.isHttps, start: Date.now(), originalUrl: seen.originalUrl, parentId: forward ? linked : undefined },
       null,
     );
-    this.record = recorder(ctx, this.capture);
+    this.record = recorder(this.hopOf === undefined ? ctx : { ...ctx, sink: null }, this.capture);
   }
 
   run(): void {
@@ -87,7 +98,9 @@ class UpgradeRelay {
     ctx.upgrades?.add(this);
     this.record('requestHeaders');
     if (client.destroyed || !client.readable) return this.clientLeft();
-    const up = upgradeRequest(req, target);
+    const flow = this.capture.flow;
+    flow.linkedOut = linksOut(ctx.capture.direction, target);
+    const up = upgradeRequest(req, target, flow.linkedOut ? linkValue(this.hopOf ?? flow.id) : undefined);
     this.up = up;
     up.on('error', (err) => this.upstreamError(err));
     this.arm(ctx.connectTimeoutMs, { type: 'timeout', message: `no connection within ${ctx.connectTimeoutMs / 1000}s` }, 504);

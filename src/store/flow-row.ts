@@ -140,7 +140,7 @@ export function usageRow(flow: Flow, { call, cost, at }: PricedCall, seq = 0): R
     usage: jsonText(call.usage),
     notes: jsonText(call.notes),
     extractor: EXTRACTOR_VERSION,
-    client_trace_id: flow.direction === 'forward' ? (flow.parentId ?? null) : null,
+    client_trace_id: flow.parentId ?? null,
   };
 }
 

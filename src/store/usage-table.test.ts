@@ -62,12 +62,15 @@ test('usage rows are not merged with the trace: COPY carries them (a new row), e
   assert.match(replace.text, /DO UPDATE SET proxy_direction = EXCLUDED\.proxy_direction, .*extracted_at = CURRENT_TIMESTAMP$/);
 });
 
-test('the billed fix-up looks only for what a forward row could name: never a reverse row whose request went to no gateway here', () => {
+test('the billed fix-up looks only for what another row could name: never a row whose request went on to no part of this process that links it', () => {
   const reverse = (id: string, unnamed: boolean) => makeUsageOp(id, { proxy_direction: 0, call_seq: 0 }, unnamed);
-  const forward = (id: string, client: string) => makeUsageOp(id, { proxy_direction: 1, call_seq: 0, client_trace_id: client });
-  assert.equal(billedFixup([reverse('r1', true), reverse('r2', true)]), null, 'nothing to look for: no statement');
-  const fix = billedFixup([reverse('r1', true), reverse('r2', false), forward('f1', 'r3')])!;
-  assert.deepEqual(fix.values, [['r2'], ['r3']]);
+  const forward = (id: string, client: string | null, unnamed: boolean) => makeUsageOp(id, { proxy_direction: 1, call_seq: 0, client_trace_id: client }, unnamed);
+  assert.equal(billedFixup([reverse('r1', true), reverse('r2', true), forward('f0', null, true)]), null, 'nothing to look for: no statement');
+  // f1: a provider-side row naming its client's row; m1: a forward row map_remote sent to the gateway, which a
+  // provider-side row may name.
+  const fix = billedFixup([reverse('r1', true), reverse('r2', false), forward('f1', 'r3', true), forward('m1', null, false)])!;
+  assert.deepEqual(fix.values, [['r2', 'm1'], ['r3']]);
+  assert.doesNotMatch(fix.text, /proxy_direction/, 'a row of either direction may be the one named');
   const replayed = decodeOp(encodeOp(reverse('r1', true)));
   assert.equal(replayed.unnamed, undefined, 'a spilled row is looked for when replayed');
   assert.deepEqual(billedFixup([replayed])!.values, [['r1'], []]);

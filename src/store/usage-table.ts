@@ -71,11 +71,12 @@ export const USAGE_COLUMNS: readonly Column[] = [
   col('notes', 'jsonb', 'JSONB'),
   col('extractor', 'integer', 'INTEGER NOT NULL'),
   col('extracted_at', 'timestamp without time zone', 'TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP'),
-  /** A forward row: the reverse trace whose request caused it (its timings row's parent_trace_id), copied here. */
+  /** The trace whose request this row's flow carried on (its timings row's parent_trace_id, copied here): the client's row of a provider-side row. */
   col('client_trace_id', 'text', 'TEXT', { migration: 8 }),
   /**
-   * Whether the call is billed here: false for a reverse row whose forward row (with usage) links to it — the same
-   * call, already counted at the provider's end. Kept by the writer (billedFixup) and backfill; reports sum billed rows.
+   * Whether the call is billed here: false for a row that another row (with usage) names by its client_trace_id — the
+   * same call, counted at the end nearest the provider (a reverse row, or a forward row map_remote sent to the
+   * gateway). Kept by the writer (billedFixup) and backfill; reports sum billed rows.
    */
   col('billed', 'boolean', 'BOOLEAN NOT NULL DEFAULT true', { migration: 8 }),
   /** Which call of its trace, from 0: an HTTP exchange has one, a Responses WebSocket connection one per turn. */
@@ -131,30 +132,30 @@ export const USAGE_INDEXES: readonly (readonly string[])[] = [['session_id', 'st
 const REPORT_COLUMNS = ['session_id', 'provider', 'served_model', 'requested_model', 'input_tokens', 'output_tokens', 'cache_read_tokens', 'cache_write_5m_tokens', 'cache_write_1h_tokens', 'cost_usd', 'cost_note'];
 
 /**
- * After a batch's usage rows are in (same transaction): reverse rows a forward row with usage links to are not
- * billed. Either end may come first, in this batch or an earlier one, so both are looked at: the batch's reverse
- * rows that a stored forward row names, and the reverse rows the batch's forward rows name. A reverse row marked
- * `unnamed` (its request went to no gateway of this process) is not looked for: no forward row can name it. Null
- * when there is nothing to look for.
+ * After a batch's usage rows are in (same transaction): a row that another row with usage names (its
+ * `client_trace_id`: the flow whose request that row's flow carried on) is not billed — the call is counted at the
+ * end nearest the provider. Either may come first, in this batch or an earlier one, so both are looked at: the
+ * batch's rows that a stored row names, and the rows the batch's rows name. A row marked `unnamed` (its request
+ * went on to no part of this process that links it) is not looked for: no row can name it. Null when there is
+ * nothing to look for.
  */
 export function billedFixup(ops: readonly Op[]): Statement | null {
-  const reverse: string[] = [];
+  const named: string[] = [];
   const clients: string[] = [];
   for (const op of ops) {
     if (op.kind !== 'usage') continue;
-    if (op.fields.proxy_direction === 1) {
-      if (typeof op.fields.client_trace_id === 'string') clients.push(op.fields.client_trace_id);
-    } else if (!op.unnamed) reverse.push(op.id);
+    if (typeof op.fields.client_trace_id === 'string') clients.push(op.fields.client_trace_id);
+    if (!op.unnamed) named.push(op.id);
   }
-  if (reverse.length === 0 && clients.length === 0) return null;
+  if (named.length === 0 && clients.length === 0) return null;
   return {
     // The ids to mark, as one set probed through indexes (client_trace_id, then the key): written as an OR with a
     // correlated EXISTS, the planner may hash a scan of the whole table instead, on every batch.
     text: `UPDATE ${USAGE_TABLE} r SET billed = false
-WHERE r.billed AND r.proxy_direction <> 1
+WHERE r.billed
   AND r.trace_id IN (SELECT unnest($2::text[])
                      UNION SELECT f.client_trace_id FROM ${USAGE_TABLE} f WHERE f.client_trace_id = ANY($1::text[]))`,
-    values: [reverse, clients],
+    values: [named, clients],
     rows: 0,
   };
 }

@@ -164,7 +164,8 @@ export class TraceWriter implements FlowSink {
 
   /** The flow's LLM usage rows (one per call), read once its response had gone out. */
   responseRead(flow: Flow): void {
-    const unnamed = flow.direction === 'reverse' && flow.linkedOut === false;
+    // Only a flow whose request went on linked (link.ts) can be named by another row.
+    const unnamed = flow.linkedOut !== true;
     const rows = pricedCallsOf(flow).map((priced, seq) => makeUsageOp(flow.id, usageRow(flow, priced, seq), unnamed));
     for (const op of rows) this.enqueue(op);
     this.journal?.read(flow.id, rows);

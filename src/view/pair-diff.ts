@@ -143,9 +143,12 @@ export function pairDiff(reverse: Flow, forward: Flow): PairDiff {
   return { reverseTraceId: reverse.id, forwardTraceId: forward.id, linked, method, url, api, model, headers, body, notes };
 }
 
-/** The session's reverse flows with the forward flows linked to them (by `parentId`), in the flows' order. */
+/**
+ * The session's client-side flows (no parent: reverse, or forward sent to the gateway by map_remote) with the flows
+ * linked to them (by `parentId`), in the flows' order.
+ */
 export function linkedPairs(flows: readonly Flow[]): { reverse: Flow; forwards: Flow[] }[] {
-  const byId = new Map(flows.filter((f) => f.direction === 'reverse').map((f) => [f.id, { reverse: f, forwards: [] as Flow[] }]));
-  for (const f of flows) if (f.direction === 'forward' && f.parentId !== undefined) byId.get(f.parentId)?.forwards.push(f);
+  const byId = new Map(flows.filter((f) => f.parentId === undefined).map((f) => [f.id, { reverse: f, forwards: [] as Flow[] }]));
+  for (const f of flows) if (f.parentId !== undefined) byId.get(f.parentId)?.forwards.push(f);
   return [...byId.values()].filter((p) => p.forwards.length > 0);
 }

@@ -109,26 +109,29 @@ function sessionCall(flow: Flow, read: ReadCall, forwards: string[], row: UsageR
   };
 }
 
-/** The session's LLM calls, one per call (a reverse flow with its linked forward flows), in time order. */
+/**
+ * The session's LLM calls, one per call (a client-side flow — reverse, or forward sent to the gateway by
+ * map_remote — with the flows linked to it), in time order.
+ */
 export function sessionCalls(flows: readonly Flow[], usage?: readonly UsageRow[]): SessionCall[] {
   const rows = usageByTrace(usage);
-  const reverse = new Map(flows.filter((f) => f.direction === 'reverse').map((f) => [f.id, f]));
+  const heads = new Map(flows.filter((f) => f.parentId === undefined).map((f) => [f.id, f]));
   const childrenOf = new Map<string, Flow[]>();
   for (const f of flows) {
-    if (f.direction !== 'forward' || f.parentId === undefined || !reverse.has(f.parentId)) continue;
+    if (f.parentId === undefined || !heads.has(f.parentId)) continue;
     const children = childrenOf.get(f.parentId);
     if (children) children.push(f);
     else childrenOf.set(f.parentId, [f]);
   }
   const out: SessionCall[] = [];
   const calls = new Set<string>();
-  // Reverse flows first: a forward flow linked to one that is a call is that call seen at the provider.
-  for (const f of [...reverse.values(), ...flows.filter((x) => x.direction !== 'reverse')]) {
-    if (f.direction === 'forward' && f.parentId !== undefined && calls.has(f.parentId)) continue;
+  // Client-side flows first: a flow linked to one that is a call is that call seen at the provider.
+  for (const f of [...heads.values(), ...flows.filter((x) => x.parentId !== undefined)]) {
+    if (f.parentId !== undefined && calls.has(f.parentId)) continue;
     let read = readCall(f);
     if (read.api === null) continue;
     calls.add(f.id);
-    const children = f.direction === 'reverse' ? (childrenOf.get(f.id) ?? []) : [];
+    const children = childrenOf.get(f.id) ?? [];
     // The client's side is the conversation; when its body was not stored, the provider side stands in.
     if (read.body === null) {
       for (const child of children) {

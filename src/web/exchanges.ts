@@ -1,7 +1,7 @@
-// GET /api/sessions/:id/exchanges: a session's exchanges in time order, each client-side (reverse) row with the
-// provider-side (forward) rows it caused, paired by "CCProxy_TraceTimings".parent_trace_id only (never by times);
-// forward rows that no reverse row caused (a client's own HTTPS traffic) stand alone. One summary line per row,
-// no bodies, paged by a cursor over the heads.
+// GET /api/sessions/:id/exchanges: a session's exchanges in time order, each client-side row (a reverse row, or a
+// forward row that map_remote sent to the gateway) with the provider-side (forward) rows it caused, paired by
+// "CCProxy_TraceTimings".parent_trace_id only (never by times); forward rows that nothing caused (a client's own
+// HTTPS traffic) stand alone. One summary line per row, no bodies, paged by a cursor over the heads.
 import type pg from 'pg';
 import { TOTAL_TOKENS_SQL } from '../read/filter.js';
 import { TABLE } from '../store/table.js';
@@ -58,7 +58,9 @@ const s = (v: unknown) => (v === null || v === undefined ? null : String(v));
 export function lineOf(r: Row): ExchangeLine {
   const status = n(r.status_code);
   const flags: string[] = [];
-  if (r.error_type !== null || (status !== null && status >= 400)) flags.push('error');
+  // An upgraded connection its client left without a close (Codex CLI on every exit) did not fail.
+  const leftUpgraded = status === 101 && r.error_type === 'client_aborted';
+  if ((r.error_type !== null && !leftUpgraded) || (status !== null && status >= 400)) flags.push('error');
   if (r.end_time === null && r.error_type === null) flags.push('in_progress');
   if (r.streamed === true || /event-stream/i.test(String(r.response_content_type ?? ''))) flags.push('streamed');
   if (r.request_body_truncated === true || r.response_body_truncated === true) flags.push('truncated');
@@ -87,7 +89,7 @@ export function lineOf(r: Row): ExchangeLine {
   };
 }
 
-/** Reverse rows with the forward rows linked to them; a model asked of the provider that the client did not name is flagged. */
+/** Client-side rows with the rows linked to them; a model asked of the provider that the client did not name is flagged. */
 export function pair(heads: Row[], children: Row[]): Exchange[] {
   const byParent = new Map<string, ExchangeLine[]>();
   for (const c of children) {
@@ -97,8 +99,9 @@ export function pair(heads: Row[], children: Row[]): Exchange[] {
   }
   return heads.map((h) => {
     const line = lineOf(h);
-    if (line.direction === 'forward') return { client: null, provider: [line], flags: [] };
     const provider = byParent.get(line.trace_id) ?? [];
+    // A forward row of its own (a client that went straight to a provider): the provider's side, no client row.
+    if (line.direction === 'forward' && provider.length === 0) return { client: null, provider: [line], flags: [] };
     const asked = line.requested_model;
     const rewritten = asked !== null && provider.some((p) => p.requested_model !== null && p.requested_model !== asked);
     return { client: line, provider, flags: rewritten ? ['model_rewritten'] : [] };
@@ -110,20 +113,20 @@ export async function listExchanges(pool: pg.Pool, sessionId: string, o: { limit
   const page = c ? ' AND t.start_time >= $3 AND (t.start_time, t.trace_id) > ($3, $4)' : '';
   const heads = await pool.query(
     `SELECT ${COLUMNS} FROM ${TABLE} t LEFT JOIN ${TIMINGS_TABLE} x ON x.trace_id = t.trace_id ${USAGE_OF_TRACE_SQL('t')}
-     WHERE t.session_id = $1 AND (t.proxy_direction = 0 OR x.parent_trace_id IS NULL)${page}
+     WHERE t.session_id = $1 AND x.parent_trace_id IS NULL${page}
      ORDER BY t.start_time, t.trace_id LIMIT $2`,
     [sessionId, o.limit + 1, ...(c ? [new Date(c.time), c.id] : [])],
   );
   const rows = heads.rows.slice(0, o.limit) as Row[];
-  const reverseIds = rows.filter((r) => Number(r.proxy_direction) === 0).map((r) => String(r.trace_id));
+  const headIds = rows.map((r) => String(r.trace_id));
   const children =
-    reverseIds.length === 0
+    headIds.length === 0
       ? []
       : (
           await pool.query(
             `SELECT ${COLUMNS}, x.parent_trace_id FROM ${TIMINGS_TABLE} x JOIN ${TABLE} t ON t.trace_id = x.trace_id ${USAGE_OF_TRACE_SQL('t')}
              WHERE x.parent_trace_id = ANY($1) ORDER BY t.start_time, t.trace_id`,
-            [reverseIds],
+            [headIds],
           )
         ).rows;
   const last = rows[rows.length - 1];

@@ -115,13 +115,15 @@ export function sessionViews(prices: PriceOverrides = {}): Record<string, Sessio
   };
 }
 
-/** GET /api/traces/:id/pair: a client request (reverse trace) beside each provider call linked to it. */
+/** GET /api/traces/:id/pair: a client request (reverse trace, or forward sent to the gateway) beside each provider call linked to it. */
 export async function tracePair(pool: pg.Pool, traceId: string): Promise<unknown> {
   return withClient(pool, async (client) => {
     const reverse = await readFlow(client, traceId);
     if (!reverse) throw new ApiError(404, 'not_found', `no trace with id ${traceId}`);
-    if (reverse.direction !== 'reverse') throw new ApiError(400, 'invalid_request', `trace ${traceId} is a provider-side (forward) trace: ask for its client request${reverse.parentId ? `, ${reverse.parentId}` : ''}`);
     const { rows } = await client.query<{ trace_id: string }>(`SELECT trace_id FROM ${TIMINGS_TABLE} WHERE parent_trace_id = $1`, [traceId]);
+    // A client request is a reverse trace, or a forward one that map_remote sent to the gateway (calls link to it).
+    if (reverse.parentId !== undefined || (reverse.direction === 'forward' && rows.length === 0))
+      throw new ApiError(400, 'invalid_request', `trace ${traceId} is a provider-side (forward) trace: ask for its client request${reverse.parentId ? `, ${reverse.parentId}` : ''}`);
     const pairs = [];
     for (const r of rows) {
       const forward = await readFlow(client, r.trace_id);

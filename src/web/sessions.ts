@@ -116,7 +116,12 @@ const num = (v: unknown) => (v === null || v === undefined ? 0 : Number(v));
 const iso = (v: unknown) => (v instanceof Date ? v.toISOString() : String(v));
 
 /** A client's request: a reverse row, or a forward row that no reverse row caused. */
-const IS_REQUEST = '(t.proxy_direction = 0 OR x.parent_trace_id IS NULL)';
+const IS_REQUEST = 'x.parent_trace_id IS NULL';
+/**
+ * A failed request: an error status, or an error without a status that is not how an upgraded connection ends when
+ * its client leaves without a close (Codex CLI's WebSocket, on every exit).
+ */
+const FAILED = "(t.status_code >= 400 OR (t.error_type IS NOT NULL AND NOT (t.status_code = 101 AND t.error_type = 'client_aborted')))";
 
 /** The summaries of these sessions, in the order given. */
 export async function summarise(pool: pg.Pool, ids: string[]): Promise<SessionSummary[]> {
@@ -128,7 +133,7 @@ export async function summarise(pool: pg.Pool, ids: string[]): Promise<SessionSu
       `SELECT t.session_id, min(t.start_time) AS first_time, max(t.start_time) AS last_time,
               max(coalesce(t.end_time, t.start_time)) AS last_end, count(*) AS traces,
               count(*) FILTER (WHERE ${IS_REQUEST}) AS requests,
-              count(*) FILTER (WHERE ${IS_REQUEST} AND (t.error_type IS NOT NULL OR t.status_code >= 400)) AS errors,
+              count(*) FILTER (WHERE ${IS_REQUEST} AND ${FAILED}) AS errors,
               (SELECT f.request_headers ->> 'user-agent' FROM ${TABLE} f WHERE f.session_id = t.session_id ORDER BY f.start_time, f.proxy_direction LIMIT 1) AS client
        FROM ${TABLE} t LEFT JOIN ${TIMINGS_TABLE} x ON x.trace_id = t.trace_id
        WHERE t.session_id = ANY($1) GROUP BY t.session_id`,
