@@ -11,6 +11,7 @@ import { createLogger } from '../log.js';
 import { waitForSignal } from '../wait-for-signal.js';
 import { openCapture } from './capture-point.js';
 import { stoppedLine } from '../store/counters.js';
+import { unknownSettings } from '../config/unknown-settings.js';
 
 /** The flags of `mitm start` (node:util parseArgs options), each a field of StandaloneRequest. */
 export const STANDALONE_FLAGS = {
@@ -74,6 +75,7 @@ export function standaloneSettings(loaded: LoadedConfig, r: StandaloneRequest): 
 export async function runStandaloneCapture(loaded: LoadedConfig, r: StandaloneRequest): Promise<number> {
   const { mitm, point, upstream, portSource } = standaloneSettings(loaded, r);
   const log = createLogger(point, { debug: mitm.debug });
+  for (const w of unknownSettings(loaded)) log.warn(w);
   const tightened = tightenedMessage(loaded.dir, tightenTree(loaded.dir));
   if (tightened) log.warn(tightened);
   const capture = await openCapture(loaded, mitm, log, point === 'forward');

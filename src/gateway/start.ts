@@ -17,6 +17,7 @@ import { Router } from './router/router.js';
 import { fallbackTargets, routerSettings } from './router/settings.js';
 import { unimplementedWarning } from './router/unimplemented.js';
 import { createUpstream } from './upstream.js';
+import { unknownSettings } from '../config/unknown-settings.js';
 
 export interface GatewayOptions {
   loaded: LoadedConfig;
@@ -54,7 +55,7 @@ export interface PreparedGateway {
 export async function prepareGateway(loaded: LoadedConfig, env: NodeJS.ProcessEnv, logger: Logger, preloaded?: ModelTable): Promise<PreparedGateway> {
   const cfg = loaded.config.ccproxy;
   const models = preloaded ?? loadModels(loaded.dir, env);
-  for (const w of models.warnings) logger.warn(w);
+  for (const w of [...unknownSettings(loaded), ...models.warnings]) logger.warn(w);
   const settings = routerSettings(models.file, models.text);
   const ignored = unimplementedWarning(models.file, models.text);
   if (ignored) logger.warn(ignored);

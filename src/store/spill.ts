@@ -49,7 +49,7 @@ export class Spill {
       }
       this.claimed.push({ path: target, ts: Number(m[2]), seq: Number(m[3]), pos: 0 });
       claimed++;
-      this.pendingOps += countLines(target);
+      this.pendingOps += countOpsIn(target);
     }
     this.claimed.sort((a, b) => a.ts - b.ts || a.seq - b.seq);
     return claimed;
@@ -151,16 +151,33 @@ export class Spill {
   }
 }
 
-function countLines(path: string): number {
+/** A line's end that says how many handed-over operations it carries (encodeOp writes `n` last, when over 1). */
+const CARRIES = /,"n":(\d+)\}$/;
+
+/**
+ * The handed-over operations a spill file holds, in the unit the writer counts (a line of merged operations
+ * carries several), read line end by line end without parsing the lines.
+ */
+function countOpsIn(path: string): number {
   const fd = openSync(path, 'r');
   try {
     const buf = Buffer.allocUnsafe(1 << 20);
     let count = 0;
     let pos = 0;
+    // The last characters of the line read so far: enough for `,"n":` and any count.
+    let tail = '';
     for (;;) {
       const n = readSync(fd, buf, 0, buf.length, pos);
       if (n === 0) return count;
-      for (let i = 0; i < n; i++) if (buf[i] === 0x0a) count++;
+      let from = 0;
+      for (let i = 0; i < n; i++) {
+        if (buf[i] !== 0x0a) continue;
+        const end = (tail + buf.toString('latin1', Math.max(from, i - 24), i)).slice(-24);
+        count += Number(CARRIES.exec(end)?.[1] ?? 1);
+        tail = '';
+        from = i + 1;
+      }
+      tail = (tail + buf.toString('latin1', Math.max(from, n - 24), n)).slice(-24);
       pos += n;
     }
   } finally {
