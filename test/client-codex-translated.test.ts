@@ -65,6 +65,24 @@ test('Codex CLI → map_remote → the gateway → an Anthropic deployment: answ
     // Its first choice, the WebSocket, was taken: the gateway upgraded it and answered on it, no HTTPS fallback.
     assert.ok(responses.some((x) => x.method === 'GET' && x.status_code === 101), `the upgrade: ${JSON.stringify(rows)}`);
     assert.ok(!responses.some((x) => x.method === 'POST'), `no fallback to HTTPS: ${JSON.stringify(rows)}`);
+    // Recorded at its two ends, counted once: the hop through the reverse capture is not a row of its own, each
+    // Messages call links to the upgrade Codex opened, and only the provider's end is billed.
+    assert.ok(!rows.some((x) => x.d === 0), `no reverse row: the hop is relayed with its link: ${JSON.stringify(rows)}`);
+    let usage: { trace_id: string; path: string; billed: boolean; client_trace_id: string | null; parent: string | null }[] = [];
+    for (let i = 0; i < 40; i++) {
+      usage = await stack.sql<(typeof usage)[number]>(
+        `SELECT u.trace_id, split_part(t.path, '?', 1) AS path, u.billed, u.client_trace_id, x.parent_trace_id AS parent
+           FROM "CCProxy_LlmUsage" u JOIN "CCProxy_HttpTraces" t ON t.trace_id = u.trace_id LEFT JOIN "CCProxy_TraceTimings" x ON x.trace_id = u.trace_id ORDER BY t.start_time`,
+      );
+      if (usage.some((u) => u.path === '/v1/responses') && usage.some((u) => u.path === '/v1/messages')) break;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    const upgradeIds = new Set(usage.filter((u) => u.path === '/v1/responses').map((u) => u.trace_id));
+    const calls = usage.filter((u) => u.path === '/v1/messages');
+    assert.ok(upgradeIds.size >= 1 && calls.length >= 1, JSON.stringify(usage));
+    for (const c of calls) assert.ok(c.billed && c.parent !== null && upgradeIds.has(c.client_trace_id!), `a Messages call linked to Codex's upgrade, billed: ${JSON.stringify(usage)}`);
+    const named = new Set(calls.map((c) => c.client_trace_id));
+    for (const u of usage.filter((x) => x.path === '/v1/responses' && named.has(x.trace_id))) assert.equal(u.billed, false, `the client's end of a call counted at the provider's: ${JSON.stringify(usage)}`);
   } finally {
     await stack.cleanup();
     await standIn.close();

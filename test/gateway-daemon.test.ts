@@ -13,6 +13,7 @@ import { PROVIDER_HOST, stopAndCheck, startDetached, PORTS_ZERO_YAML } from './h
 import { GEMINI_TEXT, GeminiStandIn } from './helpers/gemini-standin.js';
 import { OpenAIStandIn, RESPONSE_TEXT } from './helpers/openai-standin.js';
 import { tempConfigDir } from './helpers/pg.js';
+import { runCli } from './helpers/cli.js';
 
 describe('the daemon: Responses over WebSocket and SSE, and Gemini, through both capture points', () => {
   const caDir = tempConfigDir();
@@ -59,6 +60,22 @@ describe('the daemon: Responses over WebSocket and SSE, and Gemini, through both
     assert.equal(openai.wsMessages.at(-1)!.model, 'gpt-5-upstream');
     ws.close();
     await once(ws, 'close');
+    // Both ends recorded and linked, as an HTTP call's are: the provider's upgrade names the client's, and the turn
+    // is billed once, at the provider's end.
+    const sql = `SELECT t.trace_id, t.proxy_direction AS d, x.parent_trace_id AS parent, u.billed, u.client_trace_id
+      FROM "CCProxy_HttpTraces" t LEFT JOIN "CCProxy_TraceTimings" x ON x.trace_id = t.trace_id LEFT JOIN "CCProxy_LlmUsage" u ON u.trace_id = t.trace_id
+      WHERE t.status_code = 101 AND split_part(t.path, '?', 1) = '/v1/responses' ORDER BY t.proxy_direction`;
+    let rows: { trace_id: string; d: number; parent: string | null; billed: boolean | null; client_trace_id: string | null }[] = [];
+    for (let i = 0; i < 100; i++) {
+      const r = await runCli(['db', 'sql', '--json', sql], env);
+      assert.equal(r.code, 0, r.stderr);
+      rows = JSON.parse(r.stdout);
+      if (rows.length === 2 && rows.every((x) => x.billed !== null)) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const [client, provider] = rows as [(typeof rows)[0], (typeof rows)[0]];
+    assert.deepEqual([client?.d, provider?.d, provider?.parent, provider?.client_trace_id], [0, 1, client?.trace_id, client?.trace_id], JSON.stringify(rows));
+    assert.deepEqual([client.billed, provider.billed], [false, true]);
   });
 
   test('a streamed responses.create and a Gemini generateContent', async () => {
