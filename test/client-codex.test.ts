@@ -11,6 +11,10 @@ import { before, test } from 'node:test';
 import { ensureClients, setMitmSettings, startClientStack } from './helpers/clients.js';
 import { providerCA } from './helpers/gateway.js';
 import { OpenAIStandIn, RESPONSE_TEXT } from './helpers/openai-standin.js';
+import { loadConfig } from '../src/config/load.js';
+import { openDatabase } from '../src/store/database.js';
+import type { Conversation } from '../src/view/conversation.js';
+import { sessionViews } from '../src/web/session-views.js';
 
 const PROMPT = 'Say hello to the stand-in.';
 const OPENAI = 'https://api.openai.com';
@@ -103,6 +107,18 @@ test('Codex CLI over the Responses WebSocket, mapped to a stand-in: answered, th
       assert.deepEqual(own.map((m) => m.seq), own.map((_, i) => i), 'seq counts from 0 per connection');
       // Codex exits without a close frame: then the row says so instead of a last close message.
       assert.ok(own.at(-1)?.opcode === 8 || u.error_message, `the end is recorded: ${JSON.stringify(u)}`);
+    }
+    // The viewer's conversation is read from the connection's messages, turn by turn, as over HTTP+SSE.
+    const db = await openDatabase(loadConfig({ ...process.env, ...stack.env, CCPROXY_CONFIG_DIR: stack.dir }), { transient: true });
+    try {
+      const conv = (await sessionViews().conversation!(db.pool, upgrades[0]!.session_id!, new URLSearchParams())) as Conversation;
+      assert.equal(conv.api, 'openai-responses', JSON.stringify(conv.notes));
+      assert.ok(conv.items.some((i) => i.kind === 'user' && i.text.includes(PROMPT)), JSON.stringify(conv.items.map((i) => i.kind)));
+      assert.ok(conv.items.some((i) => i.kind === 'assistant' && i.text.includes(RESPONSE_TEXT)), JSON.stringify(conv.items.map((i) => i.kind)));
+      const traces = new Set(conv.items.map((i) => i.traceId.replace(/~\d+$/, '')));
+      assert.ok([...traces].every((t) => upgrades.some((u) => u.trace_id === t)), 'each item names its connection, with its turn');
+    } finally {
+      await db.close();
     }
   } finally {
     await stack.cleanup();

@@ -14,6 +14,7 @@ import { ApiError, sendError, sendJson } from './respond.js';
 import { listSessions } from './sessions.js';
 import { tracePair } from './session-views.js';
 import { readBody, traceDetail } from './trace-detail.js';
+import { traceOf } from '../view/ws-turns.js';
 import { listTracePage } from './trace-list.js';
 import type { Tokens } from './tokens.js';
 
@@ -68,7 +69,7 @@ const ROUTES: [RegExp, Handler][] = [
   [
     /^\/api\/traces\/([^/]+)$/,
     async (m, _q, ctx) => {
-      const d = await traceDetail(ctx.pool(), decodeURIComponent(m[1]!));
+      const d = await traceDetail(ctx.pool(), traceOf(decodeURIComponent(m[1]!)));
       if (!d) throw new ApiError(404, 'not_found', `no trace with id ${decodeURIComponent(m[1]!)}`);
       return d;
     },
@@ -77,7 +78,7 @@ const ROUTES: [RegExp, Handler][] = [
   [
     /^\/api\/traces\/([^/]+)\/body\/(request|response)$/,
     async (m, q, ctx, _req, res) => {
-      const found = await readBody(ctx.pool(), decodeURIComponent(m[1]!), m[2] as 'request' | 'response', res, q.get('download') === '1');
+      const found = await readBody(ctx.pool(), traceOf(decodeURIComponent(m[1]!)), m[2] as 'request' | 'response', res, q.get('download') === '1');
       if (!found) throw new ApiError(404, 'not_found', `no trace with id ${decodeURIComponent(m[1]!)}`);
       return undefined;
     },

@@ -5,7 +5,8 @@
 // BODY_BUDGET bytes of bodies.
 import type pg from 'pg';
 import type { Flow } from '../flow/flow.js';
-import { readFlow } from '../read/read-flows.js';
+import type { WsMessage } from '../flow/websocket.js';
+import { readFlow, readWsMessages } from '../read/read-flows.js';
 import { rowToFlow } from '../store/flow-row.js';
 import { COLUMNS, TABLE } from '../store/table.js';
 import { withClient } from '../store/database.js';
@@ -18,6 +19,8 @@ import { buildConversation } from '../view/conversation.js';
 import { pairDiff } from '../view/pair-diff.js';
 import { markRoles } from '../view/roles.js';
 import type { UsageRow } from '../view/usage-row.js';
+import { traceOf, turnId, withTurns } from '../view/ws-turns.js';
+import { isResponsesUpgrade } from '../usage/responses-ws.js';
 import { ApiError } from './respond.js';
 
 /** Exchanges of one session read for its views: a 2,000-request session seen at both ends, and some more. */
@@ -89,7 +92,14 @@ export async function sessionFlows(pool: pg.Pool, sessionId: string, limits = { 
   await read(lightKept, WITHOUT_BODIES);
   flows.sort((a, b) => (a.timing.start ?? 0) - (b.timing.start ?? 0) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   const { rows } = await pool.query(`SELECT * FROM ${USAGE_TABLE} WHERE trace_id = ANY($1)`, [flows.map((f) => f.id)]);
-  return { flows, usage: rows as UsageRow[], capped };
+  // A Responses WebSocket connection's calls are in its messages: one flow per turn (view/ws-turns.ts), and its
+  // usage rows, one per turn, named as the turns are.
+  const messages = new Map<string, WsMessage[]>();
+  for (const f of flows) if (isResponsesUpgrade(f)) messages.set(f.id, await readWsMessages(pool, f.id));
+  const expanded = withTurns(flows, (id) => messages.get(id));
+  const turned = new Set(expanded.filter((f) => f.id !== traceOf(f.id)).map((f) => traceOf(f.id)));
+  const usage = (rows as UsageRow[]).map((r) => (turned.has(String(r.trace_id)) ? { ...r, trace_id: turnId(String(r.trace_id), Number(r.call_seq ?? 0)) } : r));
+  return { flows: expanded, usage, capped };
 }
 
 const withCap = <T extends object>(value: T, s: SessionFlows): T & { capped: boolean } => ({ ...value, capped: s.capped });
@@ -116,7 +126,8 @@ export function sessionViews(prices: PriceOverrides = {}): Record<string, Sessio
 }
 
 /** GET /api/traces/:id/pair: a client request (reverse trace, or forward sent to the gateway) beside each provider call linked to it. */
-export async function tracePair(pool: pg.Pool, traceId: string): Promise<unknown> {
+export async function tracePair(pool: pg.Pool, id: string): Promise<unknown> {
+  const traceId = traceOf(id);
   return withClient(pool, async (client) => {
     const reverse = await readFlow(client, traceId);
     if (!reverse) throw new ApiError(404, 'not_found', `no trace with id ${traceId}`);
