@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { PassThrough } from 'node:stream';
+import { PassThrough, Writable } from 'node:stream';
 import { text } from 'node:stream/consumers';
 import { assertValidHar } from '../../test/helpers/har-validate.js';
 import { newFlow, type Flow } from '../flow/flow.js';
@@ -174,4 +174,29 @@ test('writeHar streams a whole HAR document: head, entries one per line, tail', 
   await writeHar((async function* () {})(), empty, { name: 'ccproxy', version: '0' });
   empty.end();
   assertValidHar(JSON.parse(await emptyBody));
+});
+
+test('writeHar waits for a slow output as often as it must and leaves no listener behind', async () => {
+  async function* many() {
+    for (let i = 0; i < 40; i++) yield { flow: flow({ id: `t-${i}` }), wsMessages: [] };
+  }
+  let waits = 0;
+  const out = new Writable({
+    highWaterMark: 64,
+    write(_chunk, _enc, cb) {
+      setImmediate(cb);
+    },
+  });
+  out.on('drain', () => waits++);
+  const warnings: Error[] = [];
+  const warned = (w: Error) => warnings.push(w);
+  process.on('warning', warned);
+  try {
+    assert.equal(await writeHar(many(), out, { name: 'ccproxy', version: '0' }), 40);
+  } finally {
+    process.off('warning', warned);
+  }
+  assert.ok(waits > 11, `it waited ${waits} times`);
+  assert.deepEqual([out.listenerCount('drain'), out.listenerCount('close')], [1, 0], 'only the test\'s own listener');
+  assert.deepEqual(warnings.map((w) => w.name), []);
 });

@@ -23,7 +23,7 @@ export async function writeHar(flows: AsyncIterable<StoredFlow>, out: Writable, 
   out.on('error', onError);
   const write = async (text: string) => {
     if (failed) throw failed;
-    if (!out.write(text)) await Promise.race([once(out, 'drain'), once(out, 'close')]).catch(() => {});
+    if (!out.write(text)) await drainedOrClosed(out);
     if (failed) throw failed;
   };
   try {
@@ -60,4 +60,17 @@ export async function exportHarFile(flows: AsyncIterable<StoredFlow>, file: stri
     rmSync(partial, { force: true });
     throw err;
   }
+}
+
+/** Resolves when `out` drains or closes, whichever comes first, and leaves no listener behind (a long export waits many times). */
+function drainedOrClosed(out: Writable): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      out.off('drain', done);
+      out.off('close', done);
+      resolve();
+    };
+    out.on('drain', done);
+    out.on('close', done);
+  });
 }

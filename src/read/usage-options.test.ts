@@ -21,6 +21,8 @@ test('bounds: a calendar date, or an age counted back from now', () => {
   badArgs(() => parseBound('yesterday', '--until'), /--until: invalid date "yesterday": expected YYYY-MM-DD or an age/);
   badArgs(() => parseBound('20261120', '--since'), /invalid date/);
   badArgs(() => parseBound('999999999d', '--since', now), /--since: "999999999d" reaches back before the year 1/);
+  badArgs(() => parseBound('0000-01-01', '--since'), /--since: "0000-01-01" is before the year 1/);
+  assert.deepEqual(parseBound('0001-01-01', '--until'), { date: '0001-01-01' });
   assert.deepEqual(parseBound('700000d', '--since', now), { instant: new Date(now - 700_000 * 86_400_000).toISOString() });
 });
 

@@ -35,6 +35,8 @@ export function parseBound(text: string, flag: string, now = Date.now()): Bound 
   if (/^\d{4}-\d{2}-\d{2}$/.test(t)) {
     const d = new Date(`${t}T00:00:00Z`);
     if (Number.isNaN(d.getTime()) || d.toISOString().slice(0, 10) !== t) throw new UserError(`${flag}: ${JSON.stringify(text)} is not a calendar date`, BAD_ARGUMENTS);
+    // The year 0 is not a calendar year: PostgreSQL counts 1 BC before 1 AD.
+    if (t < '0001-01-01') throw new UserError(`${flag}: ${JSON.stringify(text)} is before the year 1`, BAD_ARGUMENTS);
     return { date: t };
   }
   let seconds: number;

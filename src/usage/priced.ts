@@ -36,9 +36,15 @@ export function setPricedCalls(flow: Flow, calls: PricedCall[]): void {
   flow.metadata[TURNS] = calls;
 }
 
-/** Each turn of a Responses WebSocket priced at the time it started. */
+/**
+ * Each turn of a Responses WebSocket priced at the time it started. A warm-up (`generate: false`) answered without
+ * any token count (a gateway answers it itself) generated nothing and reached no provider: not billed.
+ */
 export function priceTurns(turns: readonly WsTurn[], book: PriceBook): PricedCall[] {
-  return turns.map(({ call, at }) => ({ call, cost: priceCall(call, book, new Date(at)), at }));
+  return turns.map(({ call, at, warmup }) => {
+    const counted = call.tokens.input !== null || call.tokens.output !== null;
+    return { call, cost: warmup && !counted ? notBilled('a warm-up (generate: false) that generated nothing') : priceCall(call, book, new Date(at)), at };
+  });
 }
 
 /**

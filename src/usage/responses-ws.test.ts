@@ -2,7 +2,9 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { fixture, llmFlow } from '../../test/helpers/llm-flow.js';
 import { WS_CLIENT_TO_SERVER, WS_SERVER_TO_CLIENT, type WsMessage } from '../flow/websocket.js';
-import { extractWebSocketCalls } from './responses-ws.js';
+import { extractWebSocketCalls, ResponsesWsReader } from './responses-ws.js';
+import { priceTurns } from './priced.js';
+import { PriceBook } from './prices.js';
 
 /** The SSE fixture's events as the WebSocket sends them: one text message per event, 100 ms apart. */
 function turn(seq: number, at: number, model: string, cutBefore?: string): WsMessage[] {
@@ -31,4 +33,19 @@ test('Responses over a WebSocket: one call per response.create, usage from its r
   assert.equal(second.requestedModel, 'gpt-5.6-sol');
   assert.equal(second.tokens.output, null);
   assert.ok(second.notes.includes('the stream ended before response.completed'));
+});
+
+test('a warm-up (generate: false) answered without usage is not billed; one with usage is priced as any turn', () => {
+  const upgrade = llmFlow({ host: 'api.openai.com', path: '/v1/responses', method: 'GET', status: 101, response: null });
+  const msg = (seq: number, direction: 0 | 1, data: unknown): WsMessage => ({ seq, direction, at: new Date(1_000_000 + seq * 10), opcode: 1, size: 0, payload: Buffer.from(JSON.stringify(data)), truncated: false });
+  const warmup = { type: 'response.create', model: 'gpt-5.5', input: [], generate: false };
+  const local = [msg(0, 0, warmup), msg(1, 1, { type: 'response.created', response: { id: 'w', status: 'in_progress', usage: null } }), msg(2, 1, { type: 'response.completed', response: { id: 'w', status: 'completed', output: [], usage: null } })];
+  const reader = new ResponsesWsReader(upgrade);
+  for (const m of local) reader.add(m);
+  const [priced] = priceTurns(reader.finish(), new PriceBook());
+  assert.deepEqual([priced!.cost.usd, priced!.cost.reason], [0, 'not billed: a warm-up (generate: false) that generated nothing']);
+  const counted = new ResponsesWsReader(upgrade);
+  for (const m of [msg(0, 0, warmup), msg(1, 1, { type: 'response.completed', response: { id: 'w', status: 'completed', output: [], usage: { input_tokens: 10, output_tokens: 0, input_tokens_details: { cached_tokens: 0 }, output_tokens_details: { reasoning_tokens: 0 } } } })]) counted.add(m);
+  const [billed] = priceTurns(counted.finish(), new PriceBook());
+  assert.ok(billed!.cost.usd! > 0 && billed!.cost.reason === null, JSON.stringify(billed!.cost));
 });

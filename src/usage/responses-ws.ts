@@ -21,6 +21,8 @@ const DELTA_HEAD = /^\s*\{\s*"type"\s*:\s*"response\.[a-z_.]*delta"/;
 export interface WsTurn {
   call: LlmCall;
   at: number;
+  /** A warm-up (`generate: false`): the request prepares the connection and asks for no output. */
+  warmup: boolean;
 }
 
 /** Whether an upgrade is a Responses WebSocket whose turns the usage stage reads. */
@@ -33,7 +35,7 @@ export function isResponsesUpgrade(flow: Flow): boolean {
 /** Reads a Responses WebSocket connection's turns from its messages, in order; `finish` once it has closed. */
 export class ResponsesWsReader {
   private readonly turns: WsTurn[] = [];
-  private turn: { call: LlmCall; sentAt: number; events: SseEvent[]; firstDeltaAt: number | null; lastAt: number | null } | null = null;
+  private turn: { call: LlmCall; sentAt: number; events: SseEvent[]; firstDeltaAt: number | null; lastAt: number | null; warmup: boolean } | null = null;
 
   /** `flow` is the upgrade: its response headers give the quota. */
   constructor(private readonly flow: Flow) {}
@@ -56,7 +58,7 @@ export class ResponsesWsReader {
       call.streamed = true;
       call.quota = parseQuota(this.flow.response?.headers);
       if (m.truncated) call.notes.push('the stored response.create message was cut at the size limit');
-      this.turn = { call, sentAt: at, events: [], firstDeltaAt: null, lastAt: null };
+      this.turn = { call, sentAt: at, events: [], firstDeltaAt: null, lastAt: null, warmup: (obj(msg.response) ?? msg).generate === false };
       return;
     }
     const turn = this.turn;
@@ -91,7 +93,7 @@ export class ResponsesWsReader {
     } catch (e) {
       call.notes.push(`reading stopped at an unexpected shape: ${(e as Error).message}`);
     }
-    this.turns.push({ call, at: sentAt });
+    this.turns.push({ call, at: sentAt, warmup: turn.warmup });
   }
 }
 

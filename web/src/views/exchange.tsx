@@ -15,13 +15,17 @@ export function ExchangeView({ id }: { id: string }) {
   if (error && !d) return <Failure error={error} retry={reload} />;
   if (!d) return <Loading what="the exchange" />;
   const r = d.response;
-  const bad = d.error !== null || (r?.status ?? 0) >= 400;
+  // An upgraded connection its client left without a close (Codex CLI on every exit) did not fail.
+  const leftUpgraded = r?.status === 101 && d.error?.type === 'client_aborted';
+  const bad = (d.error !== null && !leftUpgraded) || (r?.status ?? 0) >= 400;
+  // The client's request: a reverse trace, or a forward one that map_remote sent to the gateway (calls link to it).
+  const client = d.parent_trace_id === null && (d.direction === 'reverse' || d.children.length > 0);
   return (
     <section class="view exchange" data-trace={d.trace_id}>
       {error && <Failure error={error} retry={reload} />}
       <h1 class="ex-title">
-        <span class={`dir ${d.direction}`}>{d.direction === 'reverse' ? 'client request' : 'provider request'}</span> <code>{d.request.method}</code> {d.request.url}
-        <span class={`status ${bad ? 'bad' : ''}`}>{d.error ? `${d.error.type ?? 'error'}` : (r?.status ?? 'no response')}</span>
+        <span class={`dir ${client ? 'reverse' : 'forward'}`}>{client ? 'client request' : 'provider request'}</span> <code>{d.request.method}</code> {d.request.url}
+        <span class={`status ${bad ? 'bad' : ''}`}>{d.error && !leftUpgraded ? `${d.error.type ?? 'error'}` : (r?.status ?? 'no response')}</span>
       </h1>
       <div class="ex-links">
         {d.session_id && (
@@ -42,7 +46,7 @@ export function ExchangeView({ id }: { id: string }) {
         {d.curl && <CopyCurl curl={d.curl} />}
       </div>
       {d.error && (
-        <div class="notice error">
+        <div class={`notice ${leftUpgraded ? '' : 'error'}`}>
           {d.error.type}: {d.error.message}
         </div>
       )}
