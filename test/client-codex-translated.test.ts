@@ -5,25 +5,17 @@
 // rows hold the Responses side where Codex called and the Messages side where the gateway called.
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { before, test } from 'node:test';
 import { startAnthropicStandIn } from './helpers/anthropic-standin.js';
 import { ensureClients, setApiBase, setMitmSettings, startClientStack } from './helpers/clients.js';
+import { freePort } from './helpers/daemon.js';
 
 const OPENAI = 'https://api.openai.com';
 const ANSWER = 'Hello from the Anthropic stand-in';
 
 before(ensureClients);
 
-/** A port free now, for the entry that map_remote must name before ccproxy starts. */
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as { port: number }).port;
-  await new Promise((r) => s.close(r));
-  return port;
-}
 
 test('Codex CLI → map_remote → the gateway → an Anthropic deployment: answered in the Responses API, recorded at both ends', async () => {
   const standIn = await startAnthropicStandIn();

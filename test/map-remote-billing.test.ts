@@ -4,22 +4,14 @@
 // through the reverse capture is relayed with the link but not recorded again, and only the provider's row is
 // billed. A link header a client makes up itself is not taken: such a request is recorded like any other.
 import assert from 'node:assert/strict';
-import { createServer } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, test } from 'node:test';
 import { runCli } from './helpers/cli.js';
-import { SONNET, stackConfig, startDetached, startProvider, stopAndCheck, type Provider } from './helpers/daemon.js';
+import { freePort, SONNET, stackConfig, startDetached, startProvider, stopAndCheck, type Provider } from './helpers/daemon.js';
 import { createTempDatabase, serverAvailable } from './helpers/pg.js';
 
 const MAPPED = 'https://api.anthropic.invalid';
 
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as { port: number }).port;
-  await new Promise((r) => s.close(r));
-  return port;
-}
 
 describe('a request map_remote sends to the main entry (ccproxy start --mitm)', () => {
   let provider: Provider;

@@ -9,17 +9,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { createInterface } from 'node:readline';
 import { after, before, describe, test } from 'node:test';
 import { runCli, startCli } from './helpers/cli.js';
-import { startProvider, SONNET, type Provider } from './helpers/daemon.js';
+import { freePort, startProvider, SONNET, type Provider } from './helpers/daemon.js';
 import { BACKENDS } from './helpers/pg.js';
 import { firstUrl, get, openLive, signIn } from './helpers/viewer.js';
-
-async function freePort(): Promise<number> {
-  const s = net.createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as net.AddressInfo).port;
-  await new Promise((r) => s.close(r));
-  return port;
-}
 
 /** The first line of a child's output that matches, or its exit as an error. */
 async function lineMatching(child: ReturnType<typeof startCli>, re: RegExp, stderr: string[]): Promise<string> {

@@ -12,7 +12,7 @@ import { BodyCopy } from '../flow/body-copy.js';
 import { CHUNK_TIMES_MAX, type ConnectionTiming } from '../flow/flow.js';
 import { originOf, sniFor, targetName, type ExchangeContext, type Seen, type Target } from './context.js';
 import { endToEndRaw, headerObject } from './hop.js';
-import { LINK_HEADER, linksOut, linkValue, readLink } from './link.js';
+import { LINK_HEADER, linksOut, linkValue, takeLink } from './link.js';
 import { badRequestResponse, garbageAfterRequest, inFlight } from './malformed.js';
 import { onUpstreamSocket } from './undici-socket.js';
 import { takeConnectionTiming } from './upstream-agent.js';
@@ -73,14 +73,11 @@ class Exchange implements Dispatcher.DispatchHandler {
     this.reqCopy = new BodyCopy(limit);
     this.resCopy = new BodyCopy(limit);
     // A link from this process (link.ts) is the flow's, not part of the request that goes on.
-    const link = req.headers[LINK_HEADER];
-    const linked = readLink(link);
-    const headers = link === undefined ? req.headers : withoutLink(req.headers);
-    const forward = ctx.capture.direction === 'forward';
-    this.hopOf = forward ? undefined : linked;
+    const { headers, parentId, hopOf } = takeLink(ctx.capture.direction, req.headers);
+    this.hopOf = hopOf;
     this.capture = seenRequest(
       ctx.capture,
-      { method: req.method ?? 'GET', url: seen.url, host: seen.host, path: seen.path, headers, clientIp: req.socket.remoteAddress ?? null, isHttps: seen.isHttps, start: this.startedAt, originalUrl: seen.originalUrl, parentId: forward ? linked : undefined },
+      { method: req.method ?? 'GET', url: seen.url, host: seen.host, path: seen.path, headers, clientIp: req.socket.remoteAddress ?? null, isHttps: seen.isHttps, start: this.startedAt, originalUrl: seen.originalUrl, parentId },
       this.reqCopy,
     );
     this.record = recorder(this.hopOf === undefined ? ctx : { ...ctx, sink: null }, this.capture);
@@ -281,11 +278,6 @@ class Exchange implements Dispatcher.DispatchHandler {
 
 const NOT_SENT = ['expect', LINK_HEADER];
 
-function withoutLink(h: IncomingMessage['headers']): IncomingMessage['headers'] {
-  const out = { ...h };
-  delete out[LINK_HEADER];
-  return out;
-}
 
 
 const latin1 = (raw: readonly Buffer[]): string[] => raw.map((b) => b.toString('latin1'));

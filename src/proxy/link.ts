@@ -26,6 +26,20 @@ export function readLink(value: string | string[] | undefined): string | undefin
   return i > 0 && v.slice(i + 1) === SECRET ? v.slice(0, i) : undefined;
 }
 
+/**
+ * What a capture point takes from a request's link header: the request's headers without it, the flow that
+ * caused it (`parentId`, at the forward capture) or, at the reverse capture, the flow a forward capture of this
+ * process recorded it as (`hopOf`: the exchange is relayed with that link and not recorded again).
+ */
+export function takeLink<H extends Record<string, unknown>>(direction: 'reverse' | 'forward', headers: H): { headers: H; parentId?: string; hopOf?: string } {
+  const link = headers[LINK_HEADER] as string | string[] | undefined;
+  if (link === undefined) return { headers };
+  const rest = { ...headers };
+  delete rest[LINK_HEADER];
+  const linked = readLink(link);
+  return direction === 'forward' ? { headers: rest, parentId: linked } : { headers: rest, hopOf: linked };
+}
+
 const gateways = new Set<string>();
 const forwards = new Map<string, (host: string) => boolean>();
 /** The reverse captures of this process, by port: the hosts they listen on. */

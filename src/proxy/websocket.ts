@@ -15,7 +15,7 @@ import type { Capture } from '../capture/stage.js';
 import { BodyCopy } from '../flow/body-copy.js';
 import { targetName, type ExchangeContext, type Seen, type Target } from './context.js';
 import { endToEndRaw, headerObject } from './hop.js';
-import { LINK_HEADER, linksOut, linkValue, readLink } from './link.js';
+import { linksOut, linkValue, takeLink } from './link.js';
 import { classifyUpstreamError, type ErrorType } from './upstream-error.js';
 import { errorAnswer, statusHead, upgradeRequest } from './upgrade-wire.js';
 import { FrameError } from './ws-frames.js';
@@ -73,15 +73,11 @@ class UpgradeRelay {
   ) {
     // A link from this process (link.ts): the flow's at the forward capture; at the reverse capture, the upgrade is a
     // hop of a flow a forward capture has recorded (map_remote), relayed with its link and not recorded again.
-    const link = req.headers[LINK_HEADER];
-    const linked = readLink(link);
-    const forward = ctx.capture.direction === 'forward';
-    this.hopOf = forward ? undefined : linked;
-    const headers = { ...req.headers };
-    delete headers[LINK_HEADER];
+    const { headers, parentId, hopOf } = takeLink(ctx.capture.direction, req.headers);
+    this.hopOf = hopOf;
     this.capture = seenRequest(
       ctx.capture,
-      { method: req.method ?? 'GET', url: seen.url, host: seen.host, path: seen.path, headers, clientIp: req.socket.remoteAddress ?? null, isHttps: seen.isHttps, start: Date.now(), originalUrl: seen.originalUrl, parentId: forward ? linked : undefined },
+      { method: req.method ?? 'GET', url: seen.url, host: seen.host, path: seen.path, headers, clientIp: req.socket.remoteAddress ?? null, isHttps: seen.isHttps, start: Date.now(), originalUrl: seen.originalUrl, parentId },
       null,
     );
     this.record = recorder(this.hopOf === undefined ? ctx : { ...ctx, sink: null }, this.capture);

@@ -56,14 +56,26 @@ export async function readFlow(client: pg.ClientBase, traceId: string): Promise<
 
 /** An upgraded connection's messages, in the order the capture point saw them. */
 export async function readWsMessages(client: pg.ClientBase | pg.Pool, traceId: string): Promise<WsMessage[]> {
-  const { rows } = await client.query({ text: `SELECT seq, direction, at, opcode, size, payload, truncated FROM ${WS_TABLE} WHERE trace_id = $1 ORDER BY seq`, values: [traceId] });
-  return rows.map((r) => ({
-    seq: Number(r.seq),
-    direction: Number(r.direction) === 0 ? 0 : 1,
-    at: r.at instanceof Date ? r.at : new Date(r.at),
-    opcode: Number(r.opcode),
-    size: Number(r.size),
-    payload: r.payload ?? null,
-    truncated: r.truncated === true,
-  }));
+  return (await readWsMessagesOf(client, [traceId])).get(traceId) ?? [];
+}
+
+/** The messages of several upgraded connections in one query, by trace, each in order. */
+export async function readWsMessagesOf(client: pg.ClientBase | pg.Pool, traceIds: readonly string[]): Promise<Map<string, WsMessage[]>> {
+  const out = new Map<string, WsMessage[]>();
+  if (traceIds.length === 0) return out;
+  const { rows } = await client.query({ text: `SELECT trace_id, seq, direction, at, opcode, size, payload, truncated FROM ${WS_TABLE} WHERE trace_id = ANY($1) ORDER BY trace_id, seq`, values: [traceIds] });
+  for (const r of rows) {
+    const list = out.get(r.trace_id) ?? [];
+    if (list.length === 0) out.set(r.trace_id, list);
+    list.push({
+      seq: Number(r.seq),
+      direction: Number(r.direction) === 0 ? 0 : 1,
+      at: r.at instanceof Date ? r.at : new Date(r.at),
+      opcode: Number(r.opcode),
+      size: Number(r.size),
+      payload: r.payload ?? null,
+      truncated: r.truncated === true,
+    });
+  }
+  return out;
 }

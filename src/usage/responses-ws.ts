@@ -32,6 +32,22 @@ export function isResponsesUpgrade(flow: Flow): boolean {
   return RESPONSES_PATH.test(path);
 }
 
+/**
+ * A client's text message when it is a `response.create`: the request it carries (its fields without `type`, or
+ * the older form's `response` object). Null for any other message.
+ */
+export function responseCreate(text: string): { request: Record<string, unknown> } | null {
+  let msg: Record<string, unknown> | null;
+  try {
+    msg = obj(JSON.parse(text));
+  } catch {
+    return null;
+  }
+  if (msg?.type !== 'response.create') return null;
+  const { type: _, ...fields } = msg;
+  return { request: obj(msg.response) ?? fields };
+}
+
 /** Reads a Responses WebSocket connection's turns from its messages, in order; `finish` once it has closed. */
 export class ResponsesWsReader {
   private readonly turns: WsTurn[] = [];
@@ -45,20 +61,15 @@ export class ResponsesWsReader {
     const text = bodyText(m.payload)!;
     const at = m.at.getTime();
     if (m.direction === WS_CLIENT_TO_SERVER) {
-      let msg: Record<string, unknown> | null = null;
-      try {
-        msg = obj(JSON.parse(text));
-      } catch {
-        msg = null;
-      }
-      if (msg?.type !== 'response.create') return;
+      const create = responseCreate(text);
+      if (!create) return;
       this.end();
       const call = emptyCall('openai-responses');
-      responsesRequest(call, parsedTopLevel(obj(msg.response) ?? msg));
+      responsesRequest(call, parsedTopLevel(create.request));
       call.streamed = true;
       call.quota = parseQuota(this.flow.response?.headers);
       if (m.truncated) call.notes.push('the stored response.create message was cut at the size limit');
-      this.turn = { call, sentAt: at, events: [], firstDeltaAt: null, lastAt: null, warmup: (obj(msg.response) ?? msg).generate === false };
+      this.turn = { call, sentAt: at, events: [], firstDeltaAt: null, lastAt: null, warmup: create.request.generate === false };
       return;
     }
     const turn = this.turn;

@@ -6,7 +6,7 @@
 // `<trace id>~<turn>`; flows linked to the connection are linked to the turn they fall in.
 import type { Flow } from '../flow/flow.js';
 import { WS_CLIENT_TO_SERVER, type WsMessage } from '../flow/websocket.js';
-import { isResponsesUpgrade } from '../usage/responses-ws.js';
+import { isResponsesUpgrade, responseCreate } from '../usage/responses-ws.js';
 import { bodyText, obj } from '../usage/wire.js';
 
 const TEXT = 1;
@@ -29,15 +29,8 @@ export function turnFlows(flow: Flow, messages: readonly WsMessage[]): Flow[] {
     const text = bodyText(m.payload)!;
     const at = m.at.getTime();
     if (m.direction === WS_CLIENT_TO_SERVER) {
-      let msg: Record<string, unknown> | null = null;
-      try {
-        msg = obj(JSON.parse(text));
-      } catch {
-        msg = null;
-      }
-      if (msg?.type !== 'response.create') continue;
-      const { type: _, ...fields } = msg;
-      turns.push({ create: obj(msg.response) ?? fields, at, events: [], lastAt: at });
+      const create = responseCreate(text);
+      if (create) turns.push({ create: create.request, at, events: [], lastAt: at });
       continue;
     }
     const turn = turns.at(-1);

@@ -5,8 +5,7 @@
 // BODY_BUDGET bytes of bodies.
 import type pg from 'pg';
 import type { Flow } from '../flow/flow.js';
-import type { WsMessage } from '../flow/websocket.js';
-import { readFlow, readWsMessages } from '../read/read-flows.js';
+import { readFlow, readWsMessagesOf } from '../read/read-flows.js';
 import { rowToFlow } from '../store/flow-row.js';
 import { COLUMNS, TABLE } from '../store/table.js';
 import { withClient } from '../store/database.js';
@@ -94,8 +93,7 @@ export async function sessionFlows(pool: pg.Pool, sessionId: string, limits = { 
   const { rows } = await pool.query(`SELECT * FROM ${USAGE_TABLE} WHERE trace_id = ANY($1)`, [flows.map((f) => f.id)]);
   // A Responses WebSocket connection's calls are in its messages: one flow per turn (view/ws-turns.ts), and its
   // usage rows, one per turn, named as the turns are.
-  const messages = new Map<string, WsMessage[]>();
-  for (const f of flows) if (isResponsesUpgrade(f)) messages.set(f.id, await readWsMessages(pool, f.id));
+  const messages = await readWsMessagesOf(pool, flows.filter(isResponsesUpgrade).map((f) => f.id));
   const expanded = withTurns(flows, (id) => messages.get(id));
   const turned = new Set(expanded.filter((f) => f.id !== traceOf(f.id)).map((f) => traceOf(f.id)));
   const usage = (rows as UsageRow[]).map((r) => (turned.has(String(r.trace_id)) ? { ...r, trace_id: turnId(String(r.trace_id), Number(r.call_seq ?? 0)) } : r));

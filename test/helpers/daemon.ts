@@ -3,7 +3,7 @@
 // config directory whose config.yaml routes to it, and ports 0 so tests never collide with a real ccproxy.
 import assert from 'node:assert/strict';
 import { existsSync, writeFileSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
+import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { isAlive } from '../../src/store/holder.js';
@@ -86,4 +86,13 @@ export async function stopAndCheck(env: Record<string, string>, pid?: number | n
 
 export function exists(dir: string, name: string): boolean {
   return existsSync(join(dir, name));
+}
+
+/** A port free now, for an entry that a setting (map_remote's `to`) must name before ccproxy starts. */
+export async function freePort(): Promise<number> {
+  const s = createServer();
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+  const port = (s.address() as AddressInfo).port;
+  await new Promise((r) => s.close(r));
+  return port;
 }
